@@ -1,0 +1,243 @@
+"""Loopback simulator of the external systems NASATI receives data from.
+
+- one REST API per ministry: `GET /ministries/<code>/api/v1/<resource>?updated_since=&page=&page_size=`
+  with the key in `X-API-Key`; JSON pages `{"items": [...], "page": n, "next_page": n+1 | null}`;
+- one OAI-PMH endpoint per academy repository: `GET /oai/<repo>?verb=ListRecords&metadataPrefix=oai_dc`
+  with `from`, `until`, `set` and `resumptionToken`;
+- provincial report drops: `drop_reports()` copies the generated workbooks into the intake folder.
+
+It serves what `demo.generator` wrote, from memory, on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import shutil
+import threading
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+from xml.sax.saxutils import escape
+
+DEFAULT_API_KEY = "demo-key"
+OAI_PAGE_SIZE = 200
+
+
+def _now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_ts(text: str) -> str:
+    """Normalises an ISO timestamp or date to the `YYYY-MM-DDTHH:MM:SSZ` form records carry."""
+    text = text.strip().replace(" ", "+")
+    if len(text) == 10:
+        return text + "T00:00:00Z"
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class SourceSimulator:
+    def __init__(self, demo_dir: Path, host: str = "127.0.0.1", port: int = 0, api_key: str = DEFAULT_API_KEY):
+        self.demo_dir = Path(demo_dir)
+        self.api_key = api_key
+        self.lock = threading.Lock()
+        self.requests: list[tuple[str, int]] = []  # (path, items served): what each request returned
+        self.ministries: dict[tuple[str, str], list[dict]] = {}
+        for path in sorted((self.demo_dir / "ministries").glob("*/*.jsonl")):
+            with open(path, encoding="utf-8") as f:
+                self.ministries[(path.parent.name.lower(), path.stem)] = [json.loads(line) for line in f]
+        self.repositories: dict[str, list[dict]] = {}
+        for path in sorted((self.demo_dir / "academies").glob("*.jsonl")):
+            with open(path, encoding="utf-8") as f:
+                self.repositories[path.stem] = [json.loads(line) for line in f]
+        self.server = ThreadingHTTPServer((host, port), self._handler())
+        self.server.daemon_threads = True
+        self.thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "SourceSimulator":
+        self.thread = threading.Thread(target=self.server.serve_forever, name="source-simulator", daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def environment(self) -> dict[str, str]:
+        """The dlt settings that point the sources at this simulator."""
+        return {"SOURCES__MINISTRIES__BASE_URL": f"{self.base_url}/ministries",
+                "SOURCES__MINISTRIES__API_KEY": self.api_key,
+                "SOURCES__ACADEMIES__BASE_URL": f"{self.base_url}/oai"}
+
+    # -- what changes between runs ---------------------------------------------------------------
+    def drop_reports(self, intake_dir: Path, pattern: str = "*.xlsx") -> list[Path]:
+        intake_dir = Path(intake_dir)
+        intake_dir.mkdir(parents=True, exist_ok=True)
+        dropped = []
+        for path in sorted((self.demo_dir / "reports").glob(pattern)):
+            target = intake_dir / path.name
+            shutil.copyfile(path, target)
+            dropped.append(target)
+        return dropped
+
+    def touch(self, fraction: float, seed: int = 7) -> dict[str, int]:
+        """Marks a fraction of every feed as changed now (a corrected title or name); returns counts."""
+        rng, stamp, changed = random.Random(seed), _now_iso(), {}
+        with self.lock:
+            for (ministry, resource), items in self.ministries.items():
+                for item in rng.sample(items, k=int(len(items) * fraction)):
+                    item["updated_at"] = stamp
+                    for field in ("title", "name", "full_name"):
+                        if item.get(field):
+                            item[field] = item[field].rstrip(" *") + " *"
+                    changed[resource] = changed.get(resource, 0) + 1
+            for repo, records in self.repositories.items():
+                for rec in rng.sample(records, k=int(len(records) * fraction)):
+                    rec["datestamp"] = stamp
+                    rec["title"] = rec["title"].rstrip(" *") + " *"
+                    changed["publications"] = changed.get("publications", 0) + 1
+        return changed
+
+    # -- HTTP --------------------------------------------------------------------------------
+    def _handler(self):
+        sim = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # quiet: the pipeline logs what matters
+                pass
+
+            def _send(self, status: int, body: bytes, content_type: str):
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _json(self, status: int, payload):
+                self._send(status, json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+                           "application/json; charset=utf-8")
+
+            def do_GET(self):
+                url = urlparse(self.path)
+                query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+                parts = [p for p in url.path.split("/") if p]
+                if parts[:1] == ["health"]:
+                    return self._json(200, {"status": "ok"})
+                if len(parts) == 5 and parts[0] == "ministries" and parts[2:4] == ["api", "v1"]:
+                    return sim._ministry(self, parts[1], parts[4], query)
+                if len(parts) == 2 and parts[0] == "oai":
+                    return sim._oai(self, parts[1], query)
+                return self._json(404, {"error": f"no such endpoint: {url.path}"})
+
+        return Handler
+
+    def _ministry(self, handler, ministry: str, resource: str, query: dict):
+        if handler.headers.get("X-API-Key") != self.api_key:
+            return handler._json(401, {"error": "missing or wrong X-API-Key"})
+        if (ministry, resource) not in self.ministries and resource not in (
+                "tasks", "task_results", "organizations", "researchers"):
+            return handler._json(404, {"error": f"unknown resource {resource}"})
+        try:
+            since = _parse_ts(query["updated_since"]) if query.get("updated_since") else ""
+            page = max(int(query.get("page", 1)), 1)
+            size = min(max(int(query.get("page_size", 500)), 1), 5000)
+        except ValueError as exc:
+            return handler._json(400, {"error": f"bad query parameter: {exc}"})
+        with self.lock:
+            items = [i for i in self.ministries.get((ministry, resource), []) if i["updated_at"] >= since]
+        items.sort(key=lambda i: (i["updated_at"], i["source_id"]))
+        chunk = items[(page - 1) * size: page * size]
+        self.requests.append((handler.path, len(chunk)))
+        handler._json(200, {"items": chunk, "page": page, "page_size": size, "total": len(items),
+                            "next_page": page + 1 if page * size < len(items) else None})
+
+    def _oai(self, handler, repo: str, query: dict):
+        base = f"{self.base_url}/oai/{repo}"
+        verb = query.get("verb")
+        if repo not in self.repositories:
+            return handler._send(404, b"unknown repository", "text/plain")
+        if verb == "Identify":
+            body = (f"<Identify><repositoryName>{escape(repo)}</repositoryName><baseURL>{escape(base)}</baseURL>"
+                    "<protocolVersion>2.0</protocolVersion><earliestDatestamp>2000-01-01T00:00:00Z</earliestDatestamp>"
+                    "<deletedRecord>persistent</deletedRecord><granularity>YYYY-MM-DDThh:mm:ssZ</granularity></Identify>")
+            return self._oai_reply(handler, query, body)
+        if verb != "ListRecords":
+            return self._oai_error(handler, query, "badVerb", f"verb {verb!r} is not supported here")
+        if "resumptionToken" in query:
+            try:
+                since, until, set_spec, offset = base64.urlsafe_b64decode(query["resumptionToken"]).decode().split("|")
+                offset = int(offset)
+            except Exception:
+                return self._oai_error(handler, query, "badResumptionToken", "the resumption token is not valid")
+        else:
+            if query.get("metadataPrefix") != "oai_dc":
+                return self._oai_error(handler, query, "cannotDisseminateFormat", "only oai_dc is offered")
+            since = _parse_ts(query["from"]) if query.get("from") else ""
+            until = _parse_ts(query["until"]) if query.get("until") else ""
+            set_spec, offset = query.get("set", ""), 0
+        with self.lock:
+            records = [r for r in self.repositories[repo] if r["datestamp"] >= since
+                       and (not until or r["datestamp"] <= until) and (not set_spec or r["set"] == set_spec)]
+        records.sort(key=lambda r: (r["datestamp"], r["identifier"]))
+        if not records:
+            return self._oai_error(handler, query, "noRecordsMatch", "no records match the request")
+        chunk = records[offset: offset + OAI_PAGE_SIZE]
+        self.requests.append((handler.path, len(chunk)))
+        parts = ["<ListRecords>"] + [_oai_record(r) for r in chunk]
+        if offset + OAI_PAGE_SIZE < len(records):
+            token = base64.urlsafe_b64encode(f"{since}|{until}|{set_spec}|{offset + OAI_PAGE_SIZE}".encode()).decode()
+            parts.append(f'<resumptionToken completeListSize="{len(records)}" cursor="{offset}">{token}</resumptionToken>')
+        elif offset:
+            parts.append(f'<resumptionToken completeListSize="{len(records)}" cursor="{offset}"/>')
+        parts.append("</ListRecords>")
+        self._oai_reply(handler, query, "".join(parts))
+
+    def _oai_reply(self, handler, query: dict, inner: str):
+        attrs = " ".join(f'{k}="{escape(v)}"' for k, v in query.items() if k in ("verb", "metadataPrefix", "from"))
+        xml = ('<?xml version="1.0" encoding="UTF-8"?>'
+               '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
+               f"<responseDate>{_now_iso()}</responseDate><request {attrs}>{escape(handler.path)}</request>"
+               f"{inner}</OAI-PMH>")
+        handler._send(200, xml.encode("utf-8"), "text/xml; charset=utf-8")
+
+    def _oai_error(self, handler, query: dict, code: str, message: str):
+        self._oai_reply(handler, query, f'<error code="{code}">{escape(message)}</error>')
+
+
+def _oai_record(rec: dict) -> str:
+    status = ' status="deleted"' if rec.get("deleted") else ""
+    header = (f"<header{status}><identifier>{escape(rec['identifier'])}</identifier>"
+              f"<datestamp>{rec['datestamp']}</datestamp><setSpec>{escape(rec['set'])}</setSpec></header>")
+    if rec.get("deleted"):
+        return f"<record>{header}</record>"
+    dc = []
+    for tag, value in (("title", rec["title"]), ("date", rec["date"]), ("type", rec["type"]),
+                       ("source", rec["source"]), ("subject", rec.get("subject")),
+                       ("language", rec["language"]), ("publisher", rec["publisher"])):
+        if value:
+            dc.append(f"<dc:{tag}>{escape(value)}</dc:{tag}>")
+    dc += [f"<dc:creator>{escape(name)}</dc:creator>" for name in rec["creators"]]
+    if rec.get("doi"):
+        dc.append(f"<dc:identifier>https://doi.org/{escape(rec['doi'])}</dc:identifier>")
+    dc.append(f"<dc:identifier>{escape(rec['identifier'])}</dc:identifier>")
+    return (f"<record>{header}<metadata><oai_dc:dc xmlns:oai_dc=\"http://www.openarchives.org/OAI/2.0/oai_dc/\" "
+            f"xmlns:dc=\"http://purl.org/dc/elements/1.1/\">{''.join(dc)}</oai_dc:dc></metadata></record>")

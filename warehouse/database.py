@@ -1,0 +1,44 @@
+"""The working DuckDB warehouse: where it lives, how to open it, what every connection needs."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from sources.vietnamese import fold, normalize
+from warehouse.names import org_key, person_key
+
+QUALITY_DDL = [
+    "CREATE SCHEMA IF NOT EXISTS quality",
+    """CREATE TABLE IF NOT EXISTS quality.quarantine (
+        model VARCHAR, source_system VARCHAR, source_key VARCHAR, reason VARCHAR, raw_record JSON,
+        load_id VARCHAR, quarantined_at TIMESTAMP WITH TIME ZONE)""",
+    """CREATE TABLE IF NOT EXISTS quality.check_results (
+        run_id VARCHAR, asset_key VARCHAR, check_name VARCHAR, passed BOOLEAN, severity VARCHAR,
+        failed_expectations INTEGER, details JSON, checked_at TIMESTAMP WITH TIME ZONE)""",
+]
+# Python functions the SQL models call for Vietnamese text.
+TEXT_FUNCTIONS = {"vi_normalize": normalize, "vi_fold": fold, "org_key": org_key, "person_key": person_key}
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("CSDL_DATA_DIR", "data")).resolve()
+
+
+@contextmanager
+def connect(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        for name, fn in TEXT_FUNCTIONS.items():
+            con.create_function(name, fn, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"),
+                                side_effects=False)
+        if not read_only:
+            for ddl in QUALITY_DDL:
+                con.execute(ddl)
+        yield con
+    finally:
+        con.close()

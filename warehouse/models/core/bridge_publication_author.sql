@@ -1,0 +1,26 @@
+-- Authors of each publication in order, linked to a researcher where the name and no other matches.
+WITH best_record AS (
+    SELECT
+        'PUB-' || substr(md5(title_key || '|' || CAST(year AS VARCHAR)), 1, 12) AS publication_id,
+        arg_max(creators, (title <> strip_accents(title))::INTEGER) AS creators
+    FROM staging.academy_publications
+    GROUP BY 1
+),
+authors AS (
+    SELECT publication_id, unnest(creators) AS author_name, generate_subscripts(creators, 1) AS author_position
+    FROM best_record
+),
+researcher_names AS (
+    SELECT person_key(full_name) AS name_key, min(researcher_id) AS researcher_id, min(org_id) AS org_id
+    FROM core.dim_researcher
+    GROUP BY 1
+    HAVING count(*) = 1
+)
+SELECT
+    a.publication_id,
+    a.author_position,
+    vi_normalize(a.author_name) AS author_name,
+    n.researcher_id,
+    n.org_id
+FROM authors AS a
+LEFT JOIN researcher_names AS n ON n.name_key = person_key(a.author_name)

@@ -1,0 +1,23 @@
+-- S&T organisations resolved across sources (CERIF OrganisationUnit); the canonical name is the best-written alias.
+WITH scored AS (
+    SELECT
+        *,
+        (name <> strip_accents(name))::INTEGER * 4 + (name <> upper(name))::INTEGER * 2
+            + (source_system = founding_authority)::INTEGER AS name_quality
+    FROM staging.ministry_organizations
+)
+SELECT
+    org_id,
+    arg_max(name, name_quality) AS name,
+    arg_max(abbreviation, name_quality) AS abbreviation,
+    mode(org_type) AS org_type,
+    mode(ownership) AS ownership,
+    mode(founding_authority) AS founding_authority,
+    mode(field_code) AS field_code,
+    arg_max(current_province_code, updated_at) AS province_code,
+    min(established_year) AS established_year,
+    max(ror) AS ror,
+    count(*) AS source_records,
+    list(DISTINCT source_system ORDER BY source_system) AS source_systems
+FROM scored
+GROUP BY org_id

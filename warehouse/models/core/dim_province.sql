@@ -1,0 +1,12 @@
+-- Provincial units with validity dates: each of the 63 former provinces names the current unit (of 34) it rolls up to.
+SELECT
+    province_code || '@' || strftime(valid_from, '%Y-%m-%d') AS province_key,
+    province_code,
+    name,
+    level,
+    valid_from,
+    valid_to,
+    successor_code,
+    region,
+    valid_to IS NULL AS is_current
+FROM staging.provinces

@@ -1,0 +1,3 @@
+-- Levels of S&T tasks.
+SELECT level_code, name_vi, name_en, rank
+FROM staging.task_levels

@@ -1,0 +1,33 @@
+-- Publications harvested from academy repositories (Dublin Core), one row per repository record.
+WITH records AS (
+    SELECT
+        p.*,
+        CAST(p.creators AS JSON) AS creators_json,
+        list_filter(CAST(CAST(p.identifiers AS JSON) AS VARCHAR[]), lambda x: x LIKE 'https://doi.org/%') AS doi_urls,
+        list_filter(CAST(CAST(p.subjects AS JSON) AS VARCHAR[]), lambda x: x LIKE 'vnfos:%') AS field_subjects
+    FROM raw_academies.publications AS p
+)
+SELECT
+    r.source_system,
+    r.source_id,
+    r.title AS title_received,
+    vi_normalize(r.title) AS title,
+    vi_fold(r.title) AS title_key,
+    TRY_CAST(substr(r.date, 1, 4) AS INTEGER) AS year,
+    r.type AS publication_type,
+    r.source AS venue,
+    lower(replace(r.doi_urls[1], 'https://doi.org/', '')) AS doi,
+    replace(r.field_subjects[1], 'vnfos:', '') AS field_code,
+    CAST(r.creators_json AS VARCHAR[]) AS creators,
+    r.language,
+    r.publisher,
+    r.datestamp,
+    r.deleted,
+    r._dlt_load_id,
+    CASE
+        WHEN r.title IS NULL OR trim(r.title) = '' THEN 'record has no dc:title'
+        WHEN TRY_CAST(substr(r.date, 1, 4) AS INTEGER) IS NULL THEN 'dc:date ' || coalesce(r.date, '(blank)') || ' has no year'
+    END AS reject_reason,
+    to_json(r) AS raw_record
+FROM records AS r
+WHERE NOT r.deleted

@@ -1,0 +1,28 @@
+-- Researchers as each ministry registers them; personal identifiers stay here, in the working warehouse only.
+SELECT
+    r.source_system,
+    r.source_id,
+    r.full_name AS full_name_received,
+    vi_normalize(r.full_name) AS full_name,
+    'NCV-' || substr(md5(person_key(r.full_name) || '|' || coalesce(CAST(r.birth_year AS VARCHAR), '')), 1, 12)
+        AS researcher_id,
+    r.sex,
+    TRY_CAST(r.birth_date AS DATE) AS birth_date,
+    r.birth_year,
+    r.highest_degree,
+    r.academic_title,
+    r.org_id AS org_source_id,
+    r.field_code,
+    r.orcid,
+    r.national_id,
+    r.email,
+    r.phone,
+    r.updated_at,
+    r._dlt_load_id,
+    CASE
+        WHEN r.full_name IS NULL OR trim(r.full_name) = '' THEN 'researcher has no name'
+        WHEN r.birth_date IS NOT NULL AND TRY_CAST(r.birth_date AS DATE) IS NULL
+            THEN 'birth_date ' || r.birth_date || ' is not a date (YYYY-MM-DD)'
+    END AS reject_reason,
+    to_json(r) AS raw_record
+FROM raw_ministries.researchers AS r

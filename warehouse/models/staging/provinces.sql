@@ -1,0 +1,10 @@
+-- Provincial units (63 former, 34 current) with typed validity dates.
+SELECT
+    province_code,
+    name,
+    level,
+    CAST(valid_from AS DATE) AS valid_from,
+    CAST(valid_to AS DATE) AS valid_to,
+    successor_code,
+    region
+FROM raw_reference.provinces

@@ -85,6 +85,7 @@ class _World:
         self.feeds: dict[tuple[str, str], dict[str, dict]] = defaultdict(dict)  # (ministry, resource) -> id -> rec
         self.truth_org, self.truth_researcher, self.truth_pub, self.truth_task_pairs = [], [], [], []
         self.truth_pub_authors = []
+        self.truth_defects = []
 
     # -- helpers -------------------------------------------------------------------------------
     def updated_at(self, not_before: datetime | None = None) -> datetime:
@@ -307,6 +308,26 @@ class _World:
                 "updated_at": _iso(self.updated_at()),
             }
 
+    def spoil_records(self):
+        """A few records arrive broken, as real ones do; the pipeline must quarantine them, not drop them."""
+        rng = self.rng
+        spoilers = [
+            ("tasks", "start_date", lambda r: "30/02/" + r["start_date"][:4], "start_date is not a date"),
+            ("tasks", "level", lambda r: "cấp tỉnh", "task level is not a known code"),
+            ("tasks", "province_code", lambda r: "93" if r["start_date"] >= "2025-07-01" else "99",
+             "province code not valid at the start date"),
+            ("researchers", "birth_date", lambda r: "1980-13-45", "birth_date is not a date"),
+        ]
+        for resource, field, spoil, defect in spoilers:
+            feeds = [(m, recs) for (m, res), recs in self.feeds.items() if res == resource and recs]
+            for _ in range(max(1, self.s.tasks // 400)):
+                ministry, records = rng.choice(feeds)
+                record = records[rng.choice(sorted(records))]
+                if any(d[1] == record["source_id"] for d in self.truth_defects):
+                    continue
+                record[field] = spoil(record)
+                self.truth_defects.append((ministry, record["source_id"], resource, field, defect))
+
     def build_publications(self):
         rng, s = self.rng, self.s
         self.repos = {repo: [] for repo in REPOSITORIES}
@@ -445,6 +466,8 @@ class _World:
         _write_csv(truth_dir / "publications.csv", ["source_system", "source_id", "entity_id"], self.truth_pub)
         _write_csv(truth_dir / "publication_authors.csv", ["source_system", "source_id", "position", "entity_id"],
                    self.truth_pub_authors)
+        _write_csv(truth_dir / "defects.csv", ["source_system", "source_id", "resource", "field", "defect"],
+                   self.truth_defects)
         _write_csv(truth_dir / "task_duplicates.csv",
                    ["source_system_a", "source_id_a", "source_system_b", "source_id_b"], self.truth_task_pairs)
         _write_csv(truth_dir / "statistics.csv",
@@ -460,6 +483,7 @@ class _World:
             "report_files": len(list(reports.glob("*.xlsx"))),
             "organization_entities": len(self.orgs), "researcher_entities": len(self.people),
             "publication_entities": self.s.publications, "task_duplicate_pairs": len(self.truth_task_pairs),
+            "broken_records": len(self.truth_defects),
         }
         return counts
 
@@ -481,7 +505,8 @@ def generate(out: Path, scale: str = "small", seed: int = 2025, progress=None) -
     out.mkdir(parents=True)
     world = _World(SCALES[scale], seed)
     steps = [("organisations", world.build_organizations), ("researchers", world.build_researchers),
-             ("S&T tasks", world.build_tasks), ("publications", world.build_publications),
+             ("S&T tasks", world.build_tasks), ("broken records", world.spoil_records),
+             ("publications", world.build_publications),
              ("provincial statistics", world.build_statistics)]
     for label, step in steps:
         if progress:

@@ -58,15 +58,27 @@ class Model:
         return found
 
     @cached_property
-    def description(self) -> str:
-        """The comment lines at the top of the file."""
-        lines = []
+    def _header(self) -> tuple[str, str]:
+        """The comment lines at the top of the file: English, then lines starting `vi:` in Vietnamese."""
+        english, vietnamese = [], []
         for line in self.sql.splitlines():
             match = _DESCRIPTION.match(line.strip())
             if not match:
                 break
-            lines.append(match.group(1))
-        return " ".join(lines)
+            text = match.group(1)
+            if text.startswith("vi:"):
+                vietnamese.append(text[3:].strip())
+            else:
+                (vietnamese if vietnamese else english).append(text)
+        return " ".join(english), " ".join(vietnamese)
+
+    @property
+    def description(self) -> str:
+        return self._header[0]
+
+    @property
+    def description_vi(self) -> str | None:
+        return self._header[1] or None
 
     @property
     def quarantines(self) -> bool:

@@ -16,7 +16,7 @@ NS = {"oai": "http://www.openarchives.org/OAI/2.0/", "dc": "http://purl.org/dc/e
       "oai_dc": "http://www.openarchives.org/OAI/2.0/oai_dc/"}
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 SCHEMA = pa.schema([
-    ("source_system", pa.string()), ("source_id", pa.string()), ("datestamp", pa.timestamp("us", tz="UTC")),
+    pa.field("source_system", pa.string(), nullable=False), pa.field("source_id", pa.string(), nullable=False), ("datestamp", pa.timestamp("us", tz="UTC")),
     ("deleted", pa.bool_()), ("set_spec", pa.string()), ("title", pa.string()), ("creators", pa.string()),
     ("date", pa.string()), ("type", pa.string()), ("identifiers", pa.string()), ("source", pa.string()),
     ("subjects", pa.string()), ("language", pa.string()), ("publisher", pa.string()),

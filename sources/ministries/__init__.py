@@ -24,23 +24,23 @@ TS = pa.timestamp("us", tz="UTC")
 # The shape each ministry API promises; unknown fields are kept in `extra` as JSON, not dropped.
 SCHEMAS = {
     "tasks": pa.schema([
-        ("source_id", pa.string()), ("code", pa.string()), ("title", pa.string()), ("level", pa.string()),
+        pa.field("source_id", pa.string(), nullable=False), ("code", pa.string()), ("title", pa.string()), ("level", pa.string()),
         ("form", pa.string()), ("managing_body", pa.string()), ("host_org_id", pa.string()),
         ("host_org_name", pa.string()), ("pi_id", pa.string()), ("pi_name", pa.string()),
         ("field_code", pa.string()), ("budget_state_vnd", pa.int64()), ("budget_other_vnd", pa.int64()),
         ("start_date", pa.string()), ("end_date", pa.string()), ("status", pa.string()),
         ("province_code", pa.string()), ("updated_at", TS)]),
     "task_results": pa.schema([
-        ("source_id", pa.string()), ("task_source_id", pa.string()), ("acceptance_date", pa.string()),
+        pa.field("source_id", pa.string(), nullable=False), ("task_source_id", pa.string()), ("acceptance_date", pa.string()),
         ("registration_number", pa.string()), ("registration_date", pa.string()),
         ("result_type", pa.string()), ("updated_at", TS)]),
     "organizations": pa.schema([
-        ("source_id", pa.string()), ("name", pa.string()), ("abbreviation", pa.string()),
+        pa.field("source_id", pa.string(), nullable=False), ("name", pa.string()), ("abbreviation", pa.string()),
         ("org_type", pa.string()), ("ownership", pa.string()), ("founding_authority", pa.string()),
         ("field_code", pa.string()), ("province_code", pa.string()), ("established_year", pa.int64()),
         ("ror", pa.string()), ("updated_at", TS)]),
     "researchers": pa.schema([
-        ("source_id", pa.string()), ("full_name", pa.string()), ("sex", pa.string()),
+        pa.field("source_id", pa.string(), nullable=False), ("full_name", pa.string()), ("sex", pa.string()),
         ("birth_date", pa.string()), ("birth_year", pa.int64()), ("highest_degree", pa.string()),
         ("academic_title", pa.string()), ("org_id", pa.string()), ("field_code", pa.string()),
         ("orcid", pa.string()), ("national_id", pa.string()), ("email", pa.string()),
@@ -59,6 +59,9 @@ def to_arrow(resource: str, ministry: str, items: list[dict]) -> pa.Table:
     known = set(schema.names)
     rows = []
     for item in items:
+        if not item.get("source_id"):
+            raise ValueError(f"ministry {ministry}, {resource}: a record has no source_id, so it cannot be "
+                             f"merged or traced back; ask the sender to fix it: {json.dumps(item, ensure_ascii=False)[:300]}")
         row = {k: item.get(k) for k in known}
         if row.get("updated_at"):
             row["updated_at"] = datetime.fromisoformat(row["updated_at"])
@@ -66,7 +69,7 @@ def to_arrow(resource: str, ministry: str, items: list[dict]) -> pa.Table:
         row["extra"] = json.dumps(extra, ensure_ascii=False) if extra else None
         row["source_system"] = ministry
         rows.append(row)
-    full = schema.append(pa.field("extra", pa.string())).append(pa.field("source_system", pa.string()))
+    full = schema.append(pa.field("extra", pa.string())).append(pa.field("source_system", pa.string(), nullable=False))
     return pa.Table.from_pylist(rows, schema=full)
 
 

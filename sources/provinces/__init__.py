@@ -22,10 +22,10 @@ from sources.provinces.template import FORMS, HEADER_COLUMNS, METADATA_LABELS
 from sources.vietnamese import fold
 
 ROW_SCHEMA = pa.schema([
-    ("file_sha256", pa.string()), ("file_name", pa.string()), ("received_at", pa.timestamp("us", tz="UTC")),
+    pa.field("file_sha256", pa.string(), nullable=False), ("file_name", pa.string()), ("received_at", pa.timestamp("us", tz="UTC")),
     ("form_code", pa.string()), ("province_code", pa.string()), ("province_name", pa.string()),
     ("reference_year", pa.int64()), ("report_date", pa.date32()), ("revision", pa.int64()),
-    ("row_number", pa.int64()), ("indicator_code", pa.string()), ("indicator_name", pa.string()),
+    pa.field("row_number", pa.int64(), nullable=False), ("indicator_code", pa.string()), ("indicator_name", pa.string()),
     ("breakdown", pa.string()), ("breakdown_name", pa.string()), ("unit", pa.string()),
     ("value_text", pa.string()), ("value", pa.float64()),
 ])

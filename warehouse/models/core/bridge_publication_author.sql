@@ -1,9 +1,11 @@
 -- Authors of each publication in order, linked to a researcher where the name and no other matches.
+-- vi: Tác giả của từng công bố theo thứ tự, gắn với nhà nghiên cứu khi tên khớp duy nhất.
 WITH best_record AS (
     SELECT
         'PUB-' || substr(md5(title_key || '|' || CAST(year AS VARCHAR)), 1, 12) AS publication_id,
         arg_max(creators, (title <> strip_accents(title))::INTEGER) AS creators
     FROM staging.academy_publications
+    WHERE NOT deleted
     GROUP BY 1
 ),
 authors AS (

@@ -1,4 +1,5 @@
 -- S&T organisations resolved across sources (CERIF OrganisationUnit); the canonical name is the best-written alias.
+-- vi: Tổ chức KH&CN đã hợp nhất giữa các nguồn (CERIF OrganisationUnit); tên chuẩn là bí danh được viết tốt nhất.
 WITH scored AS (
     SELECT
         *,

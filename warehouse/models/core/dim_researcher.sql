@@ -1,4 +1,5 @@
 -- Researchers resolved across sources (CERIF Person); no national ID, e-mail, phone or exact birth date.
+-- vi: Nhà nghiên cứu đã hợp nhất giữa các nguồn (CERIF Person); không có số định danh, thư điện tử, điện thoại hay ngày sinh đầy đủ.
 WITH scored AS (
     SELECT
         r.*,

@@ -1,4 +1,5 @@
 -- Publications (CERIF Publication): the same work from several repositories is one row.
+-- vi: Công bố khoa học (CERIF Publication): cùng một công trình từ nhiều kho là một dòng.
 WITH keyed AS (
     SELECT
         *,
@@ -6,6 +7,7 @@ WITH keyed AS (
         (title <> strip_accents(title))::INTEGER * 2 + (title <> upper(title) AND title <> lower(title))::INTEGER
             AS title_quality
     FROM staging.academy_publications
+    WHERE NOT deleted
 )
 SELECT
     publication_id,

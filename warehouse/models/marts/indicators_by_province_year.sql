@@ -1,5 +1,6 @@
 -- Main S&T indicators per province and year: for the 34 current units (all years, former provinces rolled up
 -- through dim_province) and for the 63 former provinces (years before the 1 July 2025 merger).
+-- vi: Các chỉ tiêu KH&CN chính theo tỉnh và năm: cho 34 đơn vị hiện nay (mọi năm) và 63 tỉnh cũ (các năm trước sáp nhập 1/7/2025).
 WITH reported AS (
     SELECT s.*, p.successor_code
     FROM core.fct_statistic AS s

@@ -1,4 +1,5 @@
--- Publications harvested from academy repositories (Dublin Core), one row per repository record.
+-- Publications harvested from academy repositories (Dublin Core), one row per repository record;
+-- records the repository deleted stay here with deleted = true and leave core.
 WITH records AS (
     SELECT
         p.*,
@@ -25,9 +26,9 @@ SELECT
     r.deleted,
     r._dlt_load_id,
     CASE
+        WHEN r.deleted THEN NULL
         WHEN r.title IS NULL OR trim(r.title) = '' THEN 'record has no dc:title'
         WHEN TRY_CAST(substr(r.date, 1, 4) AS INTEGER) IS NULL THEN 'dc:date ' || coalesce(r.date, '(blank)') || ' has no year'
     END AS reject_reason,
     to_json(r) AS raw_record
 FROM records AS r
-WHERE NOT r.deleted

@@ -1,0 +1,137 @@
+"""`csdl`: the platform's command line."""
+
+import os
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="CSDL KH&CN data platform: demo data, source simulator, refresh runs.",
+                  no_args_is_help=True, add_completion=False)
+console = Console()
+
+
+def _data_dir() -> Path:
+    path = Path(os.environ.get("CSDL_DATA_DIR", "data")).resolve()
+    os.environ["CSDL_DATA_DIR"] = str(path)
+    return path
+
+
+def _generate(scale: str, seed: int, out: Path) -> dict:
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from demo.generator import generate
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
+        task = bar.add_task(f"generating the {scale} demo", total=None)
+        manifest = generate(out, scale=scale, seed=seed,
+                            progress=lambda step: bar.update(task, description=f"generating the {scale} demo: {step}"))
+    counts = ", ".join(f"{v} {k}" for k, v in manifest["counts"].items())
+    console.print(f"[green]generated[/] {out}: {counts}")
+    return manifest
+
+
+@app.command()
+def generate(scale: str = typer.Option("small", help="small (demo, tests) or national (benchmarks)"),
+             seed: int = typer.Option(2025, help="same seed, same data"),
+             out: Optional[Path] = typer.Option(None, help="default: $CSDL_DATA_DIR/demo")):
+    """Generate realistic national S&T source data with its ground truth."""
+    _generate(scale, seed, out or _data_dir() / "demo")
+
+
+@app.command("serve-sources")
+def serve_sources(port: int = typer.Option(8765, help="loopback port"),
+                  demo_dir: Optional[Path] = typer.Option(None, help="default: $CSDL_DATA_DIR/demo"),
+                  drop_reports: bool = typer.Option(True, help="copy the report workbooks into the intake folder")):
+    """Serve the ministry APIs and academy OAI-PMH endpoints on 127.0.0.1 until Ctrl-C."""
+    from demo.simulator import SourceSimulator
+
+    demo_dir = demo_dir or _data_dir() / "demo"
+    if not (demo_dir / "manifest.json").exists():
+        raise typer.BadParameter(f"no demo data in {demo_dir}; run `csdl generate` first")
+    sim = SourceSimulator(demo_dir, port=port).start()
+    if drop_reports:
+        dropped = sim.drop_reports(_data_dir() / "intake")
+        console.print(f"dropped {len(dropped)} report files into {_data_dir() / 'intake'}")
+    console.print(f"serving on {sim.base_url}; point the sources at it with:")
+    for key, value in sim.environment().items():
+        console.print(f"  export {key}={value}")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        sim.stop()
+
+
+def run_national_refresh(log_level: str = "INFO"):
+    """Runs the national_refresh job in this process, on the instance DAGSTER_HOME names (or a temporary one)."""
+    import dagster as dg
+
+    from pipelines.definitions import defs
+
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    job = defs.resolve_job_def("national_refresh")
+    return job.execute_in_process(instance=instance, raise_on_error=False,
+                                  run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
+
+
+def print_summary(result, published: Path) -> None:
+    import duckdb
+
+    checks = list(result.get_asset_check_evaluations())
+    failed = [c for c in checks if not c.passed]
+    table = Table(title="Published CSDL KH&CN snapshot")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    if published.exists():
+        con = duckdb.connect(str(published), read_only=True)
+        try:
+            for schema, name in con.execute(
+                    "SELECT table_schema, table_name FROM information_schema.tables "
+                    "WHERE table_schema IN ('core', 'marts', 'main') ORDER BY 1, 2").fetchall():
+                rows = con.execute(f'SELECT count(*) FROM {schema}."{name}"').fetchall()[0][0]
+                table.add_row(f"{schema}.{name}", f"{rows:,}")
+        finally:
+            con.close()
+    console.print(table)
+    console.print(f"checks: [green]{len(checks) - len(failed)} passed[/], "
+                  f"[{'red' if failed else 'green'}]{len(failed)} failed[/]")
+    for check in failed:
+        console.print(f"  [red]failed[/] {check.asset_key.to_user_string()} {check.check_name}: {check.description}")
+    console.print(f"published file: {published}" if published.exists() else "[red]nothing published[/]")
+
+
+@app.command()
+def refresh(log_level: str = typer.Option("INFO", help="Dagster console log level")):
+    """Run national_refresh against the configured sources (dlt settings in .dlt/ or the environment)."""
+    result = run_national_refresh(log_level)
+    print_summary(result, _data_dir() / "published" / "csdl.duckdb")
+    raise typer.Exit(0 if result.success else 1)
+
+
+@app.command()
+def demo(scale: str = typer.Option("small", help="small or national"), seed: int = typer.Option(2025),
+         log_level: str = typer.Option("INFO", help="Dagster console log level")):
+    """Generate demo data, serve it on loopback, run national_refresh, stop, and print a summary."""
+    from demo.simulator import SourceSimulator
+
+    data = _data_dir()
+    demo_dir = data / "demo"
+    _generate(scale, seed, demo_dir)
+    with SourceSimulator(demo_dir) as sim:
+        os.environ.update(sim.environment())
+        dropped = sim.drop_reports(data / "intake")
+        console.print(f"simulator on {sim.base_url}; {len(dropped)} report files dropped into {data / 'intake'}")
+        started = time.monotonic()
+        result = run_national_refresh(log_level)
+    console.print(f"national_refresh {'succeeded' if result.success else '[red]FAILED[/]'} "
+                  f"in {time.monotonic() - started:.0f} s (run {result.run_id})")
+    print_summary(result, data / "published" / "csdl.duckdb")
+    raise typer.Exit(0 if result.success else 1)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,40 @@
+"""Jobs and schedules: the national refresh, and one refresh per source family."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+TIMEZONE = "Asia/Ho_Chi_Minh"
+
+
+def _refresh_from(source: str) -> dg.AssetSelection:
+    """A source family's raw assets, everything built from them, and the reference data they need."""
+    return (dg.AssetSelection.key_prefixes(["raw", source]).downstream()
+            | dg.AssetSelection.key_prefixes(["raw", "reference"]))
+
+
+national_refresh = dg.define_asset_job(
+    "national_refresh", selection=dg.AssetSelection.all(),
+    description="Ingest every source, rebuild staging, core and marts, run the quality checks, publish.")
+ministries_refresh = dg.define_asset_job(
+    "ministries_refresh", selection=_refresh_from("ministries"),
+    description="Ministry task registries and everything built from them.")
+academies_refresh = dg.define_asset_job(
+    "academies_refresh", selection=_refresh_from("academies"),
+    description="Academy repositories (OAI-PMH) and everything built from them.")
+provinces_refresh = dg.define_asset_job(
+    "provinces_refresh", selection=_refresh_from("provinces"),
+    description="Provincial report files in the intake folder and everything built from them.")
+
+JOBS = [national_refresh, ministries_refresh, academies_refresh, provinces_refresh]
+SCHEDULES = [
+    dg.ScheduleDefinition(job=ministries_refresh, cron_schedule="0 2 * * *", execution_timezone=TIMEZONE,
+                          default_status=dg.DefaultScheduleStatus.STOPPED,
+                          description="Daily: ministries update their registries during the working day."),
+    dg.ScheduleDefinition(job=academies_refresh, cron_schedule="0 3 * * 0", execution_timezone=TIMEZONE,
+                          default_status=dg.DefaultScheduleStatus.STOPPED,
+                          description="Weekly on Sunday: repositories change slowly."),
+    dg.ScheduleDefinition(job=provinces_refresh, cron_schedule="0 4 * * *", execution_timezone=TIMEZONE,
+                          default_status=dg.DefaultScheduleStatus.STOPPED,
+                          description="Daily: picks up report files dropped into the intake folder."),
+]

@@ -20,7 +20,7 @@ os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
 class DuckDBWarehouse(dg.ConfigurableResource):
     """The working DuckDB file and the data folder around it (`CSDL_DATA_DIR`)."""
 
-    data_dir: str = "data"
+    data_dir: str
 
     @property
     def root(self) -> Path:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 from dagster_dlt import DagsterDltResource
 
@@ -20,7 +18,8 @@ defs = dg.Definitions(
     jobs=JOBS,
     schedules=SCHEDULES,
     resources={
-        "duckdb": DuckDBWarehouse(data_dir=os.environ.get("CSDL_DATA_DIR", "data")),
+        # Read when a run starts, so one code location serves whatever data folder the run is given.
+        "duckdb": DuckDBWarehouse(data_dir=dg.EnvVar("CSDL_DATA_DIR")),
         "dlt": DagsterDltResource(),
     },
     # Every step writes the one DuckDB file, so steps run one after another anyway; in-process

@@ -1,0 +1,36 @@
+# CSDL KH&CN data platform. `make demo` and `make test` work on a fresh clone with only Python 3.11.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export CSDL_DATA_DIR ?= $(CURDIR)/data
+export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+
+.PHONY: install demo test ui bench-ingest clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
+	touch $@
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $@
+
+# Generate the small demo, serve it on loopback, run national_refresh, print what was published.
+demo: install $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/csdl demo
+
+test: install
+	$(BIN)/pytest
+
+# The Dagster UI on 127.0.0.1:3000. Runs started there read the sources from .dlt/ or the environment;
+# to use the demo simulator, start `csdl serve-sources` in another terminal (its key is the default below).
+ui: install $(DAGSTER_HOME)/dagster.yaml
+	SOURCES__MINISTRIES__API_KEY=$${SOURCES__MINISTRIES__API_KEY:-demo-key} \
+	  $(BIN)/dagster dev -h 127.0.0.1 -p 3000 -m pipelines.definitions
+
+clean:
+	rm -rf data

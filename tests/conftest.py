@@ -1,0 +1,55 @@
+"""Shared fixtures: one small demo dataset per session, a fresh simulator and data folder per test."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from demo.generator import generate
+from demo.simulator import SourceSimulator
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    generate(out, scale="small", seed=2025)
+    return out
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    monkeypatch.setenv("CSDL_DATA_DIR", str(path))
+    return path
+
+
+@pytest.fixture
+def simulator(demo_dir, monkeypatch):
+    """A simulator of its own (tests change what it serves), with the sources pointed at it."""
+    with SourceSimulator(demo_dir) as sim:
+        for key, value in sim.environment().items():
+            monkeypatch.setenv(key, value)
+        yield sim
+
+
+def env_for(sim: SourceSimulator, data_dir: Path) -> dict[str, str]:
+    return {**sim.environment(), "CSDL_DATA_DIR": str(data_dir)}
+
+
+@pytest.fixture(scope="module")
+def refreshed(demo_dir, tmp_path_factory):
+    """One national_refresh over the whole graph into a temporary data folder, shared by a module's tests."""
+    data = tmp_path_factory.mktemp("refresh") / "data"
+    with SourceSimulator(demo_dir) as sim, pytest.MonkeyPatch.context() as mp:
+        for key, value in env_for(sim, data).items():
+            mp.setenv(key, value)
+        sim.drop_reports(data / "intake")
+        from pipelines.cli import run_national_refresh
+
+        result = run_national_refresh(log_level="WARNING")
+    assert result.success, "national_refresh failed; see the Dagster log above"
+    return data, result

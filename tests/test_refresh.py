@@ -1,0 +1,128 @@
+"""national_refresh over the whole graph, in-process, into a temporary data folder."""
+
+import csv
+import re
+
+import duckdb
+import pytest
+
+EXPECTED_TABLES = {
+    "core.dim_province", "core.dim_field", "core.dim_task_level", "core.dim_organization", "core.organization_alias",
+    "core.dim_researcher", "core.fct_task", "core.fct_task_result", "core.fct_publication",
+    "core.bridge_publication_author", "core.fct_statistic", "marts.indicators_by_province_year",
+    "main.catalog", "main.refresh",
+}
+
+
+def _truth(demo_dir, name):
+    with open(demo_dir / "ground_truth" / f"{name}.csv", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _count_lines(paths) -> int:
+    return sum(sum(1 for _ in open(p, encoding="utf-8")) for p in paths)
+
+
+@pytest.fixture(scope="module")
+def published(refreshed):
+    data, _ = refreshed
+    con = duckdb.connect(str(data / "published" / "csdl.duckdb"), read_only=True)
+    yield con
+    con.close()
+
+
+def test_every_check_passed_and_the_snapshot_holds_every_table(refreshed, published):
+    _, result = refreshed
+    checks = list(result.get_asset_check_evaluations())
+    assert checks and all(c.passed for c in checks), [c.asset_key for c in checks if not c.passed]
+    tables = {f"{s}.{t}" for s, t in published.execute(
+        "SELECT table_schema, table_name FROM information_schema.tables").fetchall()}
+    assert tables == EXPECTED_TABLES
+    parquet = {p.stem for p in (refreshed[0] / "published" / "parquet").glob("*.parquet")}
+    assert parquet == {t for t in EXPECTED_TABLES if not t.startswith("main.")}
+
+
+def test_row_counts_reconcile_with_what_the_sources_sent(refreshed, published, demo_dir):
+    data, _ = refreshed
+    defects = _truth(demo_dir, "defects")
+    broken_tasks = sum(1 for d in defects if d["resource"] == "tasks")
+    sent_tasks = _count_lines((demo_dir / "ministries").glob("*/tasks.jsonl"))
+    sent_orgs = _count_lines((demo_dir / "ministries").glob("*/organizations.jsonl"))
+    count = lambda table: published.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]  # noqa: E731
+    assert count("core.fct_task") == sent_tasks - broken_tasks
+    assert count("core.organization_alias") == sent_orgs
+    assert count("core.dim_province") == 97
+    assert count("core.fct_statistic") == len(_truth(demo_dir, "statistics"))
+    # the same publication from two repositories is one row
+    assert count("core.fct_publication") == len({r["entity_id"] for r in _truth(demo_dir, "publications")})
+
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        quarantined = {(m, k) for m, k in con.execute("SELECT model, source_key FROM quality.quarantine").fetchall()}
+    assert {d["source_id"] for d in defects} == {k for _, k in quarantined}
+
+
+def test_statistics_come_from_the_latest_submission(published, demo_dir):
+    truth = {(r["province_code"], int(r["reference_year"]), r["form_code"], r["indicator_code"], r["breakdown"]):
+             float(r["value"]) for r in _truth(demo_dir, "statistics")}
+    ours = {(p, y, f, i, b): v for p, y, f, i, b, v in published.execute(
+        "SELECT province_code, reference_year, form_code, indicator_code, breakdown, value FROM core.fct_statistic").fetchall()}
+    assert ours.keys() == truth.keys()
+    assert all(abs(ours[k] - truth[k]) < 1e-6 for k in truth)
+
+
+def test_analysts_get_tasks_by_current_province_and_year(published):
+    rows = published.execute("""
+        SELECT p.name, t.start_year, count(*) AS tasks, sum(t.budget_total_vnd) / 1e9 AS budget_bn_vnd
+        FROM core.fct_task t JOIN core.dim_province p ON p.province_code = t.current_province_code AND p.is_current
+        GROUP BY ALL ORDER BY tasks DESC""").fetchall()
+    assert len(rows) > 20
+    assert rows[0][0] == "Thành phố Hà Nội"
+
+
+def test_analysts_get_publications_by_field_and_year(published):
+    rows = published.execute("""
+        SELECT f.name_vi, p.year, count(*) FROM core.fct_publication p
+        JOIN core.dim_field f ON f.field_code = p.field_code
+        GROUP BY ALL ORDER BY 3 DESC""").fetchall()
+    assert len(rows) > 20 and all(n > 0 for *_, n in rows)
+
+
+def test_former_provinces_roll_up_to_the_current_units(published):
+    mismatches = published.execute("""
+        WITH former AS (
+            SELECT p.successor_code, i.year, i.indicator_code, i.breakdown, sum(i.value) AS value
+            FROM marts.indicators_by_province_year i
+            JOIN core.dim_province p ON p.province_code = i.province_code AND NOT p.is_current
+            WHERE i.unit_set = '63' AND i.source = 'provincial_report' GROUP BY ALL)
+        SELECT count(*) FROM former f JOIN marts.indicators_by_province_year c
+            ON c.unit_set = '34' AND c.source = 'provincial_report' AND c.province_code = f.successor_code
+            AND c.year = f.year AND c.indicator_code = f.indicator_code AND c.breakdown = f.breakdown
+        WHERE abs(c.value - f.value) > 1e-6""").fetchall()[0][0]
+    assert mismatches == 0
+    years = published.execute(
+        "SELECT DISTINCT year FROM marts.indicators_by_province_year WHERE unit_set = '63' ORDER BY 1").fetchall()
+    assert max(y for (y,) in years) <= 2025
+
+
+def test_no_personal_identifiers_are_published(published):
+    columns = {c for (c,) in published.execute("SELECT column_name FROM information_schema.columns").fetchall()}
+    assert not columns & {"national_id", "email", "phone", "birth_date"}
+    personal = re.compile(r"^(0\d{11}|0\d{9}|\+84\d{9}|[\w.+-]+@[\w-]+\.[\w.]+)$")  # CCCD, phone, e-mail
+    for schema, table in published.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema <> 'main'").fetchall():
+        found = [v for row in published.execute(f"SELECT * FROM {schema}.{table}").fetchall() for v in row
+                 if isinstance(v, str) and personal.match(v)]
+        assert found == [], f"{schema}.{table} holds personal identifiers, e.g. {found[:3]}"
+
+
+def test_every_published_table_and_column_is_in_the_catalog(published):
+    missing = published.execute("""
+        SELECT c.table_schema, c.table_name, c.column_name FROM information_schema.columns c
+        LEFT JOIN main.catalog k ON k.table_schema = c.table_schema AND k.table_name = c.table_name
+            AND k.column_name = c.column_name
+        WHERE c.table_schema IN ('core', 'marts') AND k.table_name IS NULL""").fetchall()
+    assert missing == []
+    undescribed = published.execute(
+        "SELECT table_name FROM main.catalog WHERE column_name IS NULL AND (description_en IS NULL OR description_vi IS NULL)"
+    ).fetchall()
+    assert undescribed == []

@@ -1,6 +1,7 @@
 """Shared fixtures: one small demo dataset per session, a fresh simulator and data folder per test."""
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,8 @@ from demo.generator import generate
 from demo.simulator import SourceSimulator
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# ../shared beside the checkout holds the official reference lists and benchmarks (CSDL_SHARED_DIR overrides)
+SHARED = Path(os.environ.get("CSDL_SHARED_DIR", REPO.parent / "shared"))
 
 
 @pytest.fixture(scope="session")
@@ -42,11 +44,17 @@ def env_for(sim: SourceSimulator, data_dir: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def refreshed(demo_dir, tmp_path_factory):
-    """One national_refresh over the whole graph into a temporary data folder, shared by a module's tests."""
-    data = tmp_path_factory.mktemp("refresh") / "data"
+    """One national_refresh over the whole graph into a temporary data folder, shared by a module's tests.
+
+    It runs on a Dagster instance of its own, configured by the project's dagster.yaml (the duckdb pool)."""
+    root = tmp_path_factory.mktemp("refresh")
+    data, dagster_home = root / "data", root / "dagster_home"
+    dagster_home.mkdir()
+    shutil.copyfile(REPO / "dagster.yaml", dagster_home / "dagster.yaml")
     with SourceSimulator(demo_dir) as sim, pytest.MonkeyPatch.context() as mp:
         for key, value in env_for(sim, data).items():
             mp.setenv(key, value)
+        mp.setenv("DAGSTER_HOME", str(dagster_home))
         sim.drop_reports(data / "intake")
         from pipelines.cli import run_national_refresh
 

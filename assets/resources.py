@@ -21,6 +21,8 @@ class DuckDBWarehouse(dg.ConfigurableResource):
     """The working DuckDB file and the data folder around it (`CSDL_DATA_DIR`)."""
 
     data_dir: str
+    # Provincial reports are due on this month-day of the following year (15 February under the 2015 rules).
+    reporting_deadline: str = "02-15"
 
     @property
     def root(self) -> Path:
@@ -45,7 +47,7 @@ class DuckDBWarehouse(dg.ConfigurableResource):
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         self.root.mkdir(parents=True, exist_ok=True)
-        with connect(self.database_path) as con:
+        with connect(self.database_path, variables={"reporting_deadline": self.reporting_deadline}) as con:
             yield con
 
     def dlt_pipeline(self, source_name: str) -> dlt.Pipeline:

@@ -451,13 +451,15 @@ class _World:
             late = rng.random() < 0.1
             when = date(year + 1, 2, 1) + timedelta(days=rng.randint(15, 75) if late else rng.randint(0, 13))
             name = (names_new if year >= MERGER_DATE.year else names)[code]
+            first = when
             if rng.random() < 0.04:  # a first submission with errors, superseded by a revision
+                first = when - timedelta(days=5)
                 draft = [(i, b, v * rng.uniform(0.8, 1.2) if b == "tong" else v, u) for i, b, v, u in rows]
-                write_report_workbook(reports, code, name, year, form, when - timedelta(days=5), draft, revision=1)
+                write_report_workbook(reports, code, name, year, form, first, draft, revision=1)
                 write_report_workbook(reports, code, name, year, form, when, rows, revision=2)
             else:
                 write_report_workbook(reports, code, name, year, form, when, rows, revision=1)
-            submitted.append((code, year, form, when.isoformat(), rows))
+            submitted.append((code, year, form, when.isoformat(), first.isoformat(), rows))
         truth_dir = out / "ground_truth"
         truth_dir.mkdir(parents=True, exist_ok=True)
         _write_csv(truth_dir / "organizations.csv", ["source_system", "source_id", "entity_id"], self.truth_org)
@@ -472,8 +474,8 @@ class _World:
                    ["source_system_a", "source_id_a", "source_system_b", "source_id_b"], self.truth_task_pairs)
         _write_csv(truth_dir / "statistics.csv",
                    ["province_code", "reference_year", "form_code", "indicator_code", "breakdown", "value",
-                    "unit", "report_date"],
-                   [(c, y, f, i, b, v, u, d) for c, y, f, d, rows in submitted for i, b, v, u in rows])
+                    "unit", "report_date", "first_report_date"],
+                   [(c, y, f, i, b, v, u, d, d1) for c, y, f, d, d1, rows in submitted for i, b, v, u in rows])
         counts = {
             "organizations": sum(len(r) for (m, k), r in self.feeds.items() if k == "organizations"),
             "researchers": sum(len(r) for (m, k), r in self.feeds.items() if k == "researchers"),

@@ -37,6 +37,7 @@ def suites() -> dict[str, list[tuple[str, dict]]]:
             ("ExpectColumnValuesToBeBetween", {"column": "level", "min_value": 1, "max_value": 3}),
         ],
         "core.dim_task_level": [("ExpectColumnValuesToBeUnique", {"column": "level_code"})],
+        "core.dim_indicator": [("ExpectColumnValuesToBeUnique", {"column": "indicator_code"})],
         "core.dim_organization": [
             ("ExpectColumnValuesToBeUnique", {"column": "org_id"}),
             ("ExpectColumnValuesToNotBeNull", {"column": "name"}),
@@ -93,6 +94,12 @@ def suites() -> dict[str, list[tuple[str, dict]]]:
             ("ExpectCompoundColumnsToBeUnique",
              {"column_list": ["unit_set", "province_code", "year", "indicator_code", "breakdown", "source"]}),
             ("ExpectColumnValuesToNotBeNull", {"column": "province_name"}),
-            ("ExpectColumnValuesToBeInSet", {"column": "unit_set", "value_set": ["34", "63"]}),
+            ("ExpectColumnValuesToBeInSet", {"column": "unit_set", "value_set": ["34", "63", "national"]}),
+            ("ExpectColumnValuesToNotBeNull", {"column": "indicator_name"}),
+        ],
+        "marts.reporting_completeness": [
+            ("ExpectCompoundColumnsToBeUnique", {"column_list": ["province_code", "year", "form_code"]}),
+            ("ExpectColumnValuesToBeInSet", {"column": "status", "value_set": ["on_time", "late", "missing"]}),
+            ("ExpectColumnValuesToBeInSet", {"column": "form_code", "value_set": FORM_CODES}),
         ],
     }

@@ -42,9 +42,9 @@ def env_for(sim: SourceSimulator, data_dir: Path) -> dict[str, str]:
     return {**sim.environment(), "CSDL_DATA_DIR": str(data_dir)}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def refreshed(demo_dir, tmp_path_factory):
-    """One national_refresh over the whole graph into a temporary data folder, shared by a module's tests.
+    """One national_refresh over the whole graph into a temporary data folder, shared by the tests that only read.
 
     It runs on a Dagster instance of its own, configured by the project's dagster.yaml (the duckdb pool)."""
     root = tmp_path_factory.mktemp("refresh")
@@ -61,3 +61,20 @@ def refreshed(demo_dir, tmp_path_factory):
         result = run_national_refresh(log_level="WARNING")
     assert result.success, "national_refresh failed; see the Dagster log above"
     return data, result
+
+
+@pytest.fixture(scope="session")
+def published(refreshed):
+    """The published snapshot, opened read-only as an analyst would."""
+    import duckdb
+
+    con = duckdb.connect(str(refreshed[0] / "published" / "csdl.duckdb"), read_only=True)
+    yield con
+    con.close()
+
+
+def ground_truth(demo_dir: Path, name: str) -> list[dict]:
+    import csv
+
+    with open(demo_dir / "ground_truth" / f"{name}.csv", encoding="utf-8") as f:
+        return list(csv.DictReader(f))

@@ -21,4 +21,4 @@ def test_a_personal_identifier_column_stops_publishing_and_keeps_the_last_snapsh
     snapshot = duckdb.connect(str(published / "csdl.duckdb"), read_only=True)
     assert snapshot.execute("SELECT run_id FROM main.refresh").fetchall() == [("run-1",)]
     assert "email" not in {c for (c,) in snapshot.execute("SELECT column_name FROM information_schema.columns").fetchall()}
-    assert sorted(p.name for p in published.iterdir()) == ["csdl.duckdb", "parquet"]  # no temporary files left
+    assert sorted(p.name for p in published.iterdir()) == ["csdl.duckdb", "parquet", "provinces"]  # no temporary files

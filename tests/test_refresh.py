@@ -1,34 +1,21 @@
 """national_refresh over the whole graph, in-process, into a temporary data folder."""
 
-import csv
 import re
 
 import duckdb
-import pytest
+
+from tests.conftest import ground_truth
 
 EXPECTED_TABLES = {
-    "core.dim_province", "core.dim_field", "core.dim_task_level", "core.dim_organization", "core.organization_alias",
-    "core.dim_researcher", "core.fct_task", "core.fct_task_result", "core.fct_publication",
-    "core.bridge_publication_author", "core.fct_statistic", "marts.indicators_by_province_year",
-    "main.catalog", "main.refresh",
+    "core.dim_province", "core.dim_field", "core.dim_task_level", "core.dim_indicator", "core.dim_organization",
+    "core.organization_alias", "core.dim_researcher", "core.fct_task", "core.fct_task_result",
+    "core.fct_publication", "core.bridge_publication_author", "core.fct_statistic",
+    "marts.indicators_by_province_year", "marts.reporting_completeness", "main.catalog", "main.refresh",
 }
-
-
-def _truth(demo_dir, name):
-    with open(demo_dir / "ground_truth" / f"{name}.csv", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
 
 
 def _count_lines(paths) -> int:
     return sum(sum(1 for _ in open(p, encoding="utf-8")) for p in paths)
-
-
-@pytest.fixture(scope="module")
-def published(refreshed):
-    data, _ = refreshed
-    con = duckdb.connect(str(data / "published" / "csdl.duckdb"), read_only=True)
-    yield con
-    con.close()
 
 
 def test_every_check_passed_and_the_snapshot_holds_every_table(refreshed, published):
@@ -44,7 +31,7 @@ def test_every_check_passed_and_the_snapshot_holds_every_table(refreshed, publis
 
 def test_row_counts_reconcile_with_what_the_sources_sent(refreshed, published, demo_dir):
     data, _ = refreshed
-    defects = _truth(demo_dir, "defects")
+    defects = ground_truth(demo_dir, "defects")
     broken_tasks = sum(1 for d in defects if d["resource"] == "tasks")
     sent_tasks = _count_lines((demo_dir / "ministries").glob("*/tasks.jsonl"))
     sent_orgs = _count_lines((demo_dir / "ministries").glob("*/organizations.jsonl"))
@@ -52,9 +39,9 @@ def test_row_counts_reconcile_with_what_the_sources_sent(refreshed, published, d
     assert count("core.fct_task") == sent_tasks - broken_tasks
     assert count("core.organization_alias") == sent_orgs
     assert count("core.dim_province") == 97
-    assert count("core.fct_statistic") == len(_truth(demo_dir, "statistics"))
+    assert count("core.fct_statistic") == len(ground_truth(demo_dir, "statistics"))
     # the same publication from two repositories is one row
-    assert count("core.fct_publication") == len({r["entity_id"] for r in _truth(demo_dir, "publications")})
+    assert count("core.fct_publication") == len({r["entity_id"] for r in ground_truth(demo_dir, "publications")})
 
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
         quarantined = {(m, k) for m, k in con.execute("SELECT model, source_key FROM quality.quarantine").fetchall()}
@@ -63,7 +50,7 @@ def test_row_counts_reconcile_with_what_the_sources_sent(refreshed, published, d
 
 def test_statistics_come_from_the_latest_submission(published, demo_dir):
     truth = {(r["province_code"], int(r["reference_year"]), r["form_code"], r["indicator_code"], r["breakdown"]):
-             float(r["value"]) for r in _truth(demo_dir, "statistics")}
+             float(r["value"]) for r in ground_truth(demo_dir, "statistics")}
     ours = {(p, y, f, i, b): v for p, y, f, i, b, v in published.execute(
         "SELECT province_code, reference_year, form_code, indicator_code, breakdown, value FROM core.fct_statistic").fetchall()}
     assert ours.keys() == truth.keys()
@@ -102,27 +89,3 @@ def test_former_provinces_roll_up_to_the_current_units(published):
     years = published.execute(
         "SELECT DISTINCT year FROM marts.indicators_by_province_year WHERE unit_set = '63' ORDER BY 1").fetchall()
     assert max(y for (y,) in years) <= 2025
-
-
-def test_no_personal_identifiers_are_published(published):
-    columns = {c for (c,) in published.execute("SELECT column_name FROM information_schema.columns").fetchall()}
-    assert not columns & {"national_id", "email", "phone", "birth_date"}
-    personal = re.compile(r"^(0\d{11}|0\d{9}|\+84\d{9}|[\w.+-]+@[\w-]+\.[\w.]+)$")  # CCCD, phone, e-mail
-    for schema, table in published.execute(
-            "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema <> 'main'").fetchall():
-        found = [v for row in published.execute(f"SELECT * FROM {schema}.{table}").fetchall() for v in row
-                 if isinstance(v, str) and personal.match(v)]
-        assert found == [], f"{schema}.{table} holds personal identifiers, e.g. {found[:3]}"
-
-
-def test_every_published_table_and_column_is_in_the_catalog(published):
-    missing = published.execute("""
-        SELECT c.table_schema, c.table_name, c.column_name FROM information_schema.columns c
-        LEFT JOIN main.catalog k ON k.table_schema = c.table_schema AND k.table_name = c.table_name
-            AND k.column_name = c.column_name
-        WHERE c.table_schema IN ('core', 'marts') AND k.table_name IS NULL""").fetchall()
-    assert missing == []
-    undescribed = published.execute(
-        "SELECT table_name FROM main.catalog WHERE column_name IS NULL AND (description_en IS NULL OR description_vi IS NULL)"
-    ).fetchall()
-    assert undescribed == []

@@ -106,7 +106,7 @@ def test_province_reports_load_once_and_bad_files_go_to_quarantine(simulator, de
 def test_reference_data_loads_whole(data_dir):
     pipeline = _pipeline("reference", data_dir)
     pipeline.run(reference())
-    assert _loaded(pipeline) == {"provinces": 97, "fields": 52, "task_levels": 4}
+    assert _loaded(pipeline) == {"provinces": 97, "fields": 52, "task_levels": 4, "indicators": 9}
 
 
 def test_loads_use_parquet_not_insert_values(simulator, data_dir):

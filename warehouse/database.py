@@ -30,9 +30,13 @@ def data_dir() -> Path:
 
 
 @contextmanager
-def connect(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(path: Path | str, read_only: bool = False,
+            variables: dict[str, str] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Opens the warehouse with the text functions registered and `variables` set (read by `getvariable`)."""
     con = duckdb.connect(str(path), read_only=read_only)
     try:
+        for name, value in (variables or {}).items():
+            con.execute(f"SET VARIABLE {name} = ?", [value])
         for name, fn in TEXT_FUNCTIONS.items():
             con.create_function(name, fn, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"),
                                 side_effects=False)

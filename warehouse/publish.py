@@ -1,7 +1,8 @@
-"""Publishing the analysts' snapshot: `published/csdl.duckdb` and `published/parquet/`.
+"""Publishing the analysts' snapshot under `published/`: `csdl.duckdb`, `parquet/` and `provinces/<code>/`.
 
-Both are written beside their final place and renamed into it, so a reader sees the old snapshot or
-the new one, never half of one. Personal identifiers never leave the working warehouse.
+Everything is written into a fresh folder beside its final place and renamed into it, so a reader
+sees the old snapshot or the new one, never half of one. Personal identifiers never leave the
+working warehouse.
 """
 
 from __future__ import annotations
@@ -13,66 +14,97 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.catalog import describe
 from warehouse.models import Model
 
 PUBLISHED_SCHEMAS = ("core", "marts")
 PERSONAL_COLUMNS = {"national_id", "email", "phone", "birth_date", "cccd", "so_dien_thoai"}
+# What each province's Department of S&T gets back: its own rows of these tables.
+PROVINCE_SLICES = {
+    "fct_task": "SELECT * FROM core.fct_task WHERE current_province_code = $code",
+    "dim_organization": "SELECT * FROM core.dim_organization WHERE province_code = $code",
+    "fct_statistic": "SELECT * FROM core.fct_statistic WHERE current_province_code = $code",
+    "indicators_by_province_year": """
+        SELECT i.* FROM marts.indicators_by_province_year i
+        LEFT JOIN core.dim_province p ON p.province_code = i.province_code AND NOT p.is_current
+        WHERE (i.unit_set = '34' AND i.province_code = $code) OR (i.unit_set = '63' AND p.successor_code = $code)""",
+    "reporting_completeness": "SELECT * FROM marts.reporting_completeness WHERE successor_code = $code",
+}
+PARTS = ("csdl.duckdb", "parquet", "provinces")
 
 
 class PublishError(RuntimeError):
     pass
 
 
-def published_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+def _published_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str]]:
     return con.execute(
-        "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = current_database() "
-        f"AND table_schema IN {PUBLISHED_SCHEMAS} AND table_type = 'BASE TABLE' ORDER BY 1, 2").fetchall()
+        "SELECT c.table_schema, c.table_name, c.column_name, c.data_type FROM information_schema.columns c "
+        "JOIN information_schema.tables t USING (table_catalog, table_schema, table_name) "
+        f"WHERE c.table_catalog = current_database() AND c.table_schema IN {PUBLISHED_SCHEMAS} "
+        "AND t.table_type = 'BASE TABLE' ORDER BY 1, 2, c.ordinal_position").fetchall()
 
 
 def publish(con: duckdb.DuckDBPyConnection, published_dir: Path, run_id: str, models: list[Model]) -> dict:
-    """Copies core and marts into a fresh snapshot with its catalog; returns {table: rows}."""
-    published_dir.mkdir(parents=True, exist_ok=True)
-    tables = published_tables(con)
-    columns = con.execute(
-        "SELECT table_schema, table_name, column_name, data_type, ordinal_position FROM information_schema.columns "
-        f"WHERE table_catalog = current_database() AND table_schema IN {PUBLISHED_SCHEMAS} ORDER BY 1, 2, 5").fetchall()
-    leaked = sorted({f"{s}.{t}.{c}" for s, t, c, _, _ in columns if c.lower() in PERSONAL_COLUMNS})
+    """Copies core and marts into a fresh snapshot with its catalog and province slices; returns {table: rows}."""
+    columns = _published_columns(con)
+    leaked = sorted({f"{s}.{t}.{c}" for s, t, c, _ in columns if c.lower() in PERSONAL_COLUMNS})
     if leaked:
         raise PublishError(f"refusing to publish personal identifiers: {', '.join(leaked)}; "
                            "drop these columns from the core/marts models")
-    descriptions = {m.table: m for m in models}
-    tmp_db = published_dir / f".csdl-{uuid.uuid4().hex}.duckdb"
-    tmp_parquet = published_dir / f".parquet-{uuid.uuid4().hex}"
-    tmp_parquet.mkdir()
+    tables = list(dict.fromkeys((s, t) for s, t, _, _ in columns))
+    models_by_table = {m.table: m for m in models}
+    published_dir.mkdir(parents=True, exist_ok=True)
+    work = published_dir / f".publishing-{uuid.uuid4().hex}"
+    (work / "parquet").mkdir(parents=True)
     counts = {}
     try:
-        con.execute(f"ATTACH '{tmp_db}' AS snapshot")
-        for schema in PUBLISHED_SCHEMAS:
-            con.execute(f"CREATE SCHEMA snapshot.{schema}")
-        for schema, table in tables:
-            con.execute(f"CREATE TABLE snapshot.{schema}.{table} AS SELECT * FROM {schema}.{table}")
-            counts[f"{schema}.{table}"] = con.execute(f"SELECT count(*) FROM snapshot.{schema}.{table}").fetchall()[0][0]
-            con.execute(f"COPY {schema}.{table} TO '{tmp_parquet / f'{schema}.{table}.parquet'}' (FORMAT parquet)")
-        catalog = [(s, t, None, "table", descriptions[f"{s}.{t}"].description if f"{s}.{t}" in descriptions else None,
-                    descriptions[f"{s}.{t}"].description_vi if f"{s}.{t}" in descriptions else None)
-                   for s, t in tables]
-        catalog += [(s, t, c, d, None, None) for s, t, c, d, _ in columns]
-        con.execute("CREATE TABLE snapshot.main.catalog (table_schema VARCHAR, table_name VARCHAR, column_name VARCHAR, "
-                    "data_type VARCHAR, description_en VARCHAR, description_vi VARCHAR)")
-        con.executemany("INSERT INTO snapshot.main.catalog VALUES (?, ?, ?, ?, ?, ?)", catalog)
-        con.execute("CREATE TABLE snapshot.main.refresh AS SELECT ? AS run_id, ?::TIMESTAMPTZ AS refreshed_at",
-                    [run_id, datetime.now(timezone.utc)])
-        con.execute("DETACH snapshot")
-        tmp_db.replace(published_dir / "csdl.duckdb")
-        target = published_dir / "parquet"
-        retired = published_dir / f".retired-{uuid.uuid4().hex}"
-        if target.exists():
-            target.rename(retired)
-        tmp_parquet.rename(target)
-        shutil.rmtree(retired, ignore_errors=True)
-    finally:
-        if any(db == "snapshot" for (db,) in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()):
+        con.execute(f"ATTACH '{work / 'csdl.duckdb'}' AS snapshot")
+        try:
+            for schema in PUBLISHED_SCHEMAS:
+                con.execute(f"CREATE SCHEMA snapshot.{schema}")
+            for schema, table in tables:
+                con.execute(f"CREATE TABLE snapshot.{schema}.{table} AS SELECT * FROM {schema}.{table}")
+                counts[f"{schema}.{table}"] = con.execute(
+                    f"SELECT count(*) FROM snapshot.{schema}.{table}").fetchall()[0][0]
+                con.execute(f"COPY {schema}.{table} TO '{work / 'parquet' / f'{schema}.{table}.parquet'}' (FORMAT parquet)")
+            catalog = []
+            for schema, table in tables:
+                model = models_by_table.get(f"{schema}.{table}")
+                catalog.append((schema, table, None, "table", model and model.description, model and model.description_vi))
+            catalog += [(s, t, c, d, *describe(t, c)) for s, t, c, d in columns]
+            con.execute("CREATE TABLE snapshot.main.catalog (table_schema VARCHAR, table_name VARCHAR, "
+                        "column_name VARCHAR, data_type VARCHAR, description_en VARCHAR, description_vi VARCHAR)")
+            con.executemany("INSERT INTO snapshot.main.catalog VALUES (?, ?, ?, ?, ?, ?)", catalog)
+            con.execute("CREATE TABLE snapshot.main.refresh AS SELECT ? AS run_id, ?::TIMESTAMPTZ AS refreshed_at",
+                        [run_id, datetime.now(timezone.utc)])
+        finally:
             con.execute("DETACH snapshot")
-        tmp_db.unlink(missing_ok=True)
-        shutil.rmtree(tmp_parquet, ignore_errors=True)
+        _write_province_slices(con, work / "provinces")
+        for part in PARTS:  # swap each part into place; the old one is removed only after
+            target, retired = published_dir / part, published_dir / f".retired-{uuid.uuid4().hex}"
+            if target.exists():
+                target.rename(retired)
+            (work / part).rename(target)
+            if retired.is_dir():
+                shutil.rmtree(retired)
+            else:
+                retired.unlink(missing_ok=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return counts
+
+
+def _write_province_slices(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
+    folder.mkdir()
+    available = {t for (t,) in con.execute("SELECT table_schema || '.' || table_name FROM information_schema.tables "
+                                           "WHERE table_catalog = current_database()").fetchall()}
+    if "core.dim_province" not in available:
+        return
+    codes = [c for (c,) in con.execute("SELECT province_code FROM core.dim_province WHERE is_current ORDER BY 1").fetchall()]
+    for code in codes:
+        (folder / code).mkdir()
+        for name, query in PROVINCE_SLICES.items():
+            if not any(t.endswith(f".{name}") for t in available):
+                continue
+            con.execute(f"COPY ({query.replace('$code', repr(code))}) TO '{folder / code / f'{name}.parquet'}' (FORMAT parquet)")

@@ -1,4 +1,4 @@
-"""Reference data: the 63 former and 34 current provincial units, fields of S&T, task levels.
+"""Reference data: the 63 former and 34 current provincial units, fields of S&T, task levels, indicators.
 
 The CSV files beside this module are the project's own reference data; tests check the province
 list against the official lists in `../shared/reference/`.
@@ -12,7 +12,7 @@ from importlib import resources
 import dlt
 import pyarrow as pa
 
-TABLES = ("provinces", "fields", "task_levels")
+TABLES = ("provinces", "fields", "task_levels", "indicators")
 
 
 def read_reference(table: str) -> list[dict]:

@@ -4,7 +4,7 @@ WITH scored AS (
     SELECT
         *,
         (name <> strip_accents(name))::INTEGER * 4 + (name <> upper(name))::INTEGER * 2
-            + (source_system = founding_authority)::INTEGER AS name_quality
+            + (source_system = founding_authority)::INTEGER * 8 AS name_quality  -- the founding body writes it best
     FROM staging.ministry_organizations
 )
 SELECT

@@ -1,58 +1,69 @@
--- Main S&T indicators per province and year: for the 34 current units (all years, former provinces rolled up
--- through dim_province) and for the 63 former provinces (years before the 1 July 2025 merger).
--- vi: Các chỉ tiêu KH&CN chính theo tỉnh và năm: cho 34 đơn vị hiện nay (mọi năm) và 63 tỉnh cũ (các năm trước sáp nhập 1/7/2025).
-WITH reported AS (
-    SELECT s.*, p.successor_code
+-- Main S&T indicators per province and year (Circular 03/2018 groups the sources carry): for the 34 current
+-- units (every year; former provinces rolled up through dim_province), for the 63 former provinces (years
+-- before the 1 July 2025 merger) and for the whole country (province_code 00).
+-- vi: Các chỉ tiêu KH&CN chính theo tỉnh và năm (các nhóm chỉ tiêu của Thông tư 03/2018 mà nguồn có): cho 34
+-- vi: đơn vị hiện nay (mọi năm), 63 tỉnh cũ (các năm trước sáp nhập 1/7/2025) và toàn quốc (mã 00).
+WITH facts AS (
+    -- provincial reports: the code is valid at the end of the reporting year
+    SELECT s.current_province_code, s.province_code AS former_code, s.reference_date, s.reference_year AS year,
+           s.indicator_code, s.breakdown, s.value
     FROM core.fct_statistic AS s
-    JOIN core.dim_province AS p
-        ON p.province_code = s.province_code
-        AND s.reference_date BETWEEN p.valid_from AND coalesce(p.valid_to, DATE '9999-12-31')
+    UNION ALL
+    -- S&T tasks in the CSDL, by the province of the host at the start date
+    SELECT t.current_province_code, t.province_code, t.start_date, t.start_year, 'CSDL_NV', d.breakdown, 1
+    FROM core.fct_task AS t,
+        unnest(['tong', 'cap:' || t.level] || CASE WHEN t.field_code IS NULL THEN [] ELSE ['linh_vuc:' || substr(t.field_code, 1, 1)] END)
+            AS d(breakdown)
+    WHERE t.current_province_code IS NOT NULL
+    UNION ALL
+    SELECT t.current_province_code, t.province_code, t.start_date, t.start_year, 'CSDL_KP', 'tong', t.budget_total_vnd / 1e6
+    FROM core.fct_task AS t
+    WHERE t.current_province_code IS NOT NULL
+    UNION ALL
+    -- S&T organisations in the CSDL existing in each year, by current province (no former code is known)
+    SELECT o.province_code, NULL, make_date(y.year, 12, 31), y.year, 'CSDL_TC', d.breakdown, 1
+    FROM core.dim_organization AS o
+    JOIN (SELECT DISTINCT reference_year AS year FROM core.fct_statistic) AS y ON o.established_year <= y.year,
+        unnest(['tong', 'loai_hinh:' || o.org_type, 'so_huu:' || o.ownership]
+               || CASE WHEN o.field_code IS NULL THEN [] ELSE ['linh_vuc:' || substr(o.field_code, 1, 1)] END)
+            AS d(breakdown)
+    WHERE o.province_code IS NOT NULL
+    UNION ALL
+    -- publications whose first author is linked to an organisation with a known province
+    SELECT o.province_code, NULL, make_date(p.year, 12, 31), p.year, 'CSDL_CB', d.breakdown, 1
+    FROM core.fct_publication AS p
+    JOIN core.bridge_publication_author AS a ON a.publication_id = p.publication_id AND a.author_position = 1
+    JOIN core.dim_organization AS o ON o.org_id = a.org_id,
+        unnest(['tong'] || CASE WHEN p.field_code IS NULL THEN [] ELSE ['linh_vuc:' || substr(p.field_code, 1, 1)] END)
+            AS d(breakdown)
+    WHERE o.province_code IS NOT NULL
 ),
-tasks AS (
-    SELECT
-        current_province_code AS successor_code,
-        province_code,
-        start_year AS reference_year,
-        start_date < DATE '2025-07-01' AS before_merger,
-        level,
-        substr(field_code, 1, 1) AS field_l1,
-        budget_total_vnd
-    FROM core.fct_task
-    WHERE current_province_code IS NOT NULL
-),
-all_rows AS (
-    SELECT '34' AS unit_set, successor_code AS province_code, reference_year AS year, indicator_code, breakdown,
-           unit, value, 'provincial_report' AS source
-    FROM reported
+by_unit AS (
+    SELECT '34' AS unit_set, current_province_code AS province_code, year, indicator_code, breakdown, sum(value) AS value
+    FROM facts
+    GROUP BY ALL
     UNION ALL
-    SELECT '63', province_code, reference_year, indicator_code, breakdown, unit, value, 'provincial_report'
-    FROM reported
-    WHERE reference_date < DATE '2025-07-01'
+    SELECT '63', former_code, year, indicator_code, breakdown, sum(value)
+    FROM facts
+    WHERE reference_date < DATE '2025-07-01' AND former_code IS NOT NULL
+    GROUP BY ALL
     UNION ALL
-    SELECT '34', successor_code, reference_year, 'CSDL_NV', 'tong', 'nhiệm vụ', 1, 'csdl_tasks' FROM tasks
-    UNION ALL
-    SELECT '34', successor_code, reference_year, 'CSDL_NV', 'cap:' || level, 'nhiệm vụ', 1, 'csdl_tasks' FROM tasks
-    UNION ALL
-    SELECT '34', successor_code, reference_year, 'CSDL_NV', 'linh_vuc:' || field_l1, 'nhiệm vụ', 1, 'csdl_tasks'
-    FROM tasks WHERE field_l1 IS NOT NULL
-    UNION ALL
-    SELECT '34', successor_code, reference_year, 'CSDL_KP', 'tong', 'triệu đồng', budget_total_vnd / 1e6, 'csdl_tasks'
-    FROM tasks
-    UNION ALL
-    SELECT '63', province_code, reference_year, 'CSDL_NV', 'tong', 'nhiệm vụ', 1, 'csdl_tasks'
-    FROM tasks WHERE before_merger
+    SELECT 'national', '00', year, indicator_code, breakdown, sum(value)
+    FROM facts
+    GROUP BY ALL
 )
 SELECT
-    a.unit_set,
-    a.province_code,
-    p.name AS province_name,
-    a.year,
-    a.indicator_code,
-    a.breakdown,
-    a.unit,
-    sum(a.value) AS value,
-    a.source
-FROM all_rows AS a
+    u.unit_set,
+    u.province_code,
+    coalesce(p.name, 'Toàn quốc') AS province_name,
+    u.year,
+    u.indicator_code,
+    i.name_vi AS indicator_name,
+    u.breakdown,
+    i.unit,
+    u.value,
+    i.source
+FROM by_unit AS u
+JOIN core.dim_indicator AS i ON i.indicator_code = u.indicator_code
 LEFT JOIN core.dim_province AS p
-    ON p.province_code = a.province_code AND p.is_current = (a.unit_set = '34')
-GROUP BY ALL
+    ON p.province_code = u.province_code AND p.is_current = (u.unit_set = '34') AND u.unit_set <> 'national'

@@ -1,0 +1,42 @@
+-- For each province, reporting year and form: whether the report arrived, on time or late, against the deadline
+-- (SET VARIABLE reporting_deadline = 'MM-DD' of the following year; default 02-15). Expected senders are the
+-- units valid at the end of the year: 63 former provinces up to 2024, 34 current units from 2025.
+-- vi: Với mỗi tỉnh, năm báo cáo và biểu: báo cáo đã đến chưa, đúng hạn hay muộn so với hạn nộp (mặc định 15/2 năm sau).
+WITH years AS (
+    SELECT DISTINCT reference_year AS year FROM staging.province_report_rows
+),
+forms AS (
+    SELECT DISTINCT form_code FROM staging.province_report_rows
+),
+expected AS (
+    SELECT y.year, p.province_code, p.name AS province_name, p.successor_code, f.form_code,
+           CAST(CAST(y.year + 1 AS VARCHAR) || '-' || coalesce(getvariable('reporting_deadline'), '02-15') AS DATE)
+               AS deadline
+    FROM years AS y
+    JOIN core.dim_province AS p ON make_date(y.year, 12, 31) BETWEEN p.valid_from AND coalesce(p.valid_to, DATE '9999-12-31')
+    CROSS JOIN forms AS f
+),
+received AS (
+    SELECT province_code, reference_year AS year, form_code,
+           min(report_date) AS first_report_date, max(report_date) AS latest_report_date,
+           count(DISTINCT report_id) AS submissions
+    FROM staging.province_report_rows
+    GROUP BY ALL
+)
+SELECT
+    e.province_code,
+    e.province_name,
+    e.successor_code,
+    e.year,
+    e.form_code,
+    e.deadline,
+    r.first_report_date,
+    r.latest_report_date,
+    coalesce(r.submissions, 0) AS submissions,
+    CASE
+        WHEN r.first_report_date IS NULL THEN 'missing'
+        WHEN r.first_report_date <= e.deadline THEN 'on_time'
+        ELSE 'late'
+    END AS status
+FROM expected AS e
+LEFT JOIN received AS r USING (province_code, year, form_code)

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export CSDL_DATA_DIR ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
-.PHONY: install demo test ui bench-ingest clean
+.PHONY: install demo test ui bench-refresh bench-queries clean
 
 install: $(VENV)/.installed
 
@@ -31,6 +31,13 @@ test: install
 ui: install $(DAGSTER_HOME)/dagster.yaml
 	SOURCES__MINISTRIES__API_KEY=$${SOURCES__MINISTRIES__API_KEY:-demo-key} \
 	  $(BIN)/dagster dev -h 127.0.0.1 -p 3000 -m pipelines.definitions
+
+# National-scale figures (not part of the tests): full/incremental refresh vs plain DuckDB; analyst query latency.
+bench-refresh: install
+	$(BIN)/python bench/refresh.py --scale national
+
+bench-queries: install
+	$(BIN)/python bench/queries.py
 
 clean:
 	rm -rf data

@@ -136,6 +136,14 @@ class SourceSimulator:
                 self._send(status, json.dumps(payload, ensure_ascii=False).encode("utf-8"),
                            "application/json; charset=utf-8")
 
+            def do_POST(self):
+                """`POST /admin/touch?fraction=0.01`: what a benchmark in another process changes between runs."""
+                url = urlparse(self.path)
+                query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+                if url.path != "/admin/touch":
+                    return self._json(404, {"error": f"no such endpoint: {url.path}"})
+                return self._json(200, sim.touch(float(query.get("fraction", 0.01)), int(query.get("seed", 7))))
+
             def do_GET(self):
                 url = urlparse(self.path)
                 query = {k: v[-1] for k, v in parse_qs(url.query).items()}

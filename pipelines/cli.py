@@ -66,13 +66,15 @@ def serve_sources(port: int = typer.Option(8765, help="loopback port"),
         sim.stop()
 
 
-def run_national_refresh(log_level: str = "INFO"):
-    """Runs the national_refresh job in this process, on the instance DAGSTER_HOME names (or a temporary one)."""
+def run_national_refresh(log_level: str = "INFO", instance=None):
+    """Runs the national_refresh job in this process, on `instance` (default: the one DAGSTER_HOME names, or a
+    temporary one)."""
     import dagster as dg
 
     from pipelines.definitions import defs
 
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    if instance is None:
+        instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     job = defs.resolve_job_def("national_refresh")
     return job.execute_in_process(instance=instance, raise_on_error=False,
                                   run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})

@@ -91,13 +91,13 @@ class Model:
 
     def column_lineage(self, schemas: dict[str, dict[str, str]] | None = None) -> dict[str, list[tuple[str, str]]]:
         """For each output column, the (table, column) pairs of the dependencies it is computed from."""
+        try:  # one pass over every output column (sqlglot shares the work between them)
+            nodes = lineage(None, self.sql, schema=schemas, dialect="duckdb")
+        except Exception:  # SQL sqlglot cannot trace (e.g. a table function) has no lineage, not a failed run
+            return {}
         result: dict[str, list[tuple[str, str]]] = {}
-        for column in self.output_columns:
-            if column in REJECT_COLUMNS or column == "*":
-                continue
-            try:
-                node = lineage(column, self.sql, schema=schemas, dialect="duckdb")
-            except Exception:  # a column sqlglot cannot trace (e.g. from a table function) has no lineage
+        for column, node in nodes.items():
+            if column in REJECT_COLUMNS:
                 continue
             sources = set()
             for leaf in node.walk():
@@ -138,3 +138,23 @@ def run_model(con: duckdb.DuckDBPyConnection, model: Model) -> dict:
         "SELECT count(*), count(reject_reason) FROM _model_candidates").fetchall()[0]
     con.execute("DROP TABLE _model_candidates")
     return {"received": received, "kept": received - quarantined, "quarantined": quarantined}
+
+
+def in_dependency_order(models: list[Model]) -> list[Model]:
+    """Models sorted so that each comes after the models it reads."""
+    by_table = {m.table: m for m in models}
+    ordered: list[Model] = []
+    seen: set[str] = set()
+
+    def visit(model: Model) -> None:
+        if model.table in seen:
+            return
+        seen.add(model.table)
+        for dep in model.dependencies:
+            if dep in by_table:
+                visit(by_table[dep])
+        ordered.append(model)
+
+    for model in models:
+        visit(model)
+    return ordered

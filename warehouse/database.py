@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -23,10 +22,6 @@ QUALITY_DDL = [
 ]
 # Python functions the SQL models call for Vietnamese text.
 TEXT_FUNCTIONS = {"vi_normalize": normalize, "vi_fold": fold, "org_key": org_key, "person_key": person_key}
-
-
-def data_dir() -> Path:
-    return Path(os.environ.get("CSDL_DATA_DIR", "data")).resolve()
 
 
 @contextmanager

@@ -95,4 +95,10 @@ def suites() -> dict[str, list[tuple[str, dict]]]:
             ("ExpectColumnValuesToNotBeNull", {"column": "province_name"}),
             ("ExpectColumnValuesToBeInSet", {"column": "unit_set", "value_set": ["34", "63"]}),
         ],
+        "marts.task_duplicate_candidates": [
+            ("ExpectCompoundColumnsToBeUnique", {"column_list": ["task_id_a", "task_id_b"]}),
+            ("ExpectColumnValuesToBeBetween", {"column": "score", "min_value": 0, "max_value": 1}),
+            ("ExpectColumnValuesToNotBeNull", {"column": "reasons_vi"}),
+            ("ExpectColumnValuesToNotBeNull", {"column": "cluster_id"}),
+        ],
     }

@@ -130,3 +130,9 @@ def find_task_duplicates(tasks: list[dict]) -> tuple[list[DuplicatePair], dict[t
     for pair in pairs:
         found.union(pair.a, pair.b)
     return sorted(pairs, key=lambda p: (-p.score, p.a, p.b)), cluster_ids(found.groups(), "TRUNG")
+
+
+def with_resolved_ids(tasks: list[dict], org_ids: dict, researcher_ids: dict) -> list[dict]:
+    """Tasks with `host` and `pi` set from their source ids through the organisation and researcher matches."""
+    return [{**t, "host": org_ids.get((t["source_system"], t.get("host_org_source_id"))),
+             "pi": researcher_ids.get((t["source_system"], t.get("pi_source_id")))} for t in tasks]

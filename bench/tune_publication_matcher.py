@@ -14,7 +14,7 @@ from warehouse.matching.evaluation import score_pairs
 from collections import Counter
 
 from warehouse.matching import publications
-from warehouse.matching.publications import FEATURES, _text, features, read_labelled_pairs
+from warehouse.matching.publications import FEATURES, _text, features, read_labelled_pairs, ruled_out
 
 
 def matrix(pairs):
@@ -35,8 +35,8 @@ def fit(x, y, l2=1e-2, steps=50):
     return w[:-1], w[-1]
 
 
-def f1(p, y, threshold):
-    predicted = {i for i, v in enumerate(p) if v >= threshold}
+def f1(p, y, threshold, x):
+    predicted = {i for i, v in enumerate(p) if v >= threshold and not ruled_out(list(x[i]))}
     truth = {i for i, v in enumerate(y) if v}
     return score_pairs(predicted, truth)
 
@@ -56,15 +56,15 @@ def main(folder: Path) -> None:
     xv, yv = matrix(read_labelled_pairs(folder / "valid.txt"))
     w, b = fit(xt, yt)
     pv = 1 / (1 + np.exp(-(xv @ w + b)))
-    threshold = max(np.arange(0.05, 0.96, 0.05), key=lambda t: (f1(pv, yv, t).f1, -abs(t - 0.5)))
+    threshold = max(np.arange(0.05, 0.96, 0.05), key=lambda t: (f1(pv, yv, t, xv).f1, -abs(t - 0.5)))
     pt = 1 / (1 + np.exp(-(xt @ w + b)))
     for name, weight in zip(FEATURES, w):
         print(f"{name:>22} {weight:+.4f}")
     print(f"WEIGHTS = ({', '.join(f'{v:.4f}' for v in w)})")
     print(f"BIAS = {b:.4f}")
     print(f"THRESHOLD = {threshold:.2f}")
-    print(f"train: {f1(pt, yt, threshold).line()}")
-    print(f"valid: {f1(pv, yv, threshold).line()}")
+    print(f"train: {f1(pt, yt, threshold, xt).line()}")
+    print(f"valid: {f1(pv, yv, threshold, xv).line()}")
 
 
 if __name__ == "__main__":

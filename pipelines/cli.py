@@ -151,7 +151,8 @@ def match_eval(entity: Optional[str] = typer.Option(
         try:
             score = evaluate_labelled_pairs(pairs)
         except ValueError as error:
-            raise typer.BadParameter(str(error))
+            console.print(f"[red]error:[/] {error}", soft_wrap=True)
+            raise typer.Exit(2)
         label = f"publication matcher on {pairs}"
     else:
         if entity not in ENTITIES:

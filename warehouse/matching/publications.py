@@ -106,8 +106,16 @@ def probability(feature_values: list[float], weights=WEIGHTS, bias=BIAS) -> floa
     return 1 / (1 + math.exp(-max(min(z, 50), -50)))
 
 
+def ruled_out(values: list[float]) -> bool:
+    """"Part I" and "Part II", "(12)" and "(13)": different numbers in titles that are not otherwise
+    contained in one another are different works, however alike the rest; the model alone weighs
+    this too lightly."""
+    return bool(values[FEATURES.index("title_numbers_differ")]) and values[FEATURES.index("title_token_set")] < 1
+
+
 def same_publication(a: dict, b: dict, threshold: float = THRESHOLD) -> bool:
-    return probability(features(a, b)) >= threshold
+    values = features(a, b)
+    return not ruled_out(values) and probability(values) >= threshold
 
 
 def _blocks(records: list[dict]) -> list[list[int]]:

@@ -110,3 +110,33 @@ def task_duplicate_pairs(context: dg.AssetExecutionContext, duckdb: DuckDBWareho
 
 
 MATCHING_ASSETS = [organization_matches, researcher_matches, publication_matches, task_duplicate_pairs]
+
+
+def _coverage_check(asset: dg.AssetsDefinition, source_table: str, where: str = "") -> dg.AssetChecksDefinition:
+    """Every source record resolves to exactly one entity: none left out, none resolved twice."""
+    table = ".".join(asset.key.path)
+
+    @dg.asset_check(asset=asset.key, name="every_record_resolved_once", blocking=True, pool="duckdb",
+                    description=f"Every record of {source_table} has exactly one row in {table}.")
+    def _check(context: dg.AssetCheckExecutionContext, duckdb: DuckDBWarehouse) -> dg.AssetCheckResult:
+        with duckdb.connect() as con:
+            missing, repeated = con.execute(f"""
+                SELECT (SELECT count(*) FROM {source_table} AS s WHERE ({where or 'true'})
+                        AND NOT EXISTS (SELECT 1 FROM {table} AS m
+                                        WHERE m.source_system = s.source_system AND m.source_id = s.source_id)),
+                       (SELECT count(*) FROM (SELECT source_system, source_id FROM {table}
+                                              GROUP BY ALL HAVING count(*) > 1))""").fetchall()[0]
+        passed = missing == 0 and repeated == 0
+        return dg.AssetCheckResult(
+            passed=passed, severity=dg.AssetCheckSeverity.ERROR,
+            metadata={"unresolved_records": missing, "records_resolved_twice": repeated},
+            description=None if passed else f"{missing} records of {source_table} unresolved, {repeated} resolved twice")
+
+    return _check
+
+
+MATCHING_CHECKS = [
+    _coverage_check(organization_matches, "staging.ministry_organizations"),
+    _coverage_check(researcher_matches, "staging.ministry_researchers"),
+    _coverage_check(publication_matches, "staging.academy_publications", "NOT s.deleted"),
+]

@@ -42,9 +42,9 @@ def env_for(sim: SourceSimulator, data_dir: Path) -> dict[str, str]:
     return {**sim.environment(), "CSDL_DATA_DIR": str(data_dir)}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def refreshed(demo_dir, tmp_path_factory):
-    """One national_refresh over the whole graph into a temporary data folder, shared by a module's tests.
+    """One national_refresh over the whole graph into a temporary data folder, shared by the tests that only read.
 
     It runs on a Dagster instance of its own, configured by the project's dagster.yaml (the duckdb pool)."""
     root = tmp_path_factory.mktemp("refresh")

@@ -5,7 +5,7 @@ WITH scored AS (
         m.org_id,
         o.*,
         (o.name <> strip_accents(o.name))::INTEGER * 4 + (o.name <> upper(o.name))::INTEGER * 2
-            + (o.source_system = o.founding_authority)::INTEGER AS name_quality
+            + (o.source_system = o.founding_authority)::INTEGER * 8 AS name_quality  -- the founding body writes it best
     FROM staging.ministry_organizations AS o
     JOIN staging.organization_matches AS m USING (source_system, source_id)
 )

@@ -135,5 +135,39 @@ def demo(scale: str = typer.Option("small", help="small or national"), seed: int
     raise typer.Exit(0 if result.success else 1)
 
 
+@app.command("match-eval")
+def match_eval(entity: Optional[str] = typer.Option(
+                   None, help="tasks, organisations, researchers or publications: score against the demo ground truth"),
+               pairs: Optional[Path] = typer.Option(
+                   None, help="Magellan/Ditto labelled pairs file: score the publication matcher on it"),
+               demo_dir: Optional[Path] = typer.Option(None, help="generated demo data; default: $CSDL_DATA_DIR/demo")):
+    """Print precision, recall and F1 of an entity matcher; the last line is `precision=P recall=R f1=F`."""
+    from warehouse.matching.evaluation import ENTITIES, evaluate_demo, evaluate_labelled_pairs
+
+    if (entity is None) == (pairs is None):
+        raise typer.BadParameter("give exactly one of --entity or --pairs")
+    started = time.monotonic()
+    if pairs is not None:
+        if not pairs.is_file():
+            raise typer.BadParameter(f"no labelled pairs file at {pairs}")
+        try:
+            score = evaluate_labelled_pairs(pairs)
+        except ValueError as error:
+            console.print(f"[red]error:[/] {error}", soft_wrap=True)
+            raise typer.Exit(2)
+        label = f"publication matcher on {pairs}"
+    else:
+        if entity not in ENTITIES:
+            raise typer.BadParameter(f"--entity must be one of {', '.join(ENTITIES)}, not {entity!r}")
+        demo_dir = demo_dir or _data_dir() / "demo"
+        if not (demo_dir / "ground_truth").is_dir():
+            raise typer.BadParameter(f"no demo ground truth in {demo_dir}; run `csdl generate` first")
+        score = evaluate_demo(demo_dir, entity)
+        label = f"{entity} matcher on {demo_dir}"
+    console.print(f"{label}: {score.true_positives} true positives, {score.false_positives} false positives, "
+                  f"{score.false_negatives} false negatives ({time.monotonic() - started:.1f} s)", soft_wrap=True)
+    print(score.line())
+
+
 if __name__ == "__main__":
     app()

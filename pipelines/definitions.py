@@ -6,6 +6,7 @@ import dagster as dg
 from dagster_dlt import DagsterDltResource
 
 from assets.ingest import INGEST_ASSETS
+from assets.matching import MATCHING_ASSETS, MATCHING_CHECKS
 from assets.publish import published_snapshot
 from assets.resources import DuckDBWarehouse
 from assets.warehouse import MODEL_ASSETS, MODELS
@@ -13,8 +14,8 @@ from pipelines.jobs import JOBS, SCHEDULES
 from quality.checks import build_checks
 
 defs = dg.Definitions(
-    assets=[*INGEST_ASSETS, *MODEL_ASSETS, published_snapshot],
-    asset_checks=build_checks(MODELS),
+    assets=[*INGEST_ASSETS, *MATCHING_ASSETS, *MODEL_ASSETS, published_snapshot],
+    asset_checks=[*build_checks(MODELS), *MATCHING_CHECKS],
     jobs=JOBS,
     schedules=SCHEDULES,
     resources={

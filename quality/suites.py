@@ -72,6 +72,12 @@ def suites() -> dict[str, list[tuple[str, dict]]]:
             ("ExpectColumnValuesToNotBeNull", {"column": "task_id"}),
             ("ExpectColumnValuesToNotBeNull", {"column": "acceptance_date"}),
         ],
+        "marts.task_duplicate_candidates": [
+            ("ExpectCompoundColumnsToBeUnique", {"column_list": ["task_id_a", "task_id_b"]}),
+            ("ExpectColumnValuesToBeBetween", {"column": "score", "min_value": 0, "max_value": 1}),
+            ("ExpectColumnValuesToNotBeNull", {"column": "reasons_vi"}),
+            ("ExpectColumnValuesToNotBeNull", {"column": "cluster_id"}),
+        ],
         "core.fct_publication": [
             ("ExpectColumnValuesToBeUnique", {"column": "publication_id"}),
             ("ExpectColumnValuesToNotBeNull", {"column": "title"}),

@@ -5,20 +5,23 @@ import unicodedata
 import pytest
 
 from sources.vietnamese import fold, normalize
+from assets.matching import MATCHING_ASSETS
 from warehouse.models import discover
 from warehouse.names import org_key, person_key
 
 MODELS = discover()
+MATCHING_TABLES = {".".join(key.path) for asset in MATCHING_ASSETS for key in asset.keys}
 
 
 def test_dependencies_come_from_the_sql():
     by_table = {m.table: m for m in MODELS}
     assert by_table["core.fct_task"].dependencies == [
-        "staging.ministry_tasks", "staging.ministry_organizations", "staging.ministry_researchers"]
+        "staging.ministry_tasks", "staging.organization_matches", "staging.researcher_matches"]
     assert by_table["staging.academy_publications"].dependencies == ["raw_academies.publications"]  # CTE excluded
     for model in MODELS:
         for dep in model.dependencies:
-            assert dep.startswith("raw_") or dep in by_table, f"{model.table} reads {dep}, which no model builds"
+            assert dep.startswith("raw_") or dep in by_table or dep in MATCHING_TABLES, \
+                f"{model.table} reads {dep}, which no model or matching asset builds"
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.table)
@@ -29,7 +32,7 @@ def test_every_model_transpiles_to_postgres(model):
 def test_column_lineage_traces_renamed_columns():
     fct_task = next(m for m in MODELS if m.table == "core.fct_task")
     lineage = fct_task.column_lineage()
-    assert ("staging.ministry_organizations", "org_id") in lineage["host_org_id"]
+    assert ("staging.organization_matches", "org_id") in lineage["host_org_id"]
     assert set(lineage["budget_total_vnd"]) == {("staging.ministry_tasks", "budget_state_vnd"),
                                                 ("staging.ministry_tasks", "budget_other_vnd")}
 

@@ -10,7 +10,8 @@ EXPECTED_TABLES = {
     "core.dim_province", "core.dim_field", "core.dim_task_level", "core.dim_indicator", "core.dim_organization",
     "core.organization_alias", "core.dim_researcher", "core.fct_task", "core.fct_task_result",
     "core.fct_publication", "core.bridge_publication_author", "core.fct_statistic",
-    "marts.indicators_by_province_year", "marts.reporting_completeness", "main.catalog", "main.refresh",
+    "marts.indicators_by_province_year", "marts.reporting_completeness", "marts.task_duplicate_candidates",
+    "main.catalog", "main.refresh",
 }
 
 

@@ -67,7 +67,6 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "result_type": ("Type of result (bao_cao report, quy_trinh process, san_pham product, sang_che patent)", "Loại kết quả (báo cáo, quy trình, sản phẩm, sáng chế)"),
     "ror": ("ROR identifier", "Mã định danh ROR"),
     "sex": ("Sex (nam male, nu female)", "Giới tính (nam, nữ)"),
-    "source": ("Where the values come from (provincial_report or csdl)", "Nguồn số liệu (báo cáo của tỉnh hoặc CSDL)"),
     "source_id": ("Record id in the sending system", "Mã bản ghi trong hệ thống gửi"),
     "source_ids": ("Repository records it was resolved from (repository:identifier)", "Các bản ghi kho được hợp nhất (kho:mã)"),
     "source_records": ("Number of source records resolved into this row", "Số bản ghi nguồn được hợp nhất vào dòng này"),
@@ -87,6 +86,16 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "value": ("Indicator value", "Giá trị chỉ tiêu"),
     "venue": ("Journal, conference or book", "Tạp chí, hội nghị hoặc sách"),
     "year": ("Year", "Năm"),
+    "cluster_id": ("Group of tasks that all look like one work (a work registered three or more times)", "Cụm các nhiệm vụ cùng có dấu hiệu là một công việc"),
+    "score": ("How strongly the pair looks like one work, 0 to 1", "Mức độ giống nhau của cặp, từ 0 đến 1"),
+    "reasons_en": ("Why the pair looks like one work, in English", "Lý do cặp bị nghi trùng, bằng tiếng Anh"),
+    "reasons_vi": ("Why the pair looks like one work, in Vietnamese", "Lý do cặp bị nghi trùng, bằng tiếng Việt"),
+    "budget_total_vnd_both": ("Total funding of both tasks, VND", "Tổng kinh phí của cả hai nhiệm vụ, đồng"),
+    "source": ("Where the values come from (provincial_report or csdl)", "Nguồn số liệu (báo cáo của tỉnh hoặc CSDL)"),
+    "title_similarity": ("Similarity of the two titles after folding the usual rewordings, 0-100", "Độ giống nhau của hai tên sau khi quy các cách diễn đạt thường gặp, 0-100"),
+    "same_pi": ("True when both tasks have the same principal investigator", "Đúng khi hai nhiệm vụ cùng chủ nhiệm"),
+    "task_duplicate_candidates.level": ("Task level (QG, BO, TINH, CS)", "Cấp nhiệm vụ (QG, BO, TINH, CS)"),
+    "task_duplicate_candidates.source": ("Sending system and record id (system:id)", "Hệ thống gửi và mã bản ghi (hệ thống:mã)"),
     "dim_field.level": ("Level of the classification (1 or 2)", "Cấp phân loại (1 hoặc 2)"),
     "dim_province.level": ("province or city (thành phố trực thuộc trung ương)", "Tỉnh hoặc thành phố trực thuộc trung ương"),
     "fct_task.level": ("Task level (QG, BO, TINH, CS), see dim_task_level", "Cấp nhiệm vụ, xem dim_task_level"),
@@ -100,6 +109,18 @@ COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 
+# Pairs (task_duplicate_candidates) carry each column twice: `<column>_a` and `<column>_b`.
+PAIR_SIDES = {"_a": ("first task of the pair", "nhiệm vụ thứ nhất của cặp"),
+              "_b": ("second task of the pair", "nhiệm vụ thứ hai của cặp")}
+
+
 def describe(table: str, column: str) -> tuple[str, str] | tuple[None, None]:
     """(English, Vietnamese) for a column of `table` (a bare table name), or (None, None) if undocumented."""
-    return COLUMNS.get(f"{table}.{column}") or COLUMNS.get(column) or (None, None)
+    found = COLUMNS.get(f"{table}.{column}") or COLUMNS.get(column)
+    if found:
+        return found
+    side = PAIR_SIDES.get(column[-2:])
+    base = COLUMNS.get(f"{table}.{column[:-2]}") or COLUMNS.get(column[:-2]) if side else None
+    if base:
+        return f"{base[0]}, {side[0]}", f"{base[1]}, {side[1]}"
+    return None, None

@@ -25,7 +25,9 @@ def org_key(name: str | None) -> str | None:
         return None
     folded = folded.replace(" va ", " ").replace("&", " ")
     expanded = _ABBREVIATION.sub(lambda m: _EXPANSION[m.group(1)], folded)
-    return re.sub(r"\s+", " ", expanded.replace(" va ", " ")).strip()
+    # "Trường Đại học X" is registered as "ĐH X" as often as in full: one key for both.
+    expanded = re.sub(r"\btruong dai hoc\b", "dai hoc", expanded.replace(" va ", " "))
+    return re.sub(r"\s+", " ", expanded).strip()
 
 
 def person_key(name: str | None) -> str | None:

@@ -2,10 +2,11 @@
 -- vi: Tác giả của từng công bố theo thứ tự, gắn với nhà nghiên cứu khi tên khớp duy nhất.
 WITH best_record AS (
     SELECT
-        'PUB-' || substr(md5(title_key || '|' || CAST(year AS VARCHAR)), 1, 12) AS publication_id,
-        arg_max(creators, (title <> strip_accents(title))::INTEGER) AS creators
-    FROM staging.academy_publications
-    WHERE NOT deleted
+        m.publication_id,
+        arg_max(p.creators, (p.title <> strip_accents(p.title))::INTEGER) AS creators
+    FROM staging.academy_publications AS p
+    JOIN staging.publication_matches AS m USING (source_system, source_id)
+    WHERE NOT p.deleted
     GROUP BY 1
 ),
 authors AS (

@@ -1,11 +1,13 @@
--- S&T organisations resolved across sources (CERIF OrganisationUnit); the canonical name is the best-written alias.
+-- S&T organisations resolved across sources (CERIF OrganisationUnit) by staging.organization_matches; the canonical name is the best-written alias.
 -- vi: Tổ chức KH&CN đã hợp nhất giữa các nguồn (CERIF OrganisationUnit); tên chuẩn là bí danh được viết tốt nhất.
 WITH scored AS (
     SELECT
-        *,
-        (name <> strip_accents(name))::INTEGER * 4 + (name <> upper(name))::INTEGER * 2
-            + (source_system = founding_authority)::INTEGER * 8 AS name_quality  -- the founding body writes it best
-    FROM staging.ministry_organizations
+        m.org_id,
+        o.*,
+        (o.name <> strip_accents(o.name))::INTEGER * 4 + (o.name <> upper(o.name))::INTEGER * 2
+            + (o.source_system = o.founding_authority)::INTEGER * 8 AS name_quality  -- the founding body writes it best
+    FROM staging.ministry_organizations AS o
+    JOIN staging.organization_matches AS m USING (source_system, source_id)
 )
 SELECT
     org_id,

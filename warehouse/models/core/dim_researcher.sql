@@ -1,13 +1,15 @@
--- Researchers resolved across sources (CERIF Person); no national ID, e-mail, phone or exact birth date.
+-- Researchers resolved across sources (CERIF Person) by staging.researcher_matches; no national ID, e-mail, phone or exact birth date.
 -- vi: Nhà nghiên cứu đã hợp nhất giữa các nguồn (CERIF Person); không có số định danh, thư điện tử, điện thoại hay ngày sinh đầy đủ.
 WITH scored AS (
     SELECT
+        m.researcher_id,
         r.*,
         o.org_id,
         (r.full_name <> strip_accents(r.full_name))::INTEGER * 2 + (r.full_name <> upper(r.full_name))::INTEGER
             AS name_quality
     FROM staging.ministry_researchers AS r
-    LEFT JOIN staging.ministry_organizations AS o
+    JOIN staging.researcher_matches AS m USING (source_system, source_id)
+    LEFT JOIN staging.organization_matches AS o
         ON o.source_system = r.source_system AND o.source_id = r.org_source_id
 )
 SELECT

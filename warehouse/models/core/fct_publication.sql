@@ -1,13 +1,14 @@
--- Publications (CERIF Publication): the same work from several repositories is one row.
+-- Publications (CERIF Publication): the same work from several repositories is one row (staging.publication_matches).
 -- vi: Công bố khoa học (CERIF Publication): cùng một công trình từ nhiều kho là một dòng.
 WITH keyed AS (
     SELECT
-        *,
-        'PUB-' || substr(md5(title_key || '|' || CAST(year AS VARCHAR)), 1, 12) AS publication_id,
-        (title <> strip_accents(title))::INTEGER * 2 + (title <> upper(title) AND title <> lower(title))::INTEGER
+        m.publication_id,
+        p.*,
+        (p.title <> strip_accents(p.title))::INTEGER * 2 + (p.title <> upper(p.title) AND p.title <> lower(p.title))::INTEGER
             AS title_quality
-    FROM staging.academy_publications
-    WHERE NOT deleted
+    FROM staging.academy_publications AS p
+    JOIN staging.publication_matches AS m USING (source_system, source_id)
+    WHERE NOT p.deleted
 )
 SELECT
     publication_id,

@@ -23,7 +23,7 @@ SELECT
     t.source_system,
     t.source_id
 FROM staging.ministry_tasks AS t
-LEFT JOIN staging.ministry_organizations AS o
+LEFT JOIN staging.organization_matches AS o
     ON o.source_system = t.source_system AND o.source_id = t.host_org_source_id
-LEFT JOIN staging.ministry_researchers AS r
+LEFT JOIN staging.researcher_matches AS r
     ON r.source_system = t.source_system AND r.source_id = t.pi_source_id

@@ -4,7 +4,6 @@ SELECT
     o.source_id,
     o.name AS name_received,
     vi_normalize(o.name) AS name,
-    'ORG-' || substr(md5(org_key(o.name)), 1, 12) AS org_id,
     nullif(trim(o.abbreviation), '') AS abbreviation,
     o.org_type,
     o.ownership,

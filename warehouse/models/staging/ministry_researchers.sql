@@ -4,8 +4,6 @@ SELECT
     r.source_id,
     r.full_name AS full_name_received,
     vi_normalize(r.full_name) AS full_name,
-    'NCV-' || substr(md5(person_key(r.full_name) || '|' || coalesce(CAST(r.birth_year AS VARCHAR), '')), 1, 12)
-        AS researcher_id,
     r.sex,
     TRY_CAST(r.birth_date AS DATE) AS birth_date,
     r.birth_year,

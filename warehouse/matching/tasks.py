@@ -1,0 +1,138 @@
+"""Duplicate S&T tasks: the same work registered by more than one managing body or level.
+
+Candidate pairs share a resolved host organisation or principal investigator (the blocks). A pair
+is a candidate duplicate when its titles, in Vietnamese normal form with the usual rewordings of
+registrations folded together ("Nghiên cứu ứng dụng" / "Ứng dụng", "hệ thống" / "hệ", "tại" / "ở"
+...), are nearly the same, its implementation starts within a year of the other's, and it was registered under a
+different managing body or level (another investigator needs another body). The score adds the evidence; the reasons say it in words for the
+reviewer. Pairs join into clusters (the same work registered three times is one cluster).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from sources.vietnamese import fold
+from warehouse.matching.clusters import UnionFind, cluster_ids
+
+# Rewordings registrations of one work use, folded; each phrase maps to one canonical wording.
+TITLE_REWORDINGS = [
+    ("nghien cuu ung dung", "ung dung"), ("nghien cuu phat trien", "phat trien"),
+    ("nghien cuu danh gia", "danh gia"), ("thiet lap", "xay dung"),
+    ("hoan thien quy trinh cong nghe", "hoan thien cong nghe"), ("quy trinh cong nghe", "quy trinh"),
+    ("he thong", "he"), ("nang cao", "tang"), ("dap ung", "phuc vu"), ("o", "tai"),
+]
+_REWORDING = re.compile(r"\b(" + "|".join(re.escape(a) for a, _ in TITLE_REWORDINGS) + r")\b")
+_CANONICAL = dict(TITLE_REWORDINGS)
+# Titles this similar (0-100, after rewording) describe the same work; measured on the demo data.
+TITLE_SIMILARITY = 95
+MAX_START_YEARS_APART = 1
+
+
+def title_key(title: str | None) -> str:
+    """Folded title with the usual rewordings replaced by one wording."""
+    return _REWORDING.sub(lambda m: _CANONICAL[m.group(1)], fold(title) or "")
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    a: tuple[str, str]
+    b: tuple[str, str]
+    score: float
+    title_similarity: float
+    same_pi: bool
+    reasons_vi: str
+    reasons_en: str
+
+
+def _years(task: dict) -> tuple[int, int] | None:
+    start = task.get("start_year")
+    if start is None:
+        return None
+    return start, max(task.get("end_year") or start, start)
+
+
+def _compare(a: dict, b: dict, similarity: float) -> DuplicatePair | None:
+    ya, yb = _years(a), _years(b)
+    if ya is None or yb is None:
+        return None
+    # A second registration of one work starts within a year of the first (before or after it ends).
+    if abs(ya[0] - yb[0]) > MAX_START_YEARS_APART:
+        return None
+    first, last = min(ya[0], yb[0]), max(ya[1], yb[1])
+    other_body = a.get("managing_body") != b.get("managing_body")
+    other_level = a.get("level") != b.get("level")
+    if not (other_body or other_level):
+        return None
+    same_pi = a.get("pi") is not None and a.get("pi") == b.get("pi")
+    if not same_pi and not other_body:
+        # One body running a topic again at another level under another investigator is routine
+        # (a follow-on project), not double funding: another investigator needs another body.
+        return None
+    same_host = a.get("host") is not None and a.get("host") == b.get("host")
+    vi = [f"tên gần trùng ({similarity:.0f}%)"]
+    en = [f"titles nearly the same ({similarity:.0f}%)"]
+    if same_pi:
+        vi.append("cùng chủ nhiệm")
+        en.append("same principal investigator")
+    elif same_host:
+        vi.append("chủ nhiệm khác, cùng tổ chức chủ trì")
+        en.append("another principal investigator at the same host")
+    if same_host and same_pi:
+        vi.append("cùng tổ chức chủ trì")
+        en.append("same host organisation")
+    vi.append(f"thời gian thực hiện gần nhau (bắt đầu {ya[0]} / {yb[0]}, trong {first}-{last})")
+    en.append(f"close implementation periods (start {ya[0]} / {yb[0]}, within {first}-{last})")
+    if other_body:
+        vi.append(f"cơ quan quản lý khác nhau ({a.get('managing_body')} / {b.get('managing_body')})")
+        en.append(f"different managing bodies ({a.get('managing_body')} / {b.get('managing_body')})")
+    if other_level:
+        vi.append(f"cấp khác nhau ({a.get('level')} / {b.get('level')})")
+        en.append(f"different levels ({a.get('level')} / {b.get('level')})")
+    score = 0.6 * similarity / 100 + 0.2 * same_pi + 0.1 * same_host + 0.1 * (other_body or other_level)
+    return DuplicatePair((a["source_system"], a["source_id"]), (b["source_system"], b["source_id"]),
+                         round(score, 4), similarity, same_pi, "; ".join(vi), "; ".join(en))
+
+
+def find_task_duplicates(tasks: list[dict]) -> tuple[list[DuplicatePair], dict[tuple[str, str], str]]:
+    """Candidate duplicate pairs and {(source_system, source_id): cluster_id} of the tasks in them.
+
+    Each task carries source_system, source_id, title, level, managing_body, start_year, end_year,
+    and `host` / `pi`: its resolved organisation and researcher ids (or None)."""
+    keys = [title_key(t.get("title")) for t in tasks]
+    blocks = defaultdict(list)
+    for i, t in enumerate(tasks):
+        if t.get("host"):
+            blocks[("host", t["host"])].append(i)
+        if t.get("pi"):
+            blocks[("pi", t["pi"])].append(i)
+    pairs, seen = [], set()
+    for members in blocks.values():
+        if len(members) < 2:
+            continue
+        scores = process.cdist([keys[i] for i in members], [keys[i] for i in members], scorer=fuzz.ratio,
+                               score_cutoff=TITLE_SIMILARITY)
+        for x, y in zip(*scores.nonzero()):
+            if x >= y:
+                continue
+            i, j = sorted((members[x], members[y]))
+            if (i, j) in seen:
+                continue
+            seen.add((i, j))
+            pair = _compare(tasks[i], tasks[j], float(scores[x, y]))
+            if pair:
+                pairs.append(pair)
+    found = UnionFind()
+    for pair in pairs:
+        found.union(pair.a, pair.b)
+    return sorted(pairs, key=lambda p: (-p.score, p.a, p.b)), cluster_ids(found.groups(), "TRUNG")
+
+
+def with_resolved_ids(tasks: list[dict], org_ids: dict, researcher_ids: dict) -> list[dict]:
+    """Tasks with `host` and `pi` set from their source ids through the organisation and researcher matches."""
+    return [{**t, "host": org_ids.get((t["source_system"], t.get("host_org_source_id"))),
+             "pi": researcher_ids.get((t["source_system"], t.get("pi_source_id")))} for t in tasks]

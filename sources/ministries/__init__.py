@@ -16,7 +16,7 @@ from typing import Iterator
 import dlt
 import pyarrow as pa
 
-from sources.http import DEFAULT_TIMEOUT_S, retrying_session
+from sources.http import DEFAULT_BACKOFF_S, DEFAULT_RETRIES, DEFAULT_TIMEOUT_S, TruncatedPage, fetch_parsed, retrying_session
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 TS = pa.timestamp("us", tz="UTC")
@@ -73,29 +73,38 @@ def to_arrow(resource: str, ministry: str, items: list[dict]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=full)
 
 
-def _pages(session, url: str, params: dict) -> Iterator[list[dict]]:
+def _read_page(response) -> dict:
+    if response.status_code in (401, 403):
+        raise PermissionError(f"{response.url} refused the API key (HTTP {response.status_code}); "
+                              "set sources.ministries.api_key in .dlt/secrets.toml or SOURCES__MINISTRIES__API_KEY")
+    response.raise_for_status()
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise TruncatedPage(f"{response.url}: the page is not complete JSON ({exc})") from exc
+    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+        raise TruncatedPage(f"{response.url}: the page has no `items` list")
+    return body
+
+
+def _pages(session, url: str, params: dict, http: dict) -> Iterator[list[dict]]:
     page = 1
     while page:
-        response = session.get(url, params={**params, "page": page}, timeout=DEFAULT_TIMEOUT_S)
-        if response.status_code in (401, 403):
-            raise PermissionError(f"{url} refused the API key (HTTP {response.status_code}); "
-                                  "set sources.ministries.api_key in .dlt/secrets.toml or SOURCES__MINISTRIES__API_KEY")
-        response.raise_for_status()
-        body = response.json()
+        body = fetch_parsed(session, url, {**params, "page": page}, _read_page, **http)
         yield body["items"]
         page = body.get("next_page")
 
 
-def _ministry_resource(name: str, base_url: str, api_key: str, registry: list[dict], page_size: int):
+def _ministry_resource(name: str, base_url: str, api_key: str, registry: list[dict], page_size: int, http: dict):
     @dlt.resource(name=name, primary_key=("source_system", "source_id"), write_disposition="merge",
                   schema_contract={"tables": "evolve", "columns": "evolve", "data_type": "freeze"})
     def fetch(updated_at=dlt.sources.incremental("updated_at", initial_value=EPOCH)) -> Iterator[pa.Table]:
-        session = retrying_session(headers={"X-API-Key": api_key})
+        session = retrying_session(retries=http["retries"], backoff_s=http["backoff_s"], headers={"X-API-Key": api_key})
         since = updated_at.start_value or EPOCH
         for ministry in registry:
             url = f"{base_url.rstrip('/')}{ministry['path']}/{name}"
             params = {"updated_since": since.isoformat().replace("+00:00", "Z"), "page_size": page_size}
-            for items in _pages(session, url, params):
+            for items in _pages(session, url, params, http):
                 if items:
                     yield to_arrow(name, ministry["code"], items)
 
@@ -104,9 +113,12 @@ def _ministry_resource(name: str, base_url: str, api_key: str, registry: list[di
 
 @dlt.source(name="ministries")
 def ministries(base_url: str = dlt.config.value, api_key: str = dlt.secrets.value, page_size: int = 1000,
-               only: list[str] | None = None):
+               only: list[str] | None = None, timeout_s: float = DEFAULT_TIMEOUT_S,
+               retries: int = DEFAULT_RETRIES, backoff_s: float = DEFAULT_BACKOFF_S):
     """Tasks, task results, organisations and researchers from every ministry in the registry.
 
-    `only` restricts the run to some ministry codes (for a re-run of one sender)."""
+    `only` restricts the run to some ministry codes (for a re-run of one sender). `timeout_s`,
+    `retries` and `backoff_s` tune the HTTP client (sources.ministries.* in .dlt/config.toml)."""
     registry = [m for m in load_registry() if not only or m["code"] in only]
-    return [_ministry_resource(name, base_url, api_key, registry, page_size) for name in RESOURCES]
+    http = {"timeout_s": timeout_s, "retries": retries, "backoff_s": backoff_s}
+    return [_ministry_resource(name, base_url, api_key, registry, page_size, http) for name in RESOURCES]

@@ -28,7 +28,7 @@ class ReportQuirks:
     header: str = "template"           # template, upper (ALL CAPS), plain (no diacritics), shuffled (column order)
     vietnamese_numbers: bool = False   # values as text "1.234,5"
     merged_cells: bool = False         # title, indicator names and signatures in merged cells (xlsx)
-    blank_rows: bool = False           # blank lines inside the table, blank unit cells
+    blank_rows: bool = False           # blank lines inside the table, blank breakdown names
     legacy_encoding: str | None = None  # tcvn3 or vni: every text typed in an old font
     name_only: bool = False            # the province code left blank, the name filled in
 
@@ -85,7 +85,7 @@ def write_report_workbook(folder: Path, province_code: str, province_name: str, 
         shown = vietnamese_number(value) if quirks.vietnamese_numbers or quirks.file_format == "csv" else value
         if quirks.blank_rows and n % 7 == 0:
             lines.append([])
-            unit = None
+            label = None
         cells = [n, indicator, names[indicator], breakdown, label, unit, shown]
         lines.append([cells[i] for i in order])
     lines += [[], ["", "Người lập biểu", "", "", "Thủ trưởng đơn vị"], ["", "(Ký, ghi rõ họ tên)", "", "", "(Ký, đóng dấu)"]]

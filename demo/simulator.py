@@ -143,6 +143,16 @@ class SourceSimulator:
                     changed["publications"] = changed.get("publications", 0) + 1
         return changed
 
+    def delete(self, fraction: float, seed: int = 13) -> list[tuple[str, str]]:
+        """The repositories delete a fraction of their records (OAI-PMH `status="deleted"`, datestamp now)."""
+        rng, stamp, deleted = random.Random(seed), _now_iso(), []
+        with self.lock:
+            for repo, records in self.repositories.items():
+                for rec in rng.sample([r for r in records if not r.get("malformed")], k=int(len(records) * fraction)):
+                    rec["deleted"], rec["datestamp"] = True, stamp
+                    deleted.append((repo, rec["identifier"]))
+        return deleted
+
     # -- HTTP --------------------------------------------------------------------------------
     def _handler(self):
         sim = self

@@ -215,11 +215,14 @@ def _sha256(path: Path) -> str:
 
 
 @dlt.source(name="provinces")
-def provinces(intake_dir: str = dlt.config.value, quarantine_dir: str = dlt.config.value):
+def provinces(intake_dir: str = dlt.config.value, quarantine_dir: str = dlt.config.value,
+              reload_year: int | None = None):
     """Report rows from the files in `intake_dir`, each row carrying its file's metadata.
 
     A file is read once: the content hashes already loaded are kept in the pipeline state (which dlt
-    stores in the destination), so the same file dropped again loads nothing."""
+    stores in the destination), so the same file dropped again loads nothing. `reload_year` re-reads
+    every file of that reporting year, loaded before or not, and no other (a re-run or backfill of one
+    year); its rows replace the earlier ones by (file, row)."""
 
     intake, quarantine = Path(intake_dir), Path(quarantine_dir)
 
@@ -229,7 +232,7 @@ def provinces(intake_dir: str = dlt.config.value, quarantine_dir: str = dlt.conf
         batch = []
         for path in sorted(p for p in intake.glob("*") if p.is_file() and not p.name.startswith(".")):
             digest = _sha256(path)
-            if digest in loaded:
+            if digest in loaded and reload_year is None:
                 continue
             if path.suffix.lower() not in SUPPORTED:
                 quarantine_file(path, quarantine, f"Định dạng '{path.suffix}' chưa được hỗ trợ; hãy gửi tệp .xlsx "
@@ -241,6 +244,8 @@ def provinces(intake_dir: str = dlt.config.value, quarantine_dir: str = dlt.conf
                     raise ReportFileError("Bảng số liệu không có dòng nào. The data table has no rows.")
             except (ReportFileError, ValueError) as exc:  # ValueError: a header value that is not a number
                 quarantine_file(path, quarantine, str(exc))
+                continue
+            if reload_year is not None and meta["reference_year"] != reload_year:
                 continue
             received = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
             file_meta = {"file_sha256": digest, "file_name": path.name, "received_at": received, **meta}

@@ -20,6 +20,7 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	cp dagster.yaml $@
 
 # Generate the small demo, serve it on loopback, run national_refresh, print what was published.
+# CSDL_DEMO_FAULTS=0.2 make demo: the simulator fails 20% of its pages (5xx, slow, cut short, served twice).
 demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/csdl demo
 
@@ -31,6 +32,10 @@ test: install
 ui: install $(DAGSTER_HOME)/dagster.yaml
 	SOURCES__MINISTRIES__API_KEY=$${SOURCES__MINISTRIES__API_KEY:-demo-key} \
 	  $(BIN)/dagster dev -h 127.0.0.1 -p 3000 -m pipelines.definitions
+
+# Ingest rows/s per source family at the national scale, against DuckDB reading the same payload.
+bench-ingest: install
+	$(BIN)/python bench/ingest.py
 
 clean:
 	rm -rf data

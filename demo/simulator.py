@@ -143,6 +143,18 @@ class SourceSimulator:
                     changed["publications"] = changed.get("publications", 0) + 1
         return changed
 
+    def withdraw(self, fraction: float, seed: int = 17) -> list[tuple[str, str]]:
+        """Managing bodies withdraw a fraction of their tasks: the API keeps serving them, marked
+        `status = "da_rut"` (withdrawn) with `withdrawn_at` and a new `updated_at`."""
+        rng, stamp, withdrawn = random.Random(seed), _now_iso(), []
+        with self.lock:
+            for (ministry, resource), items in self.ministries.items():
+                if resource == "tasks":
+                    for item in rng.sample(items, k=int(len(items) * fraction)):
+                        item.update(status="da_rut", withdrawn_at=stamp, updated_at=stamp)
+                        withdrawn.append((ministry.upper(), item["source_id"]))
+        return withdrawn
+
     def delete(self, fraction: float, seed: int = 13) -> list[tuple[str, str]]:
         """The repositories delete a fraction of their records (OAI-PMH `status="deleted"`, datestamp now)."""
         rng, stamp, deleted = random.Random(seed), _now_iso(), []

@@ -57,6 +57,7 @@ class SourceSimulator:
         self.fault_rng = random.Random(fault_seed)
         self.faults_served: dict[str, int] = {name: 0 for name in FAULTS}
         self.lock = threading.Lock()
+        self._listings: dict[tuple, list[dict]] = {}  # a filtered, sorted listing per query, until data changes
         self.requests: list[tuple[str, int]] = []  # (path, items served): what each request returned
         self.ministries: dict[tuple[str, str], list[dict]] = {}
         for path in sorted((self.demo_dir / "ministries").glob("*/*.jsonl")):
@@ -129,6 +130,7 @@ class SourceSimulator:
         """Marks a fraction of every feed as changed now (a corrected title or name); returns counts."""
         rng, stamp, changed = random.Random(seed), _now_iso(), {}
         with self.lock:
+            self._listings.clear()
             for (ministry, resource), items in self.ministries.items():
                 for item in rng.sample(items, k=int(len(items) * fraction)):
                     item["updated_at"] = stamp
@@ -148,6 +150,7 @@ class SourceSimulator:
         `status = "da_rut"` (withdrawn) with `withdrawn_at` and a new `updated_at`."""
         rng, stamp, withdrawn = random.Random(seed), _now_iso(), []
         with self.lock:
+            self._listings.clear()
             for (ministry, resource), items in self.ministries.items():
                 if resource == "tasks":
                     for item in rng.sample(items, k=int(len(items) * fraction)):
@@ -159,11 +162,19 @@ class SourceSimulator:
         """The repositories delete a fraction of their records (OAI-PMH `status="deleted"`, datestamp now)."""
         rng, stamp, deleted = random.Random(seed), _now_iso(), []
         with self.lock:
+            self._listings.clear()
             for repo, records in self.repositories.items():
                 for rec in rng.sample([r for r in records if not r.get("malformed")], k=int(len(records) * fraction)):
                     rec["deleted"], rec["datestamp"] = True, stamp
                     deleted.append((repo, rec["identifier"]))
         return deleted
+
+    def _listing(self, key: tuple, build) -> list[dict]:
+        """What a query selects, in serving order; built once per query (paging re-asks it for every page)."""
+        with self.lock:
+            if key not in self._listings:
+                self._listings[key] = build()
+            return self._listings[key]
 
     # -- HTTP --------------------------------------------------------------------------------
     def _handler(self):
@@ -229,9 +240,9 @@ class SourceSimulator:
             size = min(max(int(query.get("page_size", 500)), 1), 5000)
         except ValueError as exc:
             return handler._json(400, {"error": f"bad query parameter: {exc}"})
-        with self.lock:
-            items = [i for i in self.ministries.get((ministry, resource), []) if i["updated_at"] >= since]
-        items.sort(key=lambda i: (i["updated_at"], i["source_id"]))
+        items = self._listing(("ministry", ministry, resource, since), lambda: sorted(
+            (i for i in self.ministries.get((ministry, resource), []) if i["updated_at"] >= since),
+            key=lambda i: (i["updated_at"], i["source_id"])))
         fault = self._pick_fault()
         served = page - 1 if fault == "served_twice" and page > 1 else page
         chunk = items[(served - 1) * size: served * size]
@@ -267,10 +278,10 @@ class SourceSimulator:
             since = _parse_ts(query["from"]) if query.get("from") else ""
             until = _parse_ts(query["until"]) if query.get("until") else ""
             set_spec, offset = query.get("set", ""), 0
-        with self.lock:
-            records = [r for r in self.repositories[repo] if r["datestamp"] >= since
-                       and (not until or r["datestamp"] <= until) and (not set_spec or r["set"] == set_spec)]
-        records.sort(key=lambda r: (r["datestamp"], r["identifier"]))
+        records = self._listing(("oai", repo, since, until, set_spec), lambda: sorted(
+            (r for r in self.repositories[repo] if r["datestamp"] >= since
+             and (not until or r["datestamp"] <= until) and (not set_spec or r["set"] == set_spec)),
+            key=lambda r: (r["datestamp"], r["identifier"])))
         if not records:
             return self._oai_error(handler, query, "noRecordsMatch", "no records match the request")
         fault = self._pick_fault()

@@ -10,7 +10,9 @@ so `fetch_parsed` retries the whole request-and-parse with tenacity, with the sa
 from __future__ import annotations
 
 import logging
-from typing import Callable, TypeVar
+import queue
+import threading
+from typing import Callable, Iterator, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -65,3 +67,40 @@ def fetch_parsed(session: requests.Session, url: str, params: dict, parse: Calla
         return parse(response)
 
     return attempt()
+
+
+def read_ahead(pages: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """Yields what `pages` yields, fetching up to `depth` pages ahead in a background thread, so the wait
+    for the sender overlaps our own work on the page before (Arrow, dlt). Errors arrive in order."""
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    stopped = threading.Event()
+
+    def put(item) -> bool:
+        while not stopped.is_set():
+            try:
+                buffer.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce():
+        try:
+            for page in pages:
+                if not put(("page", page)):
+                    return
+            put(("done", None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(("error", exc))
+
+    threading.Thread(target=produce, name="read-ahead", daemon=True).start()
+    try:
+        while True:
+            kind, value = buffer.get()
+            if kind == "done":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stopped.set()

@@ -16,7 +16,8 @@ from typing import Iterator
 import dlt
 import pyarrow as pa
 
-from sources.http import DEFAULT_BACKOFF_S, DEFAULT_RETRIES, DEFAULT_TIMEOUT_S, TruncatedPage, fetch_parsed, retrying_session
+from sources.http import (DEFAULT_BACKOFF_S, DEFAULT_RETRIES, DEFAULT_TIMEOUT_S, TruncatedPage, fetch_parsed, read_ahead,
+                          retrying_session)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 TS = pa.timestamp("us", tz="UTC")
@@ -104,7 +105,7 @@ def _ministry_resource(name: str, base_url: str, api_key: str, registry: list[di
         for ministry in registry:
             url = f"{base_url.rstrip('/')}{ministry['path']}/{name}"
             params = {"updated_since": since.isoformat().replace("+00:00", "Z"), "page_size": page_size}
-            for items in _pages(session, url, params, http):
+            for items in read_ahead(_pages(session, url, params, http)):
                 if items:
                     yield to_arrow(name, ministry["code"], items)
 

@@ -154,6 +154,8 @@ def detect_legacy_encoding(texts) -> str | None:
     sample = "\n".join(t for t in texts if t)
     if not any("\u00a0" <= ch <= "\u00ff" for ch in sample):
         return None
+    if any(ch >= "\u0100" and ch.lower() in _VIETNAMESE_LETTERS for ch in sample):
+        return None  # letters only Unicode has (ơ, ư, đ, ạ, ế ...): legacy fonts map every letter below U+0100
     scores = {None: _implausibility(sample)}
     for encoding in LEGACY_ENCODINGS:
         scores[encoding] = _implausibility(from_legacy(sample, encoding))

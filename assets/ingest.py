@@ -1,6 +1,8 @@
-"""One set of dlt assets per source family: `raw/<source>/<resource>`."""
+"""One set of dlt assets per source family: `raw/<source>/<resource>`; and `raw/provinces/reporting_year`,
+which re-reads the report files of one reporting year (partitioned by year, for re-runs and backfills)."""
 
 
+from datetime import date
 from typing import Callable
 
 import dagster as dg
@@ -60,4 +62,29 @@ reference_assets = _ingest_assets(
     "reference", reference(), lambda wh: reference(),
     "Provincial units before and after the 2025 merger, fields of S&T, task levels.")
 
-INGEST_ASSETS = [ministry_assets, academy_assets, province_assets, reference_assets]
+
+# Provincial statistics partitioned by reporting year. The partitioned asset re-reads one year's files into
+# the same raw table; the unpartitioned models downstream are then rebuilt whole (cheap) by the
+# `provinces_year_refresh` job. `national_refresh` leaves it out, so it stays one unpartitioned run.
+PROVINCE_YEAR_KEY = dg.AssetKey(["raw", "provinces", "reporting_year"])
+REPORTING_YEARS = dg.StaticPartitionsDefinition([str(y) for y in range(2016, date.today().year + 1)])
+
+
+@dg.asset(key=PROVINCE_YEAR_KEY, partitions_def=REPORTING_YEARS, group_name="ingest", kinds={"dlt", "duckdb"},
+          pool="duckdb")
+def province_reporting_year(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse) -> dg.MaterializeResult:
+    """Re-reads every report file of one reporting year in the intake folder (loaded before or not) into
+    raw_provinces.report_rows, replacing that year's earlier rows file by file."""
+    year = int(context.partition_key)
+    pipeline = duckdb.dlt_pipeline("provinces")
+    pipeline.run(provinces(intake_dir=str(duckdb.intake_dir), quarantine_dir=str(duckdb.quarantine_dir),
+                           reload_year=year), loader_file_format="parquet")
+    rows = pipeline.last_trace.last_normalize_info.row_counts.get("report_rows", 0)
+    with duckdb.connect() as con:
+        files = con.execute("SELECT count(DISTINCT file_sha256) FROM raw_provinces.report_rows WHERE reference_year = ?",
+                            [year]).fetchall()[0][0]
+    context.log.info(f"reporting year {year}: {rows} rows from {files} files re-read")
+    return dg.MaterializeResult(metadata={"reporting_year": year, "rows_loaded": rows, "files": files})
+
+
+INGEST_ASSETS = [ministry_assets, academy_assets, province_assets, reference_assets, province_reporting_year]

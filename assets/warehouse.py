@@ -3,10 +3,13 @@
 
 import dagster as dg
 
+from assets.ingest import PROVINCE_YEAR_KEY
 from assets.resources import DuckDBWarehouse
 from warehouse.models import Model, discover, run_model
 
 MODELS = discover()
+# Writers of a raw table besides its dlt asset: a model reading the table runs after them too.
+OTHER_RAW_WRITERS = {"raw_provinces.report_rows": [PROVINCE_YEAR_KEY]}
 
 
 def table_asset_key(table: str) -> dg.AssetKey:
@@ -39,7 +42,8 @@ def _column_lineage(model: Model, con) -> dg.TableColumnLineage:
 def model_asset(model: Model) -> dg.AssetsDefinition:
     @dg.asset(
         key=dg.AssetKey(model.asset_path),
-        deps=[table_asset_key(dep) for dep in model.dependencies],
+        deps=[table_asset_key(dep) for dep in model.dependencies]
+        + [key for dep in model.dependencies for key in OTHER_RAW_WRITERS.get(dep, [])],
         group_name=model.layer,
         kinds={"duckdb", "sql"},
         pool="duckdb",

@@ -4,8 +4,8 @@ Writes under `<out>/`:
 - `ministries/<CODE>/<resource>.jsonl`: what each ministry's API serves (tasks, task_results,
   organizations, researchers), with `updated_at`;
 - `academies/<repo>.jsonl`: Dublin Core records each academy repository serves over OAI-PMH;
-- `reports/*.xlsx`: provincial statistical report workbooks (forms 01-04), one per province, year
-  and form, in the template the README documents;
+- `reports/*.xlsx|csv`: provincial statistical report files (forms 01-04), one per province, year
+  and form, in the template the README documents (a fraction with the quirks of `demo.workbook.ReportQuirks`);
 - `ground_truth/*.csv`: which source records are the same organisation, researcher, publication or
   task, and the statistics each province really reported;
 - `manifest.json`: scale, seed and counts.
@@ -13,7 +13,8 @@ Writes under `<out>/`:
 The feeds carry the imperfections of real ones: diacritic and spelling variants, abbreviations,
 name-order changes, missing fields, the same task registered by two managing bodies, the same
 publication in two repositories, the same organisation under several names, late and missing
-reports, revised submissions. Province codes are those valid at the date the record refers to.
+reports, revised submissions, odd spreadsheets (CSV, legacy TCVN3/VNI text, re-spelled headers),
+one unreadable OAI-PMH record per repository. Province codes are those valid at the date the record refers to.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from demo import vocabulary as V
-from demo.workbook import FORMS, write_report_workbook
+from demo.workbook import FORMS, ReportQuirks, write_report_workbook
 from sources.ministries import load_registry
 from sources.reference import load_provinces
 from sources.vietnamese import strip_diacritics
@@ -72,6 +73,8 @@ class _World:
     def __init__(self, scale: Scale, seed: int):
         self.s = scale
         self.rng = random.Random(seed)
+        # Imperfections draw from their own stream, so adding one leaves every value and ground truth unchanged.
+        self.quirks_rng = random.Random(seed * 7919 + 1)
         provinces = load_provinces()
         self.old_provinces = [p for p in provinces if p["valid_to"]]
         self.new_provinces = [p for p in provinces if not p["valid_to"]]
@@ -376,6 +379,13 @@ class _World:
         self.truth_pub.append((repo, identifier, pub["entity"]))
         self.truth_pub_authors.extend((repo, identifier, pos + 1, a["entity"]) for pos, a in enumerate(pub["authors"]))
 
+    def malformed_records(self):
+        """One record per repository whose header no harvester can read (a broken datestamp): quarantined."""
+        for repo, records in self.repos.items():
+            identifier = f"oai:{repo}.ac.vn:{len(records) + 1}"
+            records.append({**records[0], "identifier": identifier, "malformed": True})
+            self.truth_defects.append((repo, identifier, "publications", "datestamp", "datestamp is not a date-time"))
+
     # -- provincial statistics -----------------------------------------------------------------
     def build_statistics(self):
         """True indicator values per former province and year; after the merger, per current unit."""
@@ -452,13 +462,14 @@ class _World:
             when = date(year + 1, 2, 1) + timedelta(days=rng.randint(15, 75) if late else rng.randint(0, 13))
             name = (names_new if year >= MERGER_DATE.year else names)[code]
             first = when
+            quirks = ReportQuirks.draw(self.quirks_rng)
             if rng.random() < 0.04:  # a first submission with errors, superseded by a revision
                 first = when - timedelta(days=5)
                 draft = [(i, b, v * rng.uniform(0.8, 1.2) if b == "tong" else v, u) for i, b, v, u in rows]
-                write_report_workbook(reports, code, name, year, form, first, draft, revision=1)
-                write_report_workbook(reports, code, name, year, form, when, rows, revision=2)
+                write_report_workbook(reports, code, name, year, form, first, draft, revision=1, quirks=quirks)
+                write_report_workbook(reports, code, name, year, form, when, rows, revision=2, quirks=quirks)
             else:
-                write_report_workbook(reports, code, name, year, form, when, rows, revision=1)
+                write_report_workbook(reports, code, name, year, form, when, rows, revision=1, quirks=quirks)
             submitted.append((code, year, form, when.isoformat(), first.isoformat(), rows))
         truth_dir = out / "ground_truth"
         truth_dir.mkdir(parents=True, exist_ok=True)
@@ -482,7 +493,7 @@ class _World:
             "tasks": sum(len(r) for (m, k), r in self.feeds.items() if k == "tasks"),
             "task_results": sum(len(r) for (m, k), r in self.feeds.items() if k == "task_results"),
             "publications": sum(len(r) for r in self.repos.values()),
-            "report_files": len(list(reports.glob("*.xlsx"))),
+            "report_files": len(list(reports.glob("*"))),
             "organization_entities": len(self.orgs), "researcher_entities": len(self.people),
             "publication_entities": self.s.publications, "task_duplicate_pairs": len(self.truth_task_pairs),
             "broken_records": len(self.truth_defects),
@@ -508,7 +519,7 @@ def generate(out: Path, scale: str = "small", seed: int = 2025, progress=None) -
     world = _World(SCALES[scale], seed)
     steps = [("organisations", world.build_organizations), ("researchers", world.build_researchers),
              ("S&T tasks", world.build_tasks), ("broken records", world.spoil_records),
-             ("publications", world.build_publications),
+             ("publications", world.build_publications), ("unreadable records", world.malformed_records),
              ("provincial statistics", world.build_statistics)]
     for label, step in steps:
         if progress:

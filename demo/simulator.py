@@ -4,9 +4,13 @@
   with the key in `X-API-Key`; JSON pages `{"items": [...], "page": n, "next_page": n+1 | null}`;
 - one OAI-PMH endpoint per academy repository: `GET /oai/<repo>?verb=ListRecords&metadataPrefix=oai_dc`
   with `from`, `until`, `set` and `resumptionToken`;
-- provincial report drops: `drop_reports()` copies the generated workbooks into the intake folder.
+- provincial report drops: `drop_reports()` copies the generated report files into the intake folder.
 
-It serves what `demo.generator` wrote, from memory, on 127.0.0.1.
+It serves what `demo.generator` wrote, from memory, on 127.0.0.1. With `faults=p` (`csdl serve-sources
+--faults 0.2`, or `CSDL_DEMO_FAULTS=0.2 make demo`) each list page is, with probability p, answered
+by one fault picked at random: a 5xx, a reply slower than the client's timeout, a page cut short
+(the connection drops mid-body, or a shorter body that is not valid JSON/XML), or the previous page
+served again in place of the asked one (its continuation still points at the asked page).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import json
 import random
 import shutil
 import threading
+import time
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,6 +29,8 @@ from xml.sax.saxutils import escape
 
 DEFAULT_API_KEY = "demo-key"
 OAI_PAGE_SIZE = 200
+FAULTS = ("server_error", "slow", "truncated", "served_twice")
+SLOW_REPLY_S = 3.0  # a slow reply takes this long; sources given `fault_client_settings` time out first
 
 
 def _now_iso() -> str:
@@ -42,10 +49,15 @@ def _parse_ts(text: str) -> str:
 
 
 class SourceSimulator:
-    def __init__(self, demo_dir: Path, host: str = "127.0.0.1", port: int = 0, api_key: str = DEFAULT_API_KEY):
+    def __init__(self, demo_dir: Path, host: str = "127.0.0.1", port: int = 0, api_key: str = DEFAULT_API_KEY,
+                 faults: float = 0.0, fault_seed: int = 11, slow_reply_s: float = SLOW_REPLY_S):
         self.demo_dir = Path(demo_dir)
         self.api_key = api_key
+        self.faults, self.slow_reply_s = faults, slow_reply_s
+        self.fault_rng = random.Random(fault_seed)
+        self.faults_served: dict[str, int] = {name: 0 for name in FAULTS}
         self.lock = threading.Lock()
+        self._listings: dict[tuple, list[dict]] = {}  # a filtered, sorted listing per query, until data changes
         self.requests: list[tuple[str, int]] = []  # (path, items served): what each request returned
         self.ministries: dict[tuple[str, str], list[dict]] = {}
         for path in sorted((self.demo_dir / "ministries").glob("*/*.jsonl")):
@@ -81,17 +93,34 @@ class SourceSimulator:
         self.stop()
 
     def environment(self) -> dict[str, str]:
-        """The dlt settings that point the sources at this simulator."""
-        return {"SOURCES__MINISTRIES__BASE_URL": f"{self.base_url}/ministries",
-                "SOURCES__MINISTRIES__API_KEY": self.api_key,
-                "SOURCES__ACADEMIES__BASE_URL": f"{self.base_url}/oai"}
+        """The dlt settings that point the sources at this simulator (and, with faults on, a client
+        timeout shorter than its slow replies and a short backoff, so a demo does not crawl)."""
+        env = {"SOURCES__MINISTRIES__BASE_URL": f"{self.base_url}/ministries",
+               "SOURCES__MINISTRIES__API_KEY": self.api_key,
+               "SOURCES__ACADEMIES__BASE_URL": f"{self.base_url}/oai"}
+        if self.faults:
+            for source in ("MINISTRIES", "ACADEMIES"):
+                env[f"SOURCES__{source}__TIMEOUT_S"] = str(self.slow_reply_s / 3)
+                env[f"SOURCES__{source}__BACKOFF_S"] = "0.05"
+                env[f"SOURCES__{source}__RETRIES"] = "8"
+        return env
+
+    def _pick_fault(self) -> str | None:
+        if not self.faults:
+            return None
+        with self.lock:
+            if self.fault_rng.random() >= self.faults:
+                return None
+            fault = self.fault_rng.choice(FAULTS)
+            self.faults_served[fault] += 1
+            return fault
 
     # -- what changes between runs ---------------------------------------------------------------
-    def drop_reports(self, intake_dir: Path, pattern: str = "*.xlsx") -> list[Path]:
+    def drop_reports(self, intake_dir: Path, pattern: str = "*") -> list[Path]:
         intake_dir = Path(intake_dir)
         intake_dir.mkdir(parents=True, exist_ok=True)
         dropped = []
-        for path in sorted((self.demo_dir / "reports").glob(pattern)):
+        for path in sorted(p for p in (self.demo_dir / "reports").glob(pattern) if p.is_file()):
             target = intake_dir / path.name
             shutil.copyfile(path, target)
             dropped.append(target)
@@ -101,6 +130,7 @@ class SourceSimulator:
         """Marks a fraction of every feed as changed now (a corrected title or name); returns counts."""
         rng, stamp, changed = random.Random(seed), _now_iso(), {}
         with self.lock:
+            self._listings.clear()
             for (ministry, resource), items in self.ministries.items():
                 for item in rng.sample(items, k=int(len(items) * fraction)):
                     item["updated_at"] = stamp
@@ -115,6 +145,37 @@ class SourceSimulator:
                     changed["publications"] = changed.get("publications", 0) + 1
         return changed
 
+    def withdraw(self, fraction: float, seed: int = 17) -> list[tuple[str, str]]:
+        """Managing bodies withdraw a fraction of their tasks: the API keeps serving them, marked
+        `status = "da_rut"` (withdrawn) with `withdrawn_at` and a new `updated_at`."""
+        rng, stamp, withdrawn = random.Random(seed), _now_iso(), []
+        with self.lock:
+            self._listings.clear()
+            for (ministry, resource), items in self.ministries.items():
+                if resource == "tasks":
+                    for item in rng.sample(items, k=int(len(items) * fraction)):
+                        item.update(status="da_rut", withdrawn_at=stamp, updated_at=stamp)
+                        withdrawn.append((ministry.upper(), item["source_id"]))
+        return withdrawn
+
+    def delete(self, fraction: float, seed: int = 13) -> list[tuple[str, str]]:
+        """The repositories delete a fraction of their records (OAI-PMH `status="deleted"`, datestamp now)."""
+        rng, stamp, deleted = random.Random(seed), _now_iso(), []
+        with self.lock:
+            self._listings.clear()
+            for repo, records in self.repositories.items():
+                for rec in rng.sample([r for r in records if not r.get("malformed")], k=int(len(records) * fraction)):
+                    rec["deleted"], rec["datestamp"] = True, stamp
+                    deleted.append((repo, rec["identifier"]))
+        return deleted
+
+    def _listing(self, key: tuple, build) -> list[dict]:
+        """What a query selects, in serving order; built once per query (paging re-asks it for every page)."""
+        with self.lock:
+            if key not in self._listings:
+                self._listings[key] = build()
+            return self._listings[key]
+
     # -- HTTP --------------------------------------------------------------------------------
     def _handler(self):
         sim = self
@@ -125,16 +186,33 @@ class SourceSimulator:
             def log_message(self, *args):  # quiet: the pipeline logs what matters
                 pass
 
-            def _send(self, status: int, body: bytes, content_type: str):
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+            def _send(self, status: int, body: bytes, content_type: str, fault: str | None = None):
+                try:
+                    if fault == "server_error":
+                        status, body = sim.fault_rng.choice((500, 502, 503, 504)), b"simulated server fault"
+                    elif fault == "slow":
+                        time.sleep(sim.slow_reply_s)
+                    self.send_response(status)
+                    self.send_header("Content-Type", content_type)
+                    if fault == "truncated" and len(body) % 2:
+                        # promise the whole body, send half, hang up: the client sees an incomplete read
+                        self.send_header("Content-Length", str(len(body)))
+                        self.send_header("Connection", "close")
+                        self.end_headers()
+                        self.wfile.write(body[: len(body) // 2])
+                        self.close_connection = True
+                        return
+                    if fault == "truncated":  # a complete HTTP reply whose JSON/XML stops mid-way
+                        body = body[: len(body) // 2]
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client gave up (timed out) first
 
-            def _json(self, status: int, payload):
+            def _json(self, status: int, payload, fault: str | None = None):
                 self._send(status, json.dumps(payload, ensure_ascii=False).encode("utf-8"),
-                           "application/json; charset=utf-8")
+                           "application/json; charset=utf-8", fault)
 
             def do_POST(self):
                 """`POST /admin/touch?fraction=0.01`: what a benchmark in another process changes between runs."""
@@ -170,13 +248,19 @@ class SourceSimulator:
             size = min(max(int(query.get("page_size", 500)), 1), 5000)
         except ValueError as exc:
             return handler._json(400, {"error": f"bad query parameter: {exc}"})
-        with self.lock:
-            items = [i for i in self.ministries.get((ministry, resource), []) if i["updated_at"] >= since]
-        items.sort(key=lambda i: (i["updated_at"], i["source_id"]))
-        chunk = items[(page - 1) * size: page * size]
+        items = self._listing(("ministry", ministry, resource, since), lambda: sorted(
+            (i for i in self.ministries.get((ministry, resource), []) if i["updated_at"] >= since),
+            key=lambda i: (i["updated_at"], i["source_id"])))
+        fault = self._pick_fault()
+        served = page - 1 if fault == "served_twice" and page > 1 else page
+        chunk = items[(served - 1) * size: served * size]
         self.requests.append((handler.path, len(chunk)))
-        handler._json(200, {"items": chunk, "page": page, "page_size": size, "total": len(items),
-                            "next_page": page + 1 if page * size < len(items) else None})
+        if served < page:
+            next_page = page  # the client asks again for the page it did not get
+        else:
+            next_page = page + 1 if page * size < len(items) else None
+        handler._json(200, {"items": chunk, "page": served, "page_size": size, "total": len(items),
+                            "next_page": next_page}, fault)
 
     def _oai(self, handler, repo: str, query: dict):
         base = f"{self.base_url}/oai/{repo}"
@@ -202,30 +286,33 @@ class SourceSimulator:
             since = _parse_ts(query["from"]) if query.get("from") else ""
             until = _parse_ts(query["until"]) if query.get("until") else ""
             set_spec, offset = query.get("set", ""), 0
-        with self.lock:
-            records = [r for r in self.repositories[repo] if r["datestamp"] >= since
-                       and (not until or r["datestamp"] <= until) and (not set_spec or r["set"] == set_spec)]
-        records.sort(key=lambda r: (r["datestamp"], r["identifier"]))
+        records = self._listing(("oai", repo, since, until, set_spec), lambda: sorted(
+            (r for r in self.repositories[repo] if r["datestamp"] >= since
+             and (not until or r["datestamp"] <= until) and (not set_spec or r["set"] == set_spec)),
+            key=lambda r: (r["datestamp"], r["identifier"])))
         if not records:
             return self._oai_error(handler, query, "noRecordsMatch", "no records match the request")
+        fault = self._pick_fault()
+        asked, offset = offset, (offset - OAI_PAGE_SIZE if fault == "served_twice" and offset else offset)
         chunk = records[offset: offset + OAI_PAGE_SIZE]
         self.requests.append((handler.path, len(chunk)))
         parts = ["<ListRecords>"] + [_oai_record(r) for r in chunk]
         if offset + OAI_PAGE_SIZE < len(records):
-            token = base64.urlsafe_b64encode(f"{since}|{until}|{set_spec}|{offset + OAI_PAGE_SIZE}".encode()).decode()
+            following = asked if offset < asked else offset + OAI_PAGE_SIZE
+            token = base64.urlsafe_b64encode(f"{since}|{until}|{set_spec}|{following}".encode()).decode()
             parts.append(f'<resumptionToken completeListSize="{len(records)}" cursor="{offset}">{token}</resumptionToken>')
         elif offset:
             parts.append(f'<resumptionToken completeListSize="{len(records)}" cursor="{offset}"/>')
         parts.append("</ListRecords>")
-        self._oai_reply(handler, query, "".join(parts))
+        self._oai_reply(handler, query, "".join(parts), fault)
 
-    def _oai_reply(self, handler, query: dict, inner: str):
+    def _oai_reply(self, handler, query: dict, inner: str, fault: str | None = None):
         attrs = " ".join(f'{k}="{escape(v)}"' for k, v in query.items() if k in ("verb", "metadataPrefix", "from"))
         xml = ('<?xml version="1.0" encoding="UTF-8"?>'
                '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
                f"<responseDate>{_now_iso()}</responseDate><request {attrs}>{escape(handler.path)}</request>"
                f"{inner}</OAI-PMH>")
-        handler._send(200, xml.encode("utf-8"), "text/xml; charset=utf-8")
+        handler._send(200, xml.encode("utf-8"), "text/xml; charset=utf-8", fault)
 
     def _oai_error(self, handler, query: dict, code: str, message: str):
         self._oai_reply(handler, query, f'<error code="{code}">{escape(message)}</error>')
@@ -233,8 +320,10 @@ class SourceSimulator:
 
 def _oai_record(rec: dict) -> str:
     status = ' status="deleted"' if rec.get("deleted") else ""
+    # a record flagged `malformed` by the generator carries a datestamp no harvester can read
+    datestamp = "2024-13-45T99:00:00Z" if rec.get("malformed") else rec["datestamp"]
     header = (f"<header{status}><identifier>{escape(rec['identifier'])}</identifier>"
-              f"<datestamp>{rec['datestamp']}</datestamp><setSpec>{escape(rec['set'])}</setSpec></header>")
+              f"<datestamp>{datestamp}</datestamp><setSpec>{escape(rec['set'])}</setSpec></header>")
     if rec.get("deleted"):
         return f"<record>{header}</record>"
     dc = []

@@ -45,17 +45,22 @@ def generate(scale: str = typer.Option("small", help="small (demo, tests) or nat
 @app.command("serve-sources")
 def serve_sources(port: int = typer.Option(8765, help="loopback port"),
                   demo_dir: Optional[Path] = typer.Option(None, help="default: $CSDL_DATA_DIR/demo"),
-                  drop_reports: bool = typer.Option(True, help="copy the report workbooks into the intake folder")):
+                  drop_reports: bool = typer.Option(True, help="copy the report files into the intake folder"),
+                  faults: float = typer.Option(0.0, envvar="CSDL_DEMO_FAULTS", min=0.0, max=1.0,
+                                               help="fraction of pages answered with a fault: 5xx, too slow, "
+                                                    "cut short, or the previous page again")):
     """Serve the ministry APIs and academy OAI-PMH endpoints on 127.0.0.1 until Ctrl-C."""
     from demo.simulator import SourceSimulator
 
     demo_dir = demo_dir or _data_dir() / "demo"
     if not (demo_dir / "manifest.json").exists():
         raise typer.BadParameter(f"no demo data in {demo_dir}; run `csdl generate` first")
-    sim = SourceSimulator(demo_dir, port=port).start()
+    sim = SourceSimulator(demo_dir, port=port, faults=faults).start()
     if drop_reports:
         dropped = sim.drop_reports(_data_dir() / "intake")
         console.print(f"dropped {len(dropped)} report files into {_data_dir() / 'intake'}")
+    if faults:
+        console.print(f"fault mode: {faults:.0%} of pages fail (5xx, slow, truncated, served twice)")
     console.print(f"serving on {sim.base_url}; point the sources at it with:")
     for key, value in sim.environment().items():
         console.print(f"  export {key}={value}")
@@ -116,19 +121,25 @@ def refresh(log_level: str = typer.Option("INFO", help="Dagster console log leve
 
 @app.command()
 def demo(scale: str = typer.Option("small", help="small or national"), seed: int = typer.Option(2025),
-         log_level: str = typer.Option("INFO", help="Dagster console log level")):
+         log_level: str = typer.Option("INFO", help="Dagster console log level"),
+         faults: float = typer.Option(0.0, envvar="CSDL_DEMO_FAULTS", min=0.0, max=1.0,
+                                      help="fraction of the simulator's pages answered with a fault")):
     """Generate demo data, serve it on loopback, run national_refresh, stop, and print a summary."""
     from demo.simulator import SourceSimulator
 
     data = _data_dir()
     demo_dir = data / "demo"
     _generate(scale, seed, demo_dir)
-    with SourceSimulator(demo_dir) as sim:
+    with SourceSimulator(demo_dir, faults=faults) as sim:
         os.environ.update(sim.environment())
         dropped = sim.drop_reports(data / "intake")
         console.print(f"simulator on {sim.base_url}; {len(dropped)} report files dropped into {data / 'intake'}")
+        if faults:
+            console.print(f"fault mode: {faults:.0%} of pages fail (5xx, slow, truncated, served twice)")
         started = time.monotonic()
         result = run_national_refresh(log_level)
+    if faults:
+        console.print("faults served: " + ", ".join(f"{n} {kind}" for kind, n in sim.faults_served.items()))
     console.print(f"national_refresh {'succeeded' if result.success else '[red]FAILED[/]'} "
                   f"in {time.monotonic() - started:.0f} s (run {result.run_id})")
     print_summary(result, data / "published" / "csdl.duckdb")

@@ -11,6 +11,7 @@ from assets.publish import published_snapshot
 from assets.resources import DuckDBWarehouse
 from assets.warehouse import MODEL_ASSETS, MODELS
 from pipelines.jobs import JOBS, SCHEDULES
+from pipelines.sensors import SENSORS
 from quality.checks import build_checks
 
 defs = dg.Definitions(
@@ -18,6 +19,7 @@ defs = dg.Definitions(
     asset_checks=[*build_checks(MODELS), *MATCHING_CHECKS],
     jobs=JOBS,
     schedules=SCHEDULES,
+    sensors=SENSORS,
     resources={
         # Read when a run starts, so one code location serves whatever data folder the run is given.
         "duckdb": DuckDBWarehouse(data_dir=dg.EnvVar("CSDL_DATA_DIR")),

@@ -1,21 +1,106 @@
-"""One HTTP session for every API source: retries with backoff on 429, 5xx and dropped connections."""
+"""One HTTP client for every API source: retries with backoff on 429, 5xx, dropped connections,
+timeouts and pages that arrive cut short.
+
+urllib3's `Retry` handles what the transport sees (status codes, connect and read errors, read
+timeouts). A page whose body breaks off mid-way (the connection closed before `Content-Length`
+bytes, or a 200 whose JSON/XML does not parse) is only visible once the body is read and parsed,
+so `fetch_parsed` retries the whole request-and-parse with tenacity, with the same backoff.
+"""
 
 from __future__ import annotations
 
+import logging
+import queue
+import threading
+from typing import Callable, Iterator, TypeVar
+
 import requests
 from requests.adapters import HTTPAdapter
+from tenacity import before_sleep_log, retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 from urllib3.util.retry import Retry
 
-DEFAULT_TIMEOUT_S = 30
+DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_RETRIES = 5
+DEFAULT_BACKOFF_S = 0.5
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
-def retrying_session(retries: int = 5, backoff_s: float = 0.5, headers: dict | None = None) -> requests.Session:
+class TruncatedPage(ValueError):
+    """The server answered, but the page it sent cannot be parsed (cut short or garbled)."""
+
+
+# What a repeat of the same request can cure. Anything else (a 401, a 404, an OAI-PMH error) is final.
+TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError, TruncatedPage)
+
+
+def retrying_session(retries: int = DEFAULT_RETRIES, backoff_s: float = DEFAULT_BACKOFF_S,
+                     headers: dict | None = None) -> requests.Session:
     retry = Retry(total=retries, connect=retries, read=retries, status=retries, backoff_factor=backoff_s,
-                  status_forcelist=(429, 500, 502, 503, 504), allowed_methods=("GET",),
-                  respect_retry_after_header=True)
+                  status_forcelist=RETRY_STATUSES, allowed_methods=("GET",),
+                  respect_retry_after_header=True, raise_on_status=True)
     session = requests.Session()
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers.update({"User-Agent": "csdl-khcn-ingest/0.1", **(headers or {})})
     return session
+
+
+def fetch_parsed(session: requests.Session, url: str, params: dict, parse: Callable[[requests.Response], T],
+                 timeout_s: float = DEFAULT_TIMEOUT_S, retries: int = DEFAULT_RETRIES,
+                 backoff_s: float = DEFAULT_BACKOFF_S) -> T:
+    """GET `url` and parse the reply; the pair is retried when the transport fails or the body is cut short.
+
+    `parse` raises TruncatedPage for a body that does not parse, and anything else for a final answer."""
+
+    @retry(retry=retry_if_exception_type(TRANSIENT), stop=stop_after_attempt(retries + 1),
+           wait=wait_exponential(multiplier=backoff_s, max=30), reraise=True,
+           before_sleep=before_sleep_log(log, logging.WARNING))
+    def attempt() -> T:
+        try:
+            response = session.get(url, params=params, timeout=timeout_s)
+        except requests.exceptions.RetryError as exc:  # urllib3 gave up on 429/5xx: report it plainly
+            raise requests.HTTPError(f"{url} kept failing after {retries} retries: {exc}") from exc
+        return parse(response)
+
+    return attempt()
+
+
+def read_ahead(pages: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """Yields what `pages` yields, fetching up to `depth` pages ahead in a background thread, so the wait
+    for the sender overlaps our own work on the page before (Arrow, dlt). Errors arrive in order."""
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    stopped = threading.Event()
+
+    def put(item) -> bool:
+        while not stopped.is_set():
+            try:
+                buffer.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce():
+        try:
+            for page in pages:
+                if not put(("page", page)):
+                    return
+            put(("done", None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(("error", exc))
+
+    threading.Thread(target=produce, name="read-ahead", daemon=True).start()
+    try:
+        while True:
+            kind, value = buffer.get()
+            if kind == "done":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stopped.set()

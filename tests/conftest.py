@@ -42,16 +42,14 @@ def env_for(sim: SourceSimulator, data_dir: Path) -> dict[str, str]:
     return {**sim.environment(), "CSDL_DATA_DIR": str(data_dir)}
 
 
-@pytest.fixture(scope="session")
-def refreshed(demo_dir, tmp_path_factory):
-    """One national_refresh over the whole graph into a temporary data folder, shared by the tests that only read.
-
-    It runs on a Dagster instance of its own, configured by the project's dagster.yaml (the duckdb pool)."""
-    root = tmp_path_factory.mktemp("refresh")
+def refresh_into(demo_dir: Path, root: Path, **simulator_options):
+    """One national_refresh over the whole graph into `root/data`, against a simulator of its own
+    (`simulator_options`, e.g. faults=0.2), on a Dagster instance configured by the project's dagster.yaml.
+    Returns (data folder, run result, the simulator after the run)."""
     data, dagster_home = root / "data", root / "dagster_home"
     dagster_home.mkdir()
     shutil.copyfile(REPO / "dagster.yaml", dagster_home / "dagster.yaml")
-    with SourceSimulator(demo_dir) as sim, pytest.MonkeyPatch.context() as mp:
+    with SourceSimulator(demo_dir, **simulator_options) as sim, pytest.MonkeyPatch.context() as mp:
         for key, value in env_for(sim, data).items():
             mp.setenv(key, value)
         mp.setenv("DAGSTER_HOME", str(dagster_home))
@@ -60,6 +58,13 @@ def refreshed(demo_dir, tmp_path_factory):
 
         result = run_national_refresh(log_level="WARNING")
     assert result.success, "national_refresh failed; see the Dagster log above"
+    return data, result, sim
+
+
+@pytest.fixture(scope="session")
+def refreshed(demo_dir, tmp_path_factory):
+    """One fault-free national_refresh into a temporary data folder, shared by the tests that only read."""
+    data, result, _ = refresh_into(demo_dir, tmp_path_factory.mktemp("refresh"))
     return data, result
 
 

@@ -61,6 +61,19 @@ def test_ministries_page_through_every_api_and_reload_only_changes(simulator, de
     assert edited == changed["tasks"]
 
 
+def test_withdrawn_tasks_are_marked_not_lost(simulator, demo_dir, data_dir):
+    _pipeline("ministries", data_dir).run(ministries(only=["BKHCN", "BYT"]))
+    withdrawn = [w for w in simulator.withdraw(0.05) if w[0] in ("BKHCN", "BYT")]
+    assert _second_run_from_clean_state("ministries", data_dir, ministries(only=["BKHCN", "BYT"])) == {
+        "tasks": len(withdrawn)}
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        marked = set(con.execute("SELECT source_system, source_id FROM raw_ministries.tasks "
+                                 "WHERE status = 'da_rut' AND extra LIKE '%withdrawn_at%'").fetchall())
+        total = con.execute("SELECT count(*) FROM raw_ministries.tasks").fetchall()[0][0]
+    assert marked == set(withdrawn) and withdrawn
+    assert total == sum(1 for m in ("BKHCN", "BYT") for _ in open(demo_dir / "ministries" / m / "tasks.jsonl"))
+
+
 def test_ministry_api_refuses_a_wrong_key(simulator, data_dir):
     with pytest.raises(Exception, match="refused the API key"):
         _pipeline("ministries", data_dir).run(ministries(api_key="wrong"))
@@ -116,3 +129,40 @@ def test_loads_use_parquet_not_insert_values(simulator, data_dir):
                for package in pipeline.last_trace.last_load_info.load_packages
                for job in package.jobs["completed_jobs"] if not job.job_file_info.table_name.startswith("_dlt")}
     assert formats - {"sql"} == {"parquet"}  # "sql" is the merge statement that follows the parquet load
+
+
+def test_academies_apply_deletions_harvest_sets_and_survive_a_forgotten_resumption_token(simulator, demo_dir, data_dir):
+    pipeline = _pipeline("academy_sets", data_dir)
+    pipeline.run(academies(repositories=["vast"], sets=["fos:1", "fos:2"]))
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        sets = {s for (s,) in con.execute("SELECT DISTINCT set_spec FROM raw_academy_sets.publications "
+                                          "WHERE parse_error IS NULL").fetchall()}
+    assert sets == {"fos:1", "fos:2"} and any("set=fos%3A1" in p for p, _ in simulator.requests)
+
+    # the repository forgets a token once: the harvest starts that list again instead of failing
+    real_oai, forgot = simulator._oai, []
+
+    def forgetful(handler, repo, query):
+        if "resumptionToken" in query and not forgot:
+            forgot.append(query["resumptionToken"])
+            return simulator._oai_error(handler, query, "badResumptionToken", "the token has expired")
+        return real_oai(handler, repo, query)
+
+    simulator._oai = forgetful
+    _pipeline("academies", data_dir).run(academies())
+    assert forgot
+    deleted = simulator.delete(0.02)
+    _second_run_from_clean_state("academies", data_dir, academies())
+    total = sum(sum(1 for _ in open(p, encoding="utf-8")) for p in (demo_dir / "academies").glob("*.jsonl"))
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        rows, keys = con.execute("SELECT count(*), count(DISTINCT (source_system, source_id)) "
+                                 "FROM raw_academies.publications").fetchall()[0]
+        gone = set(con.execute("SELECT source_system, source_id FROM raw_academies.publications WHERE deleted").fetchall())
+    assert rows == keys == total
+    assert gone == set(deleted) and deleted
+
+
+def test_no_records_match_is_an_empty_harvest(simulator, data_dir):
+    pipeline = _pipeline("academies", data_dir)
+    pipeline.run(academies(sets=["no-such-set"]))
+    assert _loaded(pipeline) == {}

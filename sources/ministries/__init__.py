@@ -15,8 +15,10 @@ from typing import Iterator
 
 import dlt
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from sources.http import DEFAULT_TIMEOUT_S, retrying_session
+from sources.http import (DEFAULT_BACKOFF_S, DEFAULT_RETRIES, DEFAULT_TIMEOUT_S, TruncatedPage, fetch_parsed, read_ahead,
+                          retrying_session)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 TS = pa.timestamp("us", tz="UTC")
@@ -55,47 +57,59 @@ def load_registry() -> list[dict]:
 
 
 def to_arrow(resource: str, ministry: str, items: list[dict]) -> pa.Table:
+    """One page of records as an Arrow table, built column by column (a dict per row costs more)."""
     schema = SCHEMAS[resource]
     known = set(schema.names)
-    rows = []
     for item in items:
         if not item.get("source_id"):
             raise ValueError(f"ministry {ministry}, {resource}: a record has no source_id, so it cannot be "
                              f"merged or traced back; ask the sender to fix it: {json.dumps(item, ensure_ascii=False)[:300]}")
-        row = {k: item.get(k) for k in known}
-        if row.get("updated_at"):
-            row["updated_at"] = datetime.fromisoformat(row["updated_at"])
-        extra = {k: v for k, v in item.items() if k not in known}
-        row["extra"] = json.dumps(extra, ensure_ascii=False) if extra else None
-        row["source_system"] = ministry
-        rows.append(row)
+    arrays = []
+    for field in schema:
+        values = [item.get(field.name) for item in items]
+        if field.name == "updated_at":  # ISO 8601 with a zone ("Z", "+07:00"), parsed by Arrow
+            arrays.append(pc.cast(pa.array(values, pa.string()), TS))
+        else:
+            arrays.append(pa.array(values, field.type))
+    extra = [None if known.issuperset(item) else
+             json.dumps({k: v for k, v in item.items() if k not in known}, ensure_ascii=False) for item in items]
+    arrays += [pa.array(extra, pa.string()), pa.array([ministry] * len(items), pa.string())]
     full = schema.append(pa.field("extra", pa.string())).append(pa.field("source_system", pa.string(), nullable=False))
-    return pa.Table.from_pylist(rows, schema=full)
+    return pa.Table.from_arrays(arrays, schema=full)
 
 
-def _pages(session, url: str, params: dict) -> Iterator[list[dict]]:
+def _read_page(response) -> dict:
+    if response.status_code in (401, 403):
+        raise PermissionError(f"{response.url} refused the API key (HTTP {response.status_code}); "
+                              "set sources.ministries.api_key in .dlt/secrets.toml or SOURCES__MINISTRIES__API_KEY")
+    response.raise_for_status()
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise TruncatedPage(f"{response.url}: the page is not complete JSON ({exc})") from exc
+    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+        raise TruncatedPage(f"{response.url}: the page has no `items` list")
+    return body
+
+
+def _pages(session, url: str, params: dict, http: dict) -> Iterator[list[dict]]:
     page = 1
     while page:
-        response = session.get(url, params={**params, "page": page}, timeout=DEFAULT_TIMEOUT_S)
-        if response.status_code in (401, 403):
-            raise PermissionError(f"{url} refused the API key (HTTP {response.status_code}); "
-                                  "set sources.ministries.api_key in .dlt/secrets.toml or SOURCES__MINISTRIES__API_KEY")
-        response.raise_for_status()
-        body = response.json()
+        body = fetch_parsed(session, url, {**params, "page": page}, _read_page, **http)
         yield body["items"]
         page = body.get("next_page")
 
 
-def _ministry_resource(name: str, base_url: str, api_key: str, registry: list[dict], page_size: int):
+def _ministry_resource(name: str, base_url: str, api_key: str, registry: list[dict], page_size: int, http: dict):
     @dlt.resource(name=name, primary_key=("source_system", "source_id"), write_disposition="merge",
                   schema_contract={"tables": "evolve", "columns": "evolve", "data_type": "freeze"})
     def fetch(updated_at=dlt.sources.incremental("updated_at", initial_value=EPOCH)) -> Iterator[pa.Table]:
-        session = retrying_session(headers={"X-API-Key": api_key})
+        session = retrying_session(retries=http["retries"], backoff_s=http["backoff_s"], headers={"X-API-Key": api_key})
         since = updated_at.start_value or EPOCH
         for ministry in registry:
             url = f"{base_url.rstrip('/')}{ministry['path']}/{name}"
             params = {"updated_since": since.isoformat().replace("+00:00", "Z"), "page_size": page_size}
-            for items in _pages(session, url, params):
+            for items in read_ahead(_pages(session, url, params, http)):
                 if items:
                     yield to_arrow(name, ministry["code"], items)
 
@@ -104,9 +118,12 @@ def _ministry_resource(name: str, base_url: str, api_key: str, registry: list[di
 
 @dlt.source(name="ministries")
 def ministries(base_url: str = dlt.config.value, api_key: str = dlt.secrets.value, page_size: int = 1000,
-               only: list[str] | None = None):
+               only: list[str] | None = None, timeout_s: float = DEFAULT_TIMEOUT_S,
+               retries: int = DEFAULT_RETRIES, backoff_s: float = DEFAULT_BACKOFF_S):
     """Tasks, task results, organisations and researchers from every ministry in the registry.
 
-    `only` restricts the run to some ministry codes (for a re-run of one sender)."""
+    `only` restricts the run to some ministry codes (for a re-run of one sender). `timeout_s`,
+    `retries` and `backoff_s` tune the HTTP client (sources.ministries.* in .dlt/config.toml)."""
     registry = [m for m in load_registry() if not only or m["code"] in only]
-    return [_ministry_resource(name, base_url, api_key, registry, page_size) for name in RESOURCES]
+    http = {"timeout_s": timeout_s, "retries": retries, "backoff_s": backoff_s}
+    return [_ministry_resource(name, base_url, api_key, registry, page_size, http) for name in RESOURCES]

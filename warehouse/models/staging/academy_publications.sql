@@ -26,6 +26,7 @@ SELECT
     r.deleted,
     r._dlt_load_id,
     CASE
+        WHEN r.parse_error IS NOT NULL THEN r.parse_error
         WHEN r.deleted THEN NULL
         WHEN r.title IS NULL OR trim(r.title) = '' THEN 'record has no dc:title'
         WHEN TRY_CAST(substr(r.date, 1, 4) AS INTEGER) IS NULL THEN 'dc:date ' || coalesce(r.date, '(blank)') || ' has no year'

@@ -1,0 +1,187 @@
+"""Ingest speed per source family at the `national` scale, against DuckDB reading the same payload directly.
+
+    .venv/bin/python bench/ingest.py [--demo-dir DIR]     (or: make bench-ingest)
+
+For each family it prints the rows loaded, rows/s through our dlt source into DuckDB (HTTP, parsing,
+Arrow, Parquet, merge), and the ratio of our time to DuckDB's own reader on the same payload:
+- ministries (JSON API): the very pages the simulator served, saved to disk, read with `read_json`;
+- academies (OAI-PMH XML): DuckDB has no XML reader, so the same records as JSON lines, with `read_json`;
+- provinces (files): the same report files, `.csv` with `read_csv` and `.xlsx` through openpyxl into DuckDB.
+Goals: at most 2x for APIs and 1.5x for files. The demo data is generated into DIR if it is not there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import requests
+
+
+def _timed(fn):
+    started = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - started, result
+
+
+def _pipeline(name: str, root: Path):
+    import dlt
+
+    return dlt.pipeline(pipeline_name=name, destination=dlt.destinations.duckdb(str(root / f"{name}.duckdb")),
+                        dataset_name=f"raw_{name}", pipelines_dir=str(root / "dlt_pipelines"))
+
+
+def _ours(name: str, source, root: Path) -> tuple[float, int]:
+    pipeline = _pipeline(name, root)
+    seconds, _ = _timed(lambda: pipeline.run(source, loader_file_format="parquet"))
+    counts = pipeline.last_trace.last_normalize_info.row_counts
+    return seconds, sum(v for k, v in counts.items() if not k.startswith("_dlt"))
+
+
+class ServedSources:
+    """`csdl serve-sources` in a process of its own, as the real senders are: its work does not share our GIL."""
+
+    def __init__(self, demo_dir: Path):
+        from demo.simulator import DEFAULT_API_KEY
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.base_url, self.api_key = f"http://127.0.0.1:{self.port}", DEFAULT_API_KEY
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli", "serve-sources", "--port", str(self.port),
+             "--demo-dir", str(demo_dir), "--no-drop-reports"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(600):
+            try:
+                requests.get(f"{self.base_url}/health", timeout=1)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("the simulator did not start")
+
+    def environment(self) -> dict[str, str]:
+        return {"SOURCES__MINISTRIES__BASE_URL": f"{self.base_url}/ministries",
+                "SOURCES__MINISTRIES__API_KEY": self.api_key, "SOURCES__ACADEMIES__BASE_URL": f"{self.base_url}/oai"}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def bench_ministries(sim, root: Path) -> tuple[float, int, float]:
+    from sources.ministries import RESOURCES, load_registry, ministries
+
+    ours, rows = _ours("ministries", ministries(page_size=1000), root)
+    pages = root / "ministry_pages"
+    pages.mkdir()
+    session = requests.Session()
+    for ministry in load_registry():
+        for resource in RESOURCES:
+            page = 1
+            while page:
+                response = session.get(f"{sim.base_url}/ministries{ministry['path']}/{resource}",
+                                       params={"page": page, "page_size": 1000}, headers={"X-API-Key": sim.api_key})
+                (pages / f"{resource}-{ministry['code']}-{page}.json").write_bytes(response.content)
+                page = response.json()["next_page"]
+    with duckdb.connect(str(root / "duck_ministries.duckdb")) as con:
+        def load():
+            for resource in RESOURCES:
+                con.execute(f"CREATE TABLE {resource} AS SELECT unnest(items, recursive := true) "
+                            f"FROM read_json('{pages}/{resource}-*.json', maximum_object_size = 268435456)")
+        duck, _ = _timed(load)
+    return ours, rows, duck
+
+
+def bench_academies(demo_dir: Path, root: Path) -> tuple[float, int, float]:
+    from sources.academies import academies
+
+    ours, rows = _ours("academies", academies(), root)
+    with duckdb.connect(str(root / "duck_academies.duckdb")) as con:
+        duck, _ = _timed(lambda: con.execute(
+            f"CREATE TABLE publications AS SELECT * FROM read_json('{demo_dir}/academies/*.jsonl')"))
+    return ours, rows, duck
+
+
+def bench_provinces(demo_dir: Path, root: Path) -> tuple[float, int, float]:
+    from openpyxl import load_workbook
+
+    from sources.provinces import provinces
+
+    intake = root / "intake"
+    shutil.copytree(demo_dir / "reports", intake)
+    ours, rows = _ours("provinces", provinces(intake_dir=str(intake), quarantine_dir=str(root / "quarantine")), root)
+
+    def utf8(path: Path) -> bool:
+        try:
+            path.read_bytes().decode("utf-8")
+            return True
+        except UnicodeDecodeError:
+            return False
+
+    csvs = sorted((demo_dir / "reports").glob("*.csv"))
+    by_encoding = {"utf-8": [p for p in csvs if utf8(p)], "latin-1": [p for p in csvs if not utf8(p)]}
+
+    def duck_load():
+        with duckdb.connect(str(root / "duck_provinces.duckdb")) as con:
+            for encoding, paths in by_encoding.items():
+                if paths:  # ragged files (title, metadata, table, signatures): every cell as text
+                    files = ", ".join(f"'{p}'" for p in paths)
+                    con.execute(f"CREATE TABLE \"csv_{encoding}\" AS SELECT * FROM read_csv([{files}], header = false, "
+                                f"all_varchar = true, null_padding = true, filename = true, strict_mode = false, "
+                                f"encoding = '{encoding}', union_by_name = true)")
+            batch = []
+            for path in sorted((demo_dir / "reports").glob("*.xlsx")):
+                workbook = load_workbook(path, read_only=True, data_only=True)
+                for row in workbook.worksheets[0].iter_rows(values_only=True):
+                    batch.append({"file": path.name, "cells": [None if c is None else str(c) for c in row]})
+                workbook.close()
+            cells = pa.Table.from_pylist(batch)  # noqa: F841  (read by DuckDB by name)
+            con.execute("CREATE TABLE xlsx_cells AS SELECT * FROM cells")
+
+    duck, _ = _timed(duck_load)
+    return ours, rows, duck
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--demo-dir", type=Path, default=Path("/tmp/national_demo4"))
+    args = parser.parse_args()
+    if not (args.demo_dir / "manifest.json").exists():
+        from demo.generator import generate
+
+        print(f"generating the national demo into {args.demo_dir} ...", flush=True)
+        generate(args.demo_dir, scale="national")
+    os.environ.setdefault("RUNTIME__LOG_LEVEL", "WARNING")
+    import assets.resources  # noqa: F401  (the project's dlt settings: each row's load id)
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp, ServedSources(args.demo_dir) as sim:
+        os.environ.update(sim.environment())
+        root = Path(tmp)
+        for family, bench, goal in (("ministries (API, JSON)", lambda: bench_ministries(sim, root), 2.0),
+                                    ("academies (API, OAI-PMH XML)", lambda: bench_academies(args.demo_dir, root), 2.0),
+                                    ("provinces (files, xlsx/csv)", lambda: bench_provinces(args.demo_dir, root), 1.5)):
+            results[family] = (bench(), goal)
+            print(f"{family}: {results[family][0]}", flush=True)
+    manifest = json.loads((args.demo_dir / "manifest.json").read_text(encoding="utf-8"))
+    print(f"\ningest at the {manifest['scale']} scale ({args.demo_dir})")
+    print(f"{'source family':32} {'rows':>9} {'ours s':>8} {'rows/s':>9} {'duckdb s':>9} {'ratio':>6} {'goal':>5}")
+    for family, ((ours, rows, duck), goal) in results.items():
+        print(f"{family:32} {rows:>9,} {ours:>8.2f} {rows / ours:>9,.0f} {duck:>9.2f} {ours / duck:>5.1f}x "
+              f"{goal:>4.1f}x {'ok' if ours / duck <= goal else 'over'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -339,3 +339,37 @@ def test_freshness_and_the_reporting_deadline_follow_the_clock_and_the_settings(
     assert len([r for r in after if r["year"] == 2024]) == 63 * 4
     late = [r for r in after if r["status"] == "late"]
     assert late and all(r["report_date"] > r["deadline"] for r in late)
+
+
+def test_stale_sources_open_alerts_that_close_after_the_next_load(operated):
+    data, *_ = operated
+    from quality.review import review
+
+    instance = dg.DagsterInstance.get()
+    later = datetime.now(timezone.utc) + timedelta(days=3)  # three days without a load
+    with duckdb.connect(str(data / "warehouse.duckdb")) as con:
+        stale = review(con, instance, data / "reports" / "quality.html", ["national_refresh"], now=later, channels=[])
+        assert {"source_stale:ministries", "source_stale:provinces"} <= set(stale["problems"])
+        assert "source_stale:academies" not in stale["problems"]  # weekly: three days is on time
+        message = con.execute("SELECT message FROM quality.alerts WHERE problem_key = 'source_stale:ministries' "
+                              "AND closed_at IS NULL").fetchall()[0][0]
+        assert "expected every 24 h" in message
+        fresh = review(con, instance, data / "reports" / "quality.html", ["national_refresh"], channels=[])
+    assert not any(p.startswith("source_stale:") for p in fresh["problems"]) and fresh["closed"] >= 2
+
+
+def test_the_text_expectations_catch_nfd_and_mojibake(refreshed):
+    from quality.great_expectations import validate
+    from quality.suites import BLOCKING, WARNING, suites
+
+    data, _ = refreshed
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        frame = con.sql("SELECT * FROM core.fct_task ORDER BY task_id LIMIT 50").df()
+    frame.loc[0, "title"] = "Nghiên cứu giống lúa chịu hạn tại Thanh Hoá".replace("á", "a\u0301")  # NFD
+    frame.loc[1, "title"] = "NghiÖn cøu gièng lóa"  # TCVN3 bytes read as Latin-1
+    frame.loc[2, "title"] = "Nghiá»‡m thu Ä‘á» tÃ i"  # UTF-8 read as Windows-1252
+    for severity, bad_rows in ((BLOCKING, 1), (WARNING, 2)):
+        expectations = [(n, k) for n, k, s in suites()["core.fct_task"] if s == severity and k.get("column") == "title"
+                        and n == "ExpectColumnValuesToNotMatchRegex"]
+        outcomes = validate(f"text_{severity}", frame, expectations)
+        assert [(o.success, o.unexpected_count) for o in outcomes] == [(False, bad_rows)]

@@ -84,6 +84,7 @@ def run_national_refresh(log_level: str = "INFO"):
 
 
 def print_summary(result, published: Path) -> None:
+    import dagster as dg
     import duckdb
 
     checks = list(result.get_asset_check_evaluations())
@@ -105,7 +106,9 @@ def print_summary(result, published: Path) -> None:
     console.print(f"checks: [green]{len(checks) - len(failed)} passed[/], "
                   f"[{'red' if failed else 'green'}]{len(failed)} failed[/]")
     for check in failed:
-        console.print(f"  [red]failed[/] {check.asset_key.to_user_string()} {check.check_name}: {check.description}")
+        blocking = check.severity == dg.AssetCheckSeverity.ERROR
+        console.print(f"  {'[red]failed[/]' if blocking else '[yellow]warning[/]'} "
+                      f"{check.asset_key.to_user_string()} {check.check_name}: {check.description}")
     console.print(f"published file: {published}" if published.exists() else "[red]nothing published[/]")
 
 
@@ -114,7 +117,8 @@ def refresh(log_level: str = typer.Option("INFO", help="Dagster console log leve
     """Run national_refresh against the configured sources (dlt settings in .dlt/ or the environment)."""
     result = run_national_refresh(log_level)
     print_summary(result, _data_dir() / "published" / "csdl.duckdb")
-    raise typer.Exit(0 if result.success else 1)
+    reviewed = run_review()
+    raise typer.Exit(0 if result.success and reviewed else 1)
 
 
 @app.command()
@@ -135,21 +139,29 @@ def demo(scale: str = typer.Option("small", help="small or national"), seed: int
     console.print(f"national_refresh {'succeeded' if result.success else '[red]FAILED[/]'} "
                   f"in {time.monotonic() - started:.0f} s (run {result.run_id})")
     print_summary(result, data / "published" / "csdl.duckdb")
-    raise typer.Exit(0 if result.success else 1)
+    reviewed = run_review()
+    raise typer.Exit(0 if result.success and reviewed else 1)
 
 
-@app.command()
-def review(log_level: str = typer.Option("WARNING", help="Dagster console log level")):
-    """Run the quality review now: alerts (sent to the configured channels) and the HTML report."""
+def run_review(log_level: str = "WARNING") -> bool:
+    """The quality review the sensors run after each run in the daemon; in-process runs call it themselves."""
     result = run_job("quality_review", log_level)
     if not result.success:
-        raise typer.Exit(1)
+        console.print("[red]the quality review failed[/]; see the Dagster log above")
+        return False
     outcome = result.output_for_node("review_quality")
     console.print(f"alerts: {outcome['opened']} opened, {outcome['closed']} closed, {outcome['open']} open; "
                   f"{outcome['sent']} messages sent")
     for failure in outcome["failures"]:
         console.print(f"  [yellow]not delivered[/] {failure}")
     console.print(f"quality report: {outcome['report']}")
+    return True
+
+
+@app.command()
+def review(log_level: str = typer.Option("WARNING", help="Dagster console log level")):
+    """Run the quality review now: alerts (sent to the configured channels) and the HTML report."""
+    raise typer.Exit(0 if run_review(log_level) else 1)
 
 
 quarantine_app = typer.Typer(help="Records rejected by the staging models: list, export for fixing, replay.",
@@ -224,7 +236,8 @@ def quarantine_replay(fixes: Path = typer.Argument(..., exists=True, dir_okay=Fa
         table.add_row(r["model"], r["source_key"], "[green]kept[/]" if r["kept"] else f"[red]quarantined again[/]: {r['reason']}")
     console.print(table)
     print_summary(result, _data_dir() / "published" / "csdl.duckdb")
-    raise typer.Exit(0 if result.success and all(r["kept"] for r in results) else 1)
+    reviewed = run_review()
+    raise typer.Exit(0 if result.success and reviewed and all(r["kept"] for r in results) else 1)
 
 
 if __name__ == "__main__":

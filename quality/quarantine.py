@@ -67,6 +67,8 @@ def apply(con, path: Path, applied_by: str | None = None) -> list[Correction]:
     models = {m.table: m for m in discover()}
     applied_by = applied_by or getpass.getuser()
     lines = [(n, line) for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1) if line.strip()]
+    if not lines:
+        raise CorrectionError(f"{path} holds no fixes; export with `csdl quarantine export` and edit it")
     corrections: list[Correction] = []
     con.execute("BEGIN TRANSACTION")
     try:

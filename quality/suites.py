@@ -67,10 +67,10 @@ def _not_after(later: str, earlier: str, severity: str = BLOCKING) -> Expectatio
             severity)
 
 
-def _resolved(column: str, when: str, severity: str = BLOCKING) -> Expectation:
-    """`column` is not null on every row where the pandas condition `when` holds."""
-    return ("ExpectColumnValuesToNotBeNull",
-            {"column": column, "row_condition": when, "condition_parser": "pandas"}, severity)
+def _resolved(column: str, given: str, severity: str = BLOCKING) -> Expectation:
+    """`column` is not null on every row where `given` is not null. The row condition is written
+    (method, column) and becomes a GX `Column(...)` condition when validated (GX is imported lazily)."""
+    return ("ExpectColumnValuesToNotBeNull", {"column": column, "row_condition": ("is_not_null", given)}, severity)
 
 
 def _text(column: str, nfc: str = BLOCKING, mojibake: str = WARNING) -> list[Expectation]:
@@ -102,7 +102,7 @@ def suites() -> dict[str, list[Expectation]]:
             _not_null("source_id"), _unique("task_id"), _not_null("title"),
             _in_set("level", levels), _in_set("form", TASK_FORMS, WARNING), _in_set("status", TASK_STATUSES, WARNING),
             _in_set("field_code", fields, WARNING), _in_set("province_code", provinces),
-            _resolved("current_province_code", "province_code.notnull()"),  # valid at the task's start date
+            _resolved("current_province_code", "province_code"),  # valid at the task's start date
             _between("budget_state_vnd", 0, severity=WARNING), _between("budget_other_vnd", 0, severity=WARNING),
             _not_null("start_date"), _not_after("end_date", "start_date", WARNING),
             *_text("title"), *_received_text("title_received"),
@@ -114,7 +114,7 @@ def suites() -> dict[str, list[Expectation]]:
         "staging.ministry_organizations": [
             _not_null("source_id"), _not_null("name"), _in_set("org_type", ORG_TYPES, WARNING),
             _in_set("ownership", OWNERSHIP, WARNING), _in_set("field_code", fields, WARNING),
-            _resolved("current_province_code", "province_code.notnull()", WARNING),
+            _resolved("current_province_code", "province_code", WARNING),
             _between("established_year", 1900, 2035, WARNING), *_text("name"), *_received_text("name_received"),
         ],
         "staging.ministry_researchers": [
@@ -130,7 +130,7 @@ def suites() -> dict[str, list[Expectation]]:
         ],
         "staging.province_report_rows": [
             _not_null("report_id"), _in_set("form_code", FORM_CODES), _in_set("province_code", provinces),
-            _resolved("current_province_code", "province_code.notnull()"),  # valid at the end of the year
+            _resolved("current_province_code", "province_code"),  # valid at the end of the year
             _between("reference_year", 2000, 2035), _between("value", 0), _not_null("indicator_code"),
             _between("revision", 1, severity=WARNING),
         ],

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export CSDL_DATA_DIR ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
-.PHONY: install demo test ui bench-refresh bench-queries bench-ingest clean
+.PHONY: install chromium demo test ui bench-refresh bench-queries bench-ingest clean
 
 install: $(VENV)/.installed
 
@@ -24,8 +24,13 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/csdl demo
 
-test: install
+test: install chromium
 	$(BIN)/pytest
+
+# The quality-report test renders the page in headless Chromium: Debian's package, installed when missing.
+chromium:
+	@test -x /usr/bin/chromium || { SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
 
 # The Dagster UI on 127.0.0.1:3000. Runs started there read the sources from .dlt/ or the environment;
 # to use the demo simulator, start `csdl serve-sources` in another terminal (its key is the default below).

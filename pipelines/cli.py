@@ -2,6 +2,7 @@
 
 import os
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -71,21 +72,25 @@ def serve_sources(port: int = typer.Option(8765, help="loopback port"),
         sim.stop()
 
 
-def run_national_refresh(log_level: str = "INFO", instance=None):
-    """Runs the national_refresh job in this process, on `instance` (default: the one DAGSTER_HOME names, or a
-    temporary one)."""
+def run_job(name: str, log_level: str = "INFO", instance=None):
+    """Runs a job in this process, on `instance` (default: the one DAGSTER_HOME names, or a temporary one)."""
     import dagster as dg
 
     from pipelines.definitions import defs
 
     if instance is None:
         instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    job = defs.resolve_job_def("national_refresh")
+    job = defs.resolve_job_def(name)
     return job.execute_in_process(instance=instance, raise_on_error=False,
                                   run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
 
 
+def run_national_refresh(log_level: str = "INFO", instance=None):
+    return run_job("national_refresh", log_level, instance)
+
+
 def print_summary(result, published: Path) -> None:
+    import dagster as dg
     import duckdb
 
     checks = list(result.get_asset_check_evaluations())
@@ -107,7 +112,9 @@ def print_summary(result, published: Path) -> None:
     console.print(f"checks: [green]{len(checks) - len(failed)} passed[/], "
                   f"[{'red' if failed else 'green'}]{len(failed)} failed[/]")
     for check in failed:
-        console.print(f"  [red]failed[/] {check.asset_key.to_user_string()} {check.check_name}: {check.description}")
+        blocking = check.severity == dg.AssetCheckSeverity.ERROR
+        console.print(f"  {'[red]failed[/]' if blocking else '[yellow]warning[/]'} "
+                      f"{check.asset_key.to_user_string()} {check.check_name}: {check.description}")
     console.print(f"published file: {published}" if published.exists() else "[red]nothing published[/]")
 
 
@@ -116,7 +123,8 @@ def refresh(log_level: str = typer.Option("INFO", help="Dagster console log leve
     """Run national_refresh against the configured sources (dlt settings in .dlt/ or the environment)."""
     result = run_national_refresh(log_level)
     print_summary(result, _data_dir() / "published" / "csdl.duckdb")
-    raise typer.Exit(0 if result.success else 1)
+    reviewed = run_review()
+    raise typer.Exit(0 if result.success and reviewed else 1)
 
 
 @app.command()
@@ -143,7 +151,105 @@ def demo(scale: str = typer.Option("small", help="small or national"), seed: int
     console.print(f"national_refresh {'succeeded' if result.success else '[red]FAILED[/]'} "
                   f"in {time.monotonic() - started:.0f} s (run {result.run_id})")
     print_summary(result, data / "published" / "csdl.duckdb")
-    raise typer.Exit(0 if result.success else 1)
+    reviewed = run_review()
+    raise typer.Exit(0 if result.success and reviewed else 1)
+
+
+def run_review(log_level: str = "WARNING") -> bool:
+    """The quality review the sensors run after each run in the daemon; in-process runs call it themselves."""
+    result = run_job("quality_review", log_level)
+    if not result.success:
+        console.print("[red]the quality review failed[/]; see the Dagster log above")
+        return False
+    outcome = result.output_for_node("review_quality")
+    console.print(f"alerts: {outcome['opened']} opened, {outcome['closed']} closed, {outcome['open']} open; "
+                  f"{outcome['sent']} messages sent")
+    for failure in outcome["failures"]:
+        console.print(f"  [yellow]not delivered[/] {failure}")
+    console.print(f"quality report: {outcome['report']}")
+    return True
+
+
+@app.command()
+def review(log_level: str = typer.Option("WARNING", help="Dagster console log level")):
+    """Run the quality review now: alerts (sent to the configured channels) and the HTML report."""
+    raise typer.Exit(0 if run_review(log_level) else 1)
+
+
+quarantine_app = typer.Typer(help="Records rejected by the staging models: list, export for fixing, replay.",
+                             no_args_is_help=True)
+app.add_typer(quarantine_app, name="quarantine")
+
+
+@contextmanager
+def _warehouse(read_only: bool):
+    import duckdb
+
+    from warehouse.database import connect
+
+    path = _data_dir() / "warehouse.duckdb"
+    if not path.exists():
+        raise typer.BadParameter(f"no warehouse at {path}; run `csdl refresh` first")
+    try:
+        with connect(path, read_only=read_only) as con:
+            yield con
+    except duckdb.IOException as error:
+        console.print(f"[red]the warehouse is busy (a run is writing it); try again when it ends[/]: {error}")
+        raise typer.Exit(2) from None
+
+
+@quarantine_app.command("list")
+def quarantine_list(model: Optional[str] = typer.Option(None, help="only this staging model, e.g. staging.ministry_tasks")):
+    """Quarantined records with their reasons."""
+    from quality.quarantine import records
+
+    with _warehouse(read_only=True) as con:
+        found = records(con, model)
+    table = Table(title=f"quality.quarantine: {len(found)} records")
+    for column in ("model", "source", "key", "reason", "quarantined at"):
+        table.add_column(column)
+    for r in found:
+        table.add_row(r["model"], r["source_system"], r["source_key"], r["reason"], f"{r['quarantined_at']:%Y-%m-%d %H:%M}")
+    console.print(table)
+
+
+@quarantine_app.command("export")
+def quarantine_export(out: Path = typer.Argument(..., help="JSON Lines file to write"),
+                      model: Optional[str] = typer.Option(None, help="only this staging model")):
+    """Write the quarantined records to a file: edit the wrong fields of raw_record, then `replay` it."""
+    from quality.quarantine import export
+
+    with _warehouse(read_only=True) as con:
+        count = export(con, out, model)
+    console.print(f"wrote {count} records to {out}; fix the fields of each raw_record, delete the lines you "
+                  f"do not fix, then run `csdl quarantine replay {out}`")
+
+
+@quarantine_app.command("replay")
+def quarantine_replay(fixes: Path = typer.Argument(..., exists=True, dir_okay=False, help="the edited export"),
+                      log_level: str = typer.Option("WARNING", help="Dagster console log level")):
+    """Apply the fixed records to the raw tables and rebuild through the normal path (checks, publishing)."""
+    from quality.quarantine import CorrectionError, apply, outcome
+
+    try:
+        with _warehouse(read_only=False) as con:
+            corrections = apply(con, fixes)
+    except CorrectionError as error:
+        console.print(f"[red]nothing applied[/]: {error}")
+        raise typer.Exit(1) from None
+    console.print(f"applied {len(corrections)} corrections; rebuilding staging, core and marts")
+    result = run_job("rebuild_from_raw", log_level)
+    with _warehouse(read_only=True) as con:
+        results = outcome(con, corrections)
+    table = Table(title="replayed records")
+    for column in ("model", "key", "result"):
+        table.add_column(column)
+    for r in results:
+        table.add_row(r["model"], r["source_key"], "[green]kept[/]" if r["kept"] else f"[red]quarantined again[/]: {r['reason']}")
+    console.print(table)
+    print_summary(result, _data_dir() / "published" / "csdl.duckdb")
+    reviewed = run_review()
+    raise typer.Exit(0 if result.success and reviewed and all(r["kept"] for r in results) else 1)
 
 
 @app.command("match-eval")

@@ -11,14 +11,14 @@ from assets.publish import published_snapshot
 from assets.resources import DuckDBWarehouse
 from assets.warehouse import MODEL_ASSETS, MODELS
 from pipelines.jobs import JOBS, SCHEDULES
-from pipelines.sensors import SENSORS
+from pipelines.sensors import SENSORS, daily_quality_review, quality_review
 from quality.checks import build_checks
 
 defs = dg.Definitions(
     assets=[*INGEST_ASSETS, *MATCHING_ASSETS, *MODEL_ASSETS, published_snapshot],
     asset_checks=[*build_checks(MODELS), *MATCHING_CHECKS],
-    jobs=JOBS,
-    schedules=SCHEDULES,
+    jobs=[*JOBS, quality_review],
+    schedules=[*SCHEDULES, daily_quality_review],
     sensors=SENSORS,
     resources={
         # Read when a run starts, so one code location serves whatever data folder the run is given.

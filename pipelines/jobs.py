@@ -32,13 +32,18 @@ academies_refresh = dg.define_asset_job(
 provinces_refresh = dg.define_asset_job(
     "provinces_refresh", selection=_refresh_from("provinces"),
     description="Provincial report files in the intake folder and everything built from them.")
+rebuild_from_raw = dg.define_asset_job(
+    "rebuild_from_raw", selection=dg.AssetSelection.all() - dg.AssetSelection.key_prefixes(["raw"]),
+    description="Rebuild staging, core and marts from what is already loaded, check and publish; "
+                "`csdl quarantine replay` runs it after applying corrections.")
 
 provinces_year_refresh = dg.define_asset_job(
     "provinces_year_refresh", selection=_ONE_YEAR.downstream(),
     description="Re-read one reporting year's provincial report files (a partition: re-run or backfill years "
                 "from the UI), then rebuild everything built from them and publish.")
 
-JOBS = [national_refresh, ministries_refresh, academies_refresh, provinces_refresh, provinces_year_refresh]
+JOBS = [national_refresh, ministries_refresh, academies_refresh, provinces_refresh, provinces_year_refresh,
+        rebuild_from_raw]
 SCHEDULES = [
     dg.ScheduleDefinition(job=ministries_refresh, cron_schedule="0 2 * * *", execution_timezone=TIMEZONE,
                           default_status=dg.DefaultScheduleStatus.STOPPED,

@@ -1,11 +1,19 @@
-"""Sensors: the provincial intake starts when a report file lands."""
+"""Sensors: the provincial intake starts when a report file lands; the quality review follows every refresh.
+
+The review writes the warehouse (`quality.alerts`), so it is a run with its step in the `duckdb` pool,
+never work done inside a sensor tick: a sensor evaluating while a refresh writes would find the DuckDB
+file locked, or lock a refresh out. The sensors only request the review run after each refresh job
+finishes (succeeded or failed); the daily schedule catches what no run reveals (stale sources, reports
+missing after the deadline).
+"""
 
 import hashlib
 
 import dagster as dg
 
 from assets.resources import DuckDBWarehouse
-from pipelines.jobs import provinces_refresh
+from pipelines.jobs import JOBS, TIMEZONE, provinces_refresh
+from quality.review import review
 
 
 @dg.sensor(job=provinces_refresh, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED,
@@ -26,4 +34,50 @@ def province_intake_sensor(context: dg.SensorEvaluationContext, duckdb: DuckDBWa
         yield dg.SkipReason(f"no report files in {intake}")
 
 
-SENSORS = [province_intake_sensor]
+
+MONITORED_JOBS = JOBS
+
+
+@dg.op(pool="duckdb", description="Collects open problems, opens/closes alerts and sends them, writes the quality report.")
+def review_quality(context: dg.OpExecutionContext, duckdb: DuckDBWarehouse) -> dict:
+    with duckdb.connect() as con:
+        outcome = review(con, context.instance, duckdb.root / "reports" / "quality.html",
+                         job_names=[job.name for job in MONITORED_JOBS])
+    context.log.info(f"alerts: {outcome['opened']} opened, {outcome['closed']} closed, {outcome['open']} open; "
+                     f"{outcome['sent']} messages sent; report at {outcome['report']}")
+    for failure in outcome["failures"]:
+        context.log.warning(f"alert not delivered (retried at the next review): {failure}")
+    return outcome
+
+
+@dg.job(description="Quality review: alerts for failed checks and runs, stale sources and missing reports; "
+                    "writes data/reports/quality.html.")
+def quality_review():
+    review_quality()
+
+
+def _request_review(context: dg.RunStatusSensorContext) -> dg.RunRequest:
+    run_id = context.dagster_run.run_id
+    return dg.RunRequest(run_key=f"after:{run_id}", tags={"csdl/after_run": run_id})
+
+
+@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=MONITORED_JOBS,
+                      request_job=quality_review, default_status=dg.DefaultSensorStatus.RUNNING,
+                      description="After a refresh succeeds: review quality (closes alerts whose problem is gone).")
+def review_after_refresh(context: dg.RunStatusSensorContext):
+    return _request_review(context)
+
+
+@dg.run_failure_sensor(monitored_jobs=MONITORED_JOBS, request_job=quality_review,
+                       default_status=dg.DefaultSensorStatus.RUNNING,
+                       description="After a refresh fails (a blocking check included): review quality and alert.")
+def review_after_failure(context: dg.RunFailureSensorContext):
+    return _request_review(context)
+
+
+daily_quality_review = dg.ScheduleDefinition(
+    job=quality_review, cron_schedule="0 7 * * *", execution_timezone=TIMEZONE,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Daily at 07:00: stale sources and provincial reports missing after the deadline.")
+
+SENSORS = [province_intake_sensor, review_after_refresh, review_after_failure]

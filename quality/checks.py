@@ -1,7 +1,9 @@
-"""Dagster asset checks: Great Expectations suites on published tables, and load reconciliation.
+"""Dagster asset checks: Great Expectations suites on staging, core and mart tables, and load reconciliation.
 
-Both are blocking: a failure stops everything downstream in the run, publishing included, so the
-last good snapshot stays in place. Every result is also kept in `quality.check_results`.
+Each table gets `great_expectations` (its blocking expectations: a failure stops everything downstream
+in the run, publishing included, so the last good snapshot stays in place) and, where its suite has
+any, `great_expectations_warnings` (reported and alerted on, never blocking). `rows_reconcile` is
+blocking. Every result is also kept in `quality.check_results`, with its severity (ERROR or WARN).
 """
 
 
@@ -11,31 +13,37 @@ import dagster as dg
 
 from assets.resources import DuckDBWarehouse
 from quality.great_expectations import validate
-from quality.suites import suites
+from quality.suites import BLOCKING, WARNING, Expectation, suites
 from warehouse.models import Model
 
 
 def _record(con, context: dg.AssetCheckExecutionContext, asset_key: str, check_name: str, passed: bool,
-            failed: int, details: dict) -> None:
-    con.execute("INSERT INTO quality.check_results VALUES (?, ?, ?, ?, 'ERROR', ?, ?, now())",
-                [context.run.run_id, asset_key, check_name, passed, failed, json.dumps(details, ensure_ascii=False)])
+            failed: int, details: dict, severity: str = BLOCKING) -> None:
+    con.execute("INSERT INTO quality.check_results VALUES (?, ?, ?, ?, ?, ?, ?, now())",
+                [context.run.run_id, asset_key, check_name, passed, severity, failed,
+                 json.dumps(details, ensure_ascii=False)])
 
 
-def gx_suite_check(table: str, expectations: list[tuple[str, dict]]) -> dg.AssetChecksDefinition:
+def gx_suite_check(table: str, expectations: list[Expectation], severity: str = BLOCKING) -> dg.AssetChecksDefinition:
     asset_key = dg.AssetKey(table.split("."))
+    blocking = severity == BLOCKING
+    check_name = "great_expectations" if blocking else "great_expectations_warnings"
+    kind = "blocking: a failure stops publishing" if blocking else "warnings: reported, never blocking"
 
-    @dg.asset_check(asset=asset_key, name="great_expectations", blocking=True, pool="duckdb",
-                    description=f"Great Expectations suite for {table}: {len(expectations)} expectations.")
+    @dg.asset_check(asset=asset_key, name=check_name, blocking=blocking, pool="duckdb",
+                    description=f"Great Expectations suite for {table} ({kind}): {len(expectations)} expectations.")
     def _check(context: dg.AssetCheckExecutionContext, duckdb: DuckDBWarehouse) -> dg.AssetCheckResult:
         with duckdb.connect() as con:
             frame = con.sql(f"SELECT * FROM {table}").df()
-            outcomes = validate(table.replace(".", "__"), frame, expectations)
+            outcomes = validate(f"{table.replace('.', '__')}__{check_name}", frame,
+                                [(name, kwargs) for name, kwargs, _ in expectations])
             failures = [o for o in outcomes if not o.success]
             details = {f"{o.expectation}({o.column})": {"unexpected": o.unexpected_count, "sample": o.sample}
                        for o in failures}
-            _record(con, context, table, "great_expectations", not failures, len(failures), details)
+            _record(con, context, table, check_name, not failures, len(failures), details, severity)
         return dg.AssetCheckResult(
-            passed=not failures, severity=dg.AssetCheckSeverity.ERROR,
+            passed=not failures,
+            severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
             metadata={"rows": len(frame), "expectations": len(outcomes), "failed": len(failures),
                       "failures": dg.MetadataValue.json(details)},
             description=("all expectations met" if not failures else
@@ -66,7 +74,12 @@ def reconciliation_check(model: Model, raw_table: str) -> dg.AssetChecksDefiniti
 
 
 def build_checks(models: list[Model]) -> list[dg.AssetChecksDefinition]:
-    checks = [gx_suite_check(table, expectations) for table, expectations in suites().items()]
+    checks = []
+    for table, expectations in suites().items():
+        for severity in (BLOCKING, WARNING):
+            chosen = [e for e in expectations if e[2] == severity]
+            if chosen or severity == BLOCKING:
+                checks.append(gx_suite_check(table, chosen, severity))
     for model in models:
         if model.quarantines:
             raw = [d for d in model.dependencies if d.startswith("raw_")]

@@ -33,12 +33,23 @@ def _context():
     return gx, context
 
 
+def _conditions(kwargs: dict) -> dict:
+    """A row condition written (method, column), e.g. ("is_not_null", "province_code"), as a GX condition."""
+    condition = kwargs.get("row_condition")
+    if not isinstance(condition, tuple):
+        return kwargs
+    from great_expectations.expectations.row_conditions import Column  # noqa: PLC0415
+
+    method, column = condition
+    return {**kwargs, "row_condition": getattr(Column(column), method)()}
+
+
 def validate(name: str, frame: pd.DataFrame, expectations: list[tuple[str, dict]]) -> list[ExpectationOutcome]:
     with _lock:  # the ephemeral context is shared; GX is not thread-safe
         gx, context = _context()
         suite = gx.ExpectationSuite(name=name)
         for class_name, kwargs in expectations:
-            suite.add_expectation(getattr(gx.expectations, class_name)(**kwargs))
+            suite.add_expectation(getattr(gx.expectations, class_name)(**_conditions(kwargs)))
         source = context.data_sources.add_or_update_pandas(f"{name}_source")
         asset = source.add_dataframe_asset(name=name)
         batch = asset.add_batch_definition_whole_dataframe(f"{name}_batch").get_batch(

@@ -19,6 +19,15 @@ QUALITY_DDL = [
     """CREATE TABLE IF NOT EXISTS quality.check_results (
         run_id VARCHAR, asset_key VARCHAR, check_name VARCHAR, passed BOOLEAN, severity VARCHAR,
         failed_expectations INTEGER, details JSON, checked_at TIMESTAMP WITH TIME ZONE)""",
+    # One row per problem while it lasts (quality/alerts.py): opened once, closed when it is gone.
+    """CREATE TABLE IF NOT EXISTS quality.alerts (
+        alert_id VARCHAR, problem_key VARCHAR, kind VARCHAR, severity VARCHAR, subject VARCHAR, message VARCHAR,
+        details JSON, opened_at TIMESTAMP WITH TIME ZONE, last_seen_at TIMESTAMP WITH TIME ZONE,
+        closed_at TIMESTAMP WITH TIME ZONE, opened_sent_to VARCHAR[], closed_sent_to VARCHAR[])""",
+    # Fixes operators applied to quarantined records before replaying them (quality/quarantine.py).
+    """CREATE TABLE IF NOT EXISTS quality.corrections (
+        model VARCHAR, source_key VARCHAR, raw_table VARCHAR, reason VARCHAR, original JSON, corrected JSON,
+        changed_fields VARCHAR[], applied_by VARCHAR, applied_at TIMESTAMP WITH TIME ZONE)""",
 ]
 # Python functions the SQL models call for Vietnamese text.
 TEXT_FUNCTIONS = {"vi_normalize": normalize, "vi_fold": fold, "org_key": org_key, "person_key": person_key}

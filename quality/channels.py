@@ -1,0 +1,93 @@
+"""Where alerts go: a webhook (Slack or Teams) and e-mail over SMTP, configured by environment variables.
+
+| variable | meaning |
+|---|---|
+| `CSDL_ALERT_WEBHOOK_URL` | incoming-webhook URL; receives `{"text": ...}`, which Slack and Teams both accept |
+| `CSDL_ALERT_SMTP_HOST`, `CSDL_ALERT_SMTP_PORT` | SMTP relay (port 25 unless given) |
+| `CSDL_ALERT_SMTP_USER`, `CSDL_ALERT_SMTP_PASSWORD` | login, if the relay wants one (keep them in a secret store) |
+| `CSDL_ALERT_SMTP_STARTTLS` | `true` to upgrade the connection with STARTTLS |
+| `CSDL_ALERT_EMAIL_FROM`, `CSDL_ALERT_EMAIL_TO` | sender; comma-separated recipients |
+
+A channel that is not configured is skipped; a channel that fails is retried at the next review
+(the alert remembers which channels it reached).
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+import requests
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One message about one alert: it opened (a new problem) or closed (the problem is gone)."""
+
+    event: str  # "opened" | "closed"
+    alert_id: str
+    problem_key: str
+    kind: str
+    severity: str
+    subject: str
+    message: str
+
+    @property
+    def title(self) -> str:
+        state = "RESOLVED" if self.event == "closed" else ("ERROR" if self.severity == "ERROR" else "WARNING")
+        return f"[CSDL KH&CN] [{state}] {self.subject}"
+
+    @property
+    def body(self) -> str:
+        tail = "The problem is gone; nothing to do." if self.event == "closed" else self.message
+        return f"{tail}\n\nalert {self.alert_id} · {self.kind} · {self.problem_key}"
+
+
+class WebhookChannel:
+    name = "webhook"
+
+    def __init__(self, url: str, timeout: float = 10.0):
+        self.url, self.timeout = url, timeout
+
+    def send(self, notice: Notice) -> None:
+        # `text` is the one field both Slack incoming webhooks and Teams connectors/workflows render.
+        response = requests.post(self.url, json={"text": f"*{notice.title}*\n{notice.body}"}, timeout=self.timeout)
+        response.raise_for_status()
+
+
+class EmailChannel:
+    name = "email"
+
+    def __init__(self, host: str, port: int, sender: str, recipients: list[str], user: str | None = None,
+                 password: str | None = None, starttls: bool = False, timeout: float = 10.0):
+        self.host, self.port, self.sender, self.recipients = host, port, sender, recipients
+        self.user, self.password, self.starttls, self.timeout = user, password, starttls, timeout
+
+    def send(self, notice: Notice) -> None:
+        mail = EmailMessage()
+        mail["Subject"], mail["From"], mail["To"] = notice.title, self.sender, ", ".join(self.recipients)
+        mail["X-CSDL-Alert"] = f"{notice.alert_id} {notice.event}"
+        mail.set_content(notice.body)
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            if self.starttls:
+                smtp.starttls()
+            if self.user:
+                smtp.login(self.user, self.password or "")
+            smtp.send_message(mail)
+
+
+def channels_from_environment(env=None) -> list:
+    env = os.environ if env is None else env
+    channels: list = []
+    if env.get("CSDL_ALERT_WEBHOOK_URL"):
+        channels.append(WebhookChannel(env["CSDL_ALERT_WEBHOOK_URL"]))
+    if env.get("CSDL_ALERT_SMTP_HOST") and env.get("CSDL_ALERT_EMAIL_TO"):
+        channels.append(EmailChannel(
+            host=env["CSDL_ALERT_SMTP_HOST"], port=int(env.get("CSDL_ALERT_SMTP_PORT") or 25),
+            sender=env.get("CSDL_ALERT_EMAIL_FROM") or "csdl-alerts@localhost",
+            recipients=[r.strip() for r in env["CSDL_ALERT_EMAIL_TO"].split(",") if r.strip()],
+            user=env.get("CSDL_ALERT_SMTP_USER") or None, password=env.get("CSDL_ALERT_SMTP_PASSWORD") or None,
+            starttls=(env.get("CSDL_ALERT_SMTP_STARTTLS") or "").lower() in ("1", "true", "yes")))
+    return channels

@@ -1,0 +1,116 @@
+"""Freshness of each source, and provincial reports missing after the reporting deadline.
+
+Freshness compares each source family's last successful load (the latest materialisation of any of
+its `raw/<source>/*` assets, read from the Dagster instance) with its expected cadence: a source is
+stale once a load is more than half a cadence overdue. `CSDL_FRESHNESS_HOURS` overrides the cadences,
+e.g. `ministries=24,academies=168`.
+
+The reporting deadline: provinces report a year's forms by 15 February of the next year (Circular
+14/2015; `CSDL_REPORT_DEADLINE=MM-DD` changes it). After the deadline, every province valid at the end
+of the year must have sent every form the template supports. This completeness query lives here (not
+in marts) so the alert does not depend on a mart being built in the same run.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from quality.suites import FORM_CODES
+
+# Hours between expected loads (the schedules in pipelines/jobs.py; reference data is loaded by every run).
+DEFAULT_CADENCE_HOURS = {"ministries": 24, "provinces": 24, "academies": 168, "reference": 168}
+GRACE = 0.5  # a load may be half a cadence late before the source counts as stale
+
+
+@dataclass(frozen=True)
+class Freshness:
+    source: str
+    last_load: datetime | None
+    cadence_hours: float
+    now: datetime
+
+    @property
+    def age_hours(self) -> float | None:
+        return None if self.last_load is None else (self.now - self.last_load).total_seconds() / 3600
+
+    @property
+    def stale(self) -> bool:
+        return self.last_load is None or self.age_hours > self.cadence_hours * (1 + GRACE)
+
+
+def cadences(env=None) -> dict[str, float]:
+    env = os.environ if env is None else env
+    result = dict(DEFAULT_CADENCE_HOURS)
+    for item in (env.get("CSDL_FRESHNESS_HOURS") or "").split(","):
+        if "=" in item:
+            source, hours = item.split("=", 1)
+            result[source.strip()] = float(hours)
+    return result
+
+
+def last_loads(instance) -> dict[str, datetime]:
+    """Latest successful materialisation of each source family's raw assets, from the Dagster instance."""
+    keys = [k for k in instance.get_asset_keys(prefix=["raw"]) if len(k.path) >= 3]
+    latest: dict[str, datetime] = {}
+    for key, event in instance.get_latest_materialization_events(keys).items():
+        if event is None:
+            continue
+        when = datetime.fromtimestamp(event.timestamp).astimezone()
+        source = key.path[1]
+        if source not in latest or when > latest[source]:
+            latest[source] = when
+    return latest
+
+
+def freshness(loads: dict[str, datetime], now: datetime, env=None) -> list[Freshness]:
+    return [Freshness(source, loads.get(source), hours, now) for source, hours in sorted(cadences(env).items())]
+
+
+def deadline(year: int, env=None) -> date:
+    """The day a year's reports are due: 15 February of the next year unless configured."""
+    env = os.environ if env is None else env
+    month, day = (int(x) for x in (env.get("CSDL_REPORT_DEADLINE") or "02-15").split("-"))
+    return date(year + 1, month, day)
+
+
+def last_due_year(today: date, env=None) -> int:
+    """The latest reporting year whose deadline has passed."""
+    return today.year - 1 if today > deadline(today.year - 1, env) else today.year - 2
+
+
+def reporting_completeness(con, today: date, env=None) -> list[dict]:
+    """For each province valid at the end of a year, each year from the first reported to the last due,
+    and each form: when it arrived (first submission) and whether on time, late or missing."""
+    first = con.execute("SELECT min(reference_year) FROM staging.province_report_rows").fetchall()[0][0]
+    if first is None:
+        return []
+    years = list(range(int(first), last_due_year(today, env) + 1))
+    if not years:
+        return []
+    rows = con.execute("""
+        WITH years AS (SELECT unnest(?::INTEGER[]) AS year),
+             forms AS (SELECT unnest(?::VARCHAR[]) AS form_code),
+             expected AS (
+                 SELECT p.province_code, p.name AS province_name, y.year, f.form_code
+                 FROM years y CROSS JOIN forms f
+                 JOIN staging.provinces p ON make_date(y.year, 12, 31) BETWEEN p.valid_from
+                                             AND coalesce(p.valid_to, DATE '9999-12-31')),
+             received AS (
+                 SELECT province_code, reference_year AS year, form_code, min(report_date) AS report_date
+                 FROM staging.province_report_rows GROUP BY ALL)
+        SELECT e.province_code, e.province_name, e.year, e.form_code, r.report_date
+        FROM expected e LEFT JOIN received r USING (province_code, year, form_code)
+        ORDER BY e.year, e.province_code, e.form_code""", [years, FORM_CODES]).fetchall()
+    result = []
+    for code, name, year, form, arrived in rows:
+        due = deadline(year, env)
+        status = "missing" if arrived is None else ("late" if arrived > due else "on_time")
+        result.append({"province_code": code, "province_name": name, "year": year, "form_code": form,
+                       "report_date": arrived, "deadline": due, "status": status})
+    return result
+
+
+def days_overdue(due: date, today: date) -> int:
+    return max(0, (today - due) // timedelta(days=1))

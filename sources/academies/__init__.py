@@ -20,6 +20,7 @@ from typing import Iterator
 import dlt
 import pyarrow as pa
 
+from sources.batching import batched
 from sources.http import (DEFAULT_BACKOFF_S, DEFAULT_RETRIES, DEFAULT_TIMEOUT_S, TruncatedPage, fetch_parsed,
                           read_ahead, retrying_session)
 
@@ -148,11 +149,15 @@ def academies(base_url: str = dlt.config.value, repositories: list[str] = DEFAUL
     def publications(datestamp=dlt.sources.incremental("datestamp", initial_value=EPOCH,
                                                        on_cursor_value_missing="include")) -> Iterator[pa.Table]:
         session = retrying_session(retries=retries, backoff_s=backoff_s)
-        for repo in repositories:
-            endpoint = f"{base_url.rstrip('/')}/{repo}"
-            for set_spec in sets or [None]:
-                for page in read_ahead(list_records(session, endpoint, repo, datestamp.start_value, set_spec, http)):
-                    if page:
-                        yield pa.Table.from_pylist(page, schema=SCHEMA)
+
+        def pages() -> Iterator[pa.Table]:
+            for repo in repositories:
+                endpoint = f"{base_url.rstrip('/')}/{repo}"
+                for set_spec in sets or [None]:
+                    for page in read_ahead(list_records(session, endpoint, repo, datestamp.start_value, set_spec, http)):
+                        if page:
+                            yield pa.Table.from_pylist(page, schema=SCHEMA)
+
+        yield from batched(pages())
 
     return publications

@@ -17,6 +17,7 @@ import dlt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sources.batching import batched
 from sources.http import (DEFAULT_BACKOFF_S, DEFAULT_RETRIES, DEFAULT_TIMEOUT_S, TruncatedPage, fetch_parsed, read_ahead,
                           retrying_session)
 
@@ -106,12 +107,16 @@ def _ministry_resource(name: str, base_url: str, api_key: str, registry: list[di
     def fetch(updated_at=dlt.sources.incremental("updated_at", initial_value=EPOCH)) -> Iterator[pa.Table]:
         session = retrying_session(retries=http["retries"], backoff_s=http["backoff_s"], headers={"X-API-Key": api_key})
         since = updated_at.start_value or EPOCH
-        for ministry in registry:
-            url = f"{base_url.rstrip('/')}{ministry['path']}/{name}"
-            params = {"updated_since": since.isoformat().replace("+00:00", "Z"), "page_size": page_size}
-            for items in read_ahead(_pages(session, url, params, http)):
-                if items:
-                    yield to_arrow(name, ministry["code"], items)
+
+        def pages() -> Iterator[pa.Table]:
+            for ministry in registry:
+                url = f"{base_url.rstrip('/')}{ministry['path']}/{name}"
+                params = {"updated_since": since.isoformat().replace("+00:00", "Z"), "page_size": page_size}
+                for items in read_ahead(_pages(session, url, params, http)):
+                    if items:
+                        yield to_arrow(name, ministry["code"], items)
+
+        yield from batched(pages())
 
     return fetch
 

@@ -3,47 +3,14 @@
 
 
 import dagster as dg
-import pyarrow as pa
 
 from assets.resources import DuckDBWarehouse
-from warehouse.matching.organizations import match_organizations
-from warehouse.matching.publications import match_publications
-from warehouse.matching.researchers import match_researchers
-from warehouse.matching.tasks import find_task_duplicates, with_resolved_ids
+from warehouse.matching.tables import (build_organization_matches, build_publication_matches,
+                                       build_researcher_matches, build_task_duplicate_pairs)
 
 
-def _records(con, sql: str) -> list[dict]:
-    result = con.execute(sql)
-    names = [d[0] for d in result.description]
-    return [dict(zip(names, row)) for row in result.fetchall()]
-
-
-def _mapping(con, sql: str) -> dict[tuple[str, str], str]:
-    return {(s, i): e for s, i, e in con.execute(sql).fetchall()}
-
-
-def _write(con, table: str, columns: dict[str, list], types: dict[str, pa.DataType]) -> int:
-    frame = pa.table({name: pa.array(values, type=types[name]) for name, values in columns.items()})
-    con.register("_matches", frame)
-    try:
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _matches")
-    finally:
-        con.unregister("_matches")
-    return frame.num_rows
-
-
-def _write_mapping(con, table: str, id_column: str, ids: dict[tuple[str, str], str]) -> int:
-    rows = sorted(ids.items())
-    return _write(con, table, {"source_system": [k[0] for k, _ in rows], "source_id": [k[1] for k, _ in rows],
-                               id_column: [v for _, v in rows]},
-                  {"source_system": pa.string(), "source_id": pa.string(), id_column: pa.string()})
-
-
-def _result(rows: int, ids: dict | None = None, **extra) -> dg.MaterializeResult:
-    metadata = {"dagster/row_count": rows, **extra}
-    if ids is not None:
-        metadata["entities"] = len(set(ids.values()))
-    return dg.MaterializeResult(metadata=metadata)
+def _result(rows: int, **counts) -> dg.MaterializeResult:
+    return dg.MaterializeResult(metadata={"dagster/row_count": rows, **counts})
 
 
 def _matching_asset(name: str, deps: list[str], description: str):
@@ -56,10 +23,8 @@ def _matching_asset(name: str, deps: list[str], description: str):
                  "Vietnamese normal form with abbreviations expanded, ROR ids, typo-level differences.")
 def organization_matches(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse) -> dg.MaterializeResult:
     with duckdb.connect() as con:
-        ids = match_organizations(_records(con, "SELECT source_system, source_id, name, org_type, established_year, "
-                                                "ror FROM staging.ministry_organizations"))
-        rows = _write_mapping(con, "staging.organization_matches", "org_id", ids)
-    return _result(rows, ids)
+        rows, entities = build_organization_matches(con)
+    return _result(rows, entities=entities)
 
 
 @_matching_asset("researcher_matches", ["staging/ministry_researchers", "staging/organization_matches"],
@@ -67,11 +32,8 @@ def organization_matches(context: dg.AssetExecutionContext, duckdb: DuckDBWareho
                  "and with or without diacritics, birth year, sex and organisation; or ORCID iD.")
 def researcher_matches(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse) -> dg.MaterializeResult:
     with duckdb.connect() as con:
-        org_ids = _mapping(con, "SELECT source_system, source_id, org_id FROM staging.organization_matches")
-        ids = match_researchers(_records(con, "SELECT source_system, source_id, full_name, birth_year, sex, "
-                                              "org_source_id, orcid FROM staging.ministry_researchers"), org_ids)
-        rows = _write_mapping(con, "staging.researcher_matches", "researcher_id", ids)
-    return _result(rows, ids)
+        rows, entities = build_researcher_matches(con)
+    return _result(rows, entities=entities)
 
 
 @_matching_asset("publication_matches", ["staging/academy_publications"],
@@ -79,10 +41,8 @@ def researcher_matches(context: dg.AssetExecutionContext, duckdb: DuckDBWarehous
                  "and year compared by a model tuned on the DBLP-ACM benchmark.")
 def publication_matches(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse) -> dg.MaterializeResult:
     with duckdb.connect() as con:
-        ids = match_publications(_records(con, "SELECT source_system, source_id, title, creators, venue, year, doi "
-                                               "FROM staging.academy_publications WHERE NOT deleted"))
-        rows = _write_mapping(con, "staging.publication_matches", "publication_id", ids)
-    return _result(rows, ids)
+        rows, entities = build_publication_matches(con)
+    return _result(rows, entities=entities)
 
 
 @_matching_asset("task_duplicate_pairs",
@@ -90,23 +50,8 @@ def publication_matches(context: dg.AssetExecutionContext, duckdb: DuckDBWarehou
                  "Pairs of S&T task registrations that look like the same work, with score and reasons.")
 def task_duplicate_pairs(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse) -> dg.MaterializeResult:
     with duckdb.connect() as con:
-        org_ids = _mapping(con, "SELECT source_system, source_id, org_id FROM staging.organization_matches")
-        researcher_ids = _mapping(con, "SELECT source_system, source_id, researcher_id FROM staging.researcher_matches")
-        tasks = _records(con, "SELECT source_system, source_id, title, level, managing_body, host_org_source_id, "
-                              "pi_source_id, year(start_date) AS start_year, year(end_date) AS end_year "
-                              "FROM staging.ministry_tasks")
-        pairs, clusters = find_task_duplicates(with_resolved_ids(tasks, org_ids, researcher_ids))
-        text, number = pa.string(), pa.float64()
-        rows = _write(con, "staging.task_duplicate_pairs", {
-            "source_system_a": [p.a[0] for p in pairs], "source_id_a": [p.a[1] for p in pairs],
-            "source_system_b": [p.b[0] for p in pairs], "source_id_b": [p.b[1] for p in pairs],
-            "cluster_id": [clusters[p.a] for p in pairs], "score": [p.score for p in pairs],
-            "title_similarity": [p.title_similarity for p in pairs], "same_pi": [p.same_pi for p in pairs],
-            "reasons_vi": [p.reasons_vi for p in pairs], "reasons_en": [p.reasons_en for p in pairs],
-        }, {"source_system_a": text, "source_id_a": text, "source_system_b": text, "source_id_b": text,
-            "cluster_id": text, "score": number, "title_similarity": number, "same_pi": pa.bool_(),
-            "reasons_vi": text, "reasons_en": text})
-    return _result(rows, clusters=len(set(clusters.values())))
+        rows, clusters = build_task_duplicate_pairs(con)
+    return _result(rows, clusters=clusters)
 
 
 MATCHING_ASSETS = [organization_matches, researcher_matches, publication_matches, task_duplicate_pairs]

@@ -166,16 +166,13 @@ def suites() -> dict[str, list[Expectation]]:
         ],
         # -- entity resolution: what the matchers decided (assets/matching.py) ------------------------
         "staging.organization_matches": [
-            ("ExpectCompoundColumnsToBeUnique", {"column_list": ["source_system", "source_id"]}, BLOCKING),
-            _not_null("org_id"),
+            _not_null("org_id"),  # one row per source record: the every_record_resolved_once check
         ],
         "staging.researcher_matches": [
-            ("ExpectCompoundColumnsToBeUnique", {"column_list": ["source_system", "source_id"]}, BLOCKING),
-            _not_null("researcher_id"),
+            _not_null("researcher_id"),  # one row per source record: the every_record_resolved_once check
         ],
         "staging.publication_matches": [
-            ("ExpectCompoundColumnsToBeUnique", {"column_list": ["source_system", "source_id"]}, BLOCKING),
-            _not_null("publication_id"),
+            _not_null("publication_id"),  # one row per source record: the every_record_resolved_once check
         ],
         "staging.task_duplicate_pairs": [
             ("ExpectCompoundColumnsToBeUnique",

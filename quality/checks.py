@@ -24,32 +24,42 @@ def _record(con, context: dg.AssetCheckExecutionContext, asset_key: str, check_n
                  json.dumps(details, ensure_ascii=False)])
 
 
-def gx_suite_check(table: str, expectations: list[Expectation], severity: str = BLOCKING) -> dg.AssetChecksDefinition:
-    asset_key = dg.AssetKey(table.split("."))
-    blocking = severity == BLOCKING
-    check_name = "great_expectations" if blocking else "great_expectations_warnings"
-    kind = "blocking: a failure stops publishing" if blocking else "warnings: reported, never blocking"
+CHECK_NAMES = {BLOCKING: "great_expectations", WARNING: "great_expectations_warnings"}
 
-    @dg.asset_check(asset=asset_key, name=check_name, blocking=blocking, pool="duckdb",
-                    description=f"Great Expectations suite for {table} ({kind}): {len(expectations)} expectations.")
-    def _check(context: dg.AssetCheckExecutionContext, duckdb: DuckDBWarehouse) -> dg.AssetCheckResult:
+
+def gx_suite_checks(table: str, expectations: list[Expectation]) -> dg.AssetChecksDefinition:
+    """One step per table (the table is read once) reporting its blocking and its warning expectations
+    as two checks: `great_expectations` blocks, `great_expectations_warnings` (if any) never does."""
+    asset_key = dg.AssetKey(table.split("."))
+    by_severity = {severity: [e for e in expectations if e[2] == severity] for severity in CHECK_NAMES}
+    by_severity = {severity: chosen for severity, chosen in by_severity.items() if chosen or severity == BLOCKING}
+    specs = [dg.AssetCheckSpec(
+        CHECK_NAMES[severity], asset=asset_key, blocking=severity == BLOCKING,
+        description=f"Great Expectations suite for {table} "
+                    f"({'blocking: a failure stops publishing' if severity == BLOCKING else 'warnings: reported, never blocking'}): "
+                    f"{len(chosen)} expectations.") for severity, chosen in by_severity.items()]
+
+    @dg.multi_asset_check(specs=specs, name=f"{table.replace('.', '__')}__great_expectations", pool="duckdb")
+    def _checks(context: dg.AssetCheckExecutionContext, duckdb: DuckDBWarehouse):
         with duckdb.connect() as con:
             frame = con.sql(f"SELECT * FROM {table}").df()
-            outcomes = validate(f"{table.replace('.', '__')}__{check_name}", frame,
-                                [(name, kwargs) for name, kwargs, _ in expectations])
-            failures = [o for o in outcomes if not o.success]
-            details = {f"{o.expectation}({o.column})": {"unexpected": o.unexpected_count, "sample": o.sample}
-                       for o in failures}
-            _record(con, context, table, check_name, not failures, len(failures), details, severity)
-        return dg.AssetCheckResult(
-            passed=not failures,
-            severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
-            metadata={"rows": len(frame), "expectations": len(outcomes), "failed": len(failures),
-                      "failures": dg.MetadataValue.json(details)},
-            description=("all expectations met" if not failures else
-                         "; ".join(f"{k}: {v['unexpected']} rows, e.g. {v['sample'][:3]}" for k, v in details.items())))
+            for severity, chosen in by_severity.items():
+                check_name = CHECK_NAMES[severity]
+                outcomes = validate(f"{table.replace('.', '__')}__{check_name}", frame,
+                                    [(name, kwargs) for name, kwargs, _ in chosen])
+                failures = [o for o in outcomes if not o.success]
+                details = {f"{o.expectation}({o.column})": {"unexpected": o.unexpected_count, "sample": o.sample}
+                           for o in failures}
+                _record(con, context, table, check_name, not failures, len(failures), details, severity)
+                yield dg.AssetCheckResult(
+                    asset_key=asset_key, check_name=check_name, passed=not failures,
+                    severity=dg.AssetCheckSeverity.ERROR if severity == BLOCKING else dg.AssetCheckSeverity.WARN,
+                    metadata={"rows": len(frame), "expectations": len(outcomes), "failed": len(failures),
+                              "failures": dg.MetadataValue.json(details)},
+                    description=("all expectations met" if not failures else "; ".join(
+                        f"{k}: {v['unexpected']} rows, e.g. {v['sample'][:3]}" for k, v in details.items())))
 
-    return _check
+    return _checks
 
 
 def reconciliation_check(model: Model, raw_table: str) -> dg.AssetChecksDefinition:
@@ -76,10 +86,7 @@ def reconciliation_check(model: Model, raw_table: str) -> dg.AssetChecksDefiniti
 def build_checks(models: list[Model]) -> list[dg.AssetChecksDefinition]:
     checks = []
     for table, expectations in suites().items():
-        for severity in (BLOCKING, WARNING):
-            chosen = [e for e in expectations if e[2] == severity]
-            if chosen or severity == BLOCKING:
-                checks.append(gx_suite_check(table, chosen, severity))
+        checks.append(gx_suite_checks(table, expectations))
     for model in models:
         if model.quarantines:
             raw = [d for d in model.dependencies if d.startswith("raw_")]

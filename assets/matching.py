@@ -9,50 +9,38 @@ from warehouse.matching.tables import (build_organization_matches, build_publica
                                        build_researcher_matches, build_task_duplicate_pairs)
 
 
-def _result(rows: int, **counts) -> dg.MaterializeResult:
-    return dg.MaterializeResult(metadata={"dagster/row_count": rows, **counts})
+def _matching_asset(name: str, deps: list[str], description: str, build, counted: str = "entities"):
+    """An asset that writes `staging.<name>` with `build(con) -> (rows, entities or clusters)`."""
+
+    @dg.asset(key=dg.AssetKey(["staging", name]), deps=[dg.AssetKey(d.split("/")) for d in deps],
+              group_name="staging", kinds={"duckdb", "python"}, pool="duckdb", description=description)
+    def _asset(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse) -> dg.MaterializeResult:
+        with duckdb.connect() as con:
+            rows, found = build(con)
+        return dg.MaterializeResult(metadata={"dagster/row_count": rows, counted: found})
+
+    return _asset
 
 
-def _matching_asset(name: str, deps: list[str], description: str):
-    return dg.asset(key=dg.AssetKey(["staging", name]), deps=[dg.AssetKey(d.split("/")) for d in deps],
-                    group_name="staging", kinds={"duckdb", "python"}, pool="duckdb", description=description)
-
-
-@_matching_asset("organization_matches", ["staging/ministry_organizations"],
-                 "Which organisation (org_id) each source's organisation record is: names compared in "
-                 "Vietnamese normal form with abbreviations expanded, ROR ids, typo-level differences.")
-def organization_matches(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse) -> dg.MaterializeResult:
-    with duckdb.connect() as con:
-        rows, entities = build_organization_matches(con)
-    return _result(rows, entities=entities)
-
-
-@_matching_asset("researcher_matches", ["staging/ministry_researchers", "staging/organization_matches"],
-                 "Which researcher (researcher_id) each source's researcher record is: name in any word order "
-                 "and with or without diacritics, birth year, sex and organisation; or ORCID iD.")
-def researcher_matches(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse) -> dg.MaterializeResult:
-    with duckdb.connect() as con:
-        rows, entities = build_researcher_matches(con)
-    return _result(rows, entities=entities)
-
-
-@_matching_asset("publication_matches", ["staging/academy_publications"],
-                 "Which publication (publication_id) each repository record is: DOI, title, authors, venue "
-                 "and year compared by a model tuned on the DBLP-ACM benchmark.")
-def publication_matches(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse) -> dg.MaterializeResult:
-    with duckdb.connect() as con:
-        rows, entities = build_publication_matches(con)
-    return _result(rows, entities=entities)
-
-
-@_matching_asset("task_duplicate_pairs",
-                 ["staging/ministry_tasks", "staging/organization_matches", "staging/researcher_matches"],
-                 "Pairs of S&T task registrations that look like the same work, with score and reasons.")
-def task_duplicate_pairs(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse) -> dg.MaterializeResult:
-    with duckdb.connect() as con:
-        rows, clusters = build_task_duplicate_pairs(con)
-    return _result(rows, clusters=clusters)
-
+organization_matches = _matching_asset(
+    "organization_matches", ["staging/ministry_organizations"],
+    "Which organisation (org_id) each source's organisation record is: names compared in "
+    "Vietnamese normal form with abbreviations expanded, ROR ids, typo-level differences.",
+    build_organization_matches)
+researcher_matches = _matching_asset(
+    "researcher_matches", ["staging/ministry_researchers", "staging/organization_matches"],
+    "Which researcher (researcher_id) each source's researcher record is: name in any word order "
+    "and with or without diacritics, birth year, sex and organisation; or ORCID iD.",
+    build_researcher_matches)
+publication_matches = _matching_asset(
+    "publication_matches", ["staging/academy_publications"],
+    "Which publication (publication_id) each repository record is: DOI, title, authors, venue "
+    "and year compared by a model tuned on the DBLP-ACM benchmark.",
+    build_publication_matches)
+task_duplicate_pairs = _matching_asset(
+    "task_duplicate_pairs", ["staging/ministry_tasks", "staging/organization_matches", "staging/researcher_matches"],
+    "Pairs of S&T task registrations that look like the same work, with score and reasons.",
+    build_task_duplicate_pairs, counted="clusters")
 
 MATCHING_ASSETS = [organization_matches, researcher_matches, publication_matches, task_duplicate_pairs]
 

@@ -17,7 +17,7 @@ PUBLISHED_MODELS = [m for m in MODELS if m.layer in ("core", "marts")]
     kinds={"duckdb", "parquet"},
     pool="duckdb",
     description="data/published/csdl.duckdb and data/published/parquet/: core and marts without personal "
-                "identifiers, with a Vietnamese/English catalog; replaced atomically.",
+                "identifiers, with a Vietnamese/English catalog; each part renamed into place whole.",
 )
 def published_snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse) -> dg.MaterializeResult:
     with duckdb.connect() as con:

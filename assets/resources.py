@@ -21,8 +21,6 @@ class DuckDBWarehouse(dg.ConfigurableResource):
     """The working DuckDB file and the data folder around it (`CSDL_DATA_DIR`)."""
 
     data_dir: str
-    # Provincial reports are due on this month-day of the following year (15 February under the 2015 rules).
-    reporting_deadline: str = "02-15"
 
     @property
     def root(self) -> Path:
@@ -47,7 +45,9 @@ class DuckDBWarehouse(dg.ConfigurableResource):
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         self.root.mkdir(parents=True, exist_ok=True)
-        with connect(self.database_path, variables={"reporting_deadline": self.reporting_deadline}) as con:
+        # the reporting deadline the completeness mart uses: the same setting the deadline alerts read
+        deadline = os.environ.get("CSDL_REPORT_DEADLINE") or "02-15"
+        with connect(self.database_path, variables={"reporting_deadline": deadline}) as con:
             yield con
 
     def dlt_pipeline(self, source_name: str) -> dlt.Pipeline:

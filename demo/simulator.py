@@ -30,7 +30,7 @@ from xml.sax.saxutils import escape
 DEFAULT_API_KEY = "demo-key"
 OAI_PAGE_SIZE = 200
 FAULTS = ("server_error", "slow", "truncated", "served_twice")
-SLOW_REPLY_S = 3.0  # a slow reply takes this long; sources given `fault_client_settings` time out first
+SLOW_REPLY_S = 3.0  # a slow reply takes this long; sources given the fault-mode environment() time out first
 
 
 def _now_iso() -> str:

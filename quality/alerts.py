@@ -96,7 +96,8 @@ def freshness_problems(sources: list[Freshness]) -> list[Problem]:
             key=f"source_stale:{f.source}", kind="source_stale", severity="WARN",
             subject=f"source {f.source} is stale",
             message=f"{f.source} {since}; it is expected every {f.cadence_hours:.0f} h. "
-                    f"Check the {f.source}_refresh schedule and the last runs.",
+                    f"Check the last runs that load {f.source} (national_refresh"
+                    f"{'' if f.source == 'reference' else f', {f.source}_refresh'}) and their schedules.",
             details={"source": f.source, "last_load": str(f.last_load), "cadence_hours": f.cadence_hours}))
     return problems
 

@@ -77,12 +77,14 @@ def apply(con, path: Path, applied_by: str | None = None) -> list[Correction]:
             try:
                 fix = json.loads(line)
                 model_name, key, corrected = fix["model"], fix["source_key"], fix["raw_record"]
+                system = fix["source_system"]
             except (json.JSONDecodeError, KeyError, TypeError) as error:
-                raise CorrectionError(f"{where}: expected a JSON object with model, source_key and raw_record "
+                raise CorrectionError(f"{where}: expected a JSON object with model, source_system, source_key and raw_record "
                                       f"({error})") from None
             raw_table = _raw_table(model_name, models)
             found = con.execute("SELECT reason, raw_record::VARCHAR FROM quality.quarantine "
-                                "WHERE model = ? AND source_key = ?", [model_name, key]).fetchall()
+                                "WHERE model = ? AND source_system = ? AND source_key = ?",
+                                [model_name, system, key]).fetchall()
             if not found:
                 raise CorrectionError(f"{where}: {key} is not in quality.quarantine for {model_name} "
                                       "(already replayed, or the key was edited?)")

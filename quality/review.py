@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from quality import alerts, report
 from quality.channels import channels_from_environment
@@ -16,7 +17,7 @@ def review(con, instance, report_path: Path, job_names: list[str], now: datetime
     """Needs a writing connection to the warehouse (run it in the `duckdb` pool) and the Dagster instance."""
     env = os.environ if env is None else env
     now = now or datetime.now(timezone.utc)
-    today = now.astimezone().date()
+    today = now.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()  # deadlines are Vietnamese calendar days
     sources = freshness(last_loads(instance), now, env)
     completeness = reporting_completeness(con, today, env)
     problems = [*alerts.check_problems(con), *alerts.run_problems(instance, job_names),

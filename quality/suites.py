@@ -204,6 +204,6 @@ def suites() -> dict[str, list[Expectation]]:
         ],
         "marts.reporting_completeness": [
             ("ExpectCompoundColumnsToBeUnique", {"column_list": ["province_code", "year", "form_code"]}, BLOCKING),
-            _in_set("status", ["on_time", "late", "missing"]), _in_set("form_code", FORM_CODES),
+            _in_set("status", ["on_time", "late", "missing", "not_due"]), _in_set("form_code", FORM_CODES),
         ],
     }

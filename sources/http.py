@@ -38,7 +38,9 @@ TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.Chu
 
 def retrying_session(retries: int = DEFAULT_RETRIES, backoff_s: float = DEFAULT_BACKOFF_S,
                      headers: dict | None = None) -> requests.Session:
-    retry = Retry(total=retries, connect=retries, read=retries, status=retries, backoff_factor=backoff_s,
+    # urllib3 retries what the server answered (429, 5xx); dropped, slow and cut-short pages are retried once
+    # per attempt by fetch_parsed (tenacity), so a page gets `retries` tries in all, not retries squared.
+    retry = Retry(total=retries, connect=0, read=0, status=retries, backoff_factor=backoff_s,
                   status_forcelist=RETRY_STATUSES, allowed_methods=("GET",),
                   respect_retry_after_header=True, raise_on_status=True)
     session = requests.Session()

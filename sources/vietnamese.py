@@ -68,7 +68,6 @@ for _base, _legacy in _TCVN3_TABLE.items():
 
 # VNI: base letter + quality mark + tone mark, each mark one byte (lower-case marks after lower-case letters).
 _VNI_TONES = {"\u0301": "ù", "\u0300": "ø", "\u0309": "û", "\u0303": "õ", "\u0323": "ï"}
-_VNI_QUALITY = {"â": ("a", "â"), "ê": ("e", "â"), "ô": ("o", "â"), "ă": ("a", "ê")}  # circumflex, breve
 _VNI_CIRCUMFLEX_TONES = {"\u0301": "á", "\u0300": "à", "\u0309": "å", "\u0303": "ã", "\u0323": "ä"}
 _VNI_BREVE_TONES = {"\u0301": "é", "\u0300": "è", "\u0309": "ú", "\u0303": "ü", "\u0323": "ë"}
 _VNI_SINGLE = {"ơ": "ô", "ư": "ö", "đ": "ñ", "ỵ": "î", "í": "í", "ì": "ì", "ỉ": "æ", "ĩ": "ó", "ị": "ò"}

@@ -73,20 +73,3 @@ def test_analysts_get_publications_by_field_and_year(published):
         JOIN core.dim_field f ON f.field_code = p.field_code
         GROUP BY ALL ORDER BY 3 DESC""").fetchall()
     assert len(rows) > 20 and all(n > 0 for *_, n in rows)
-
-
-def test_former_provinces_roll_up_to_the_current_units(published):
-    mismatches = published.execute("""
-        WITH former AS (
-            SELECT p.successor_code, i.year, i.indicator_code, i.breakdown, sum(i.value) AS value
-            FROM marts.indicators_by_province_year i
-            JOIN core.dim_province p ON p.province_code = i.province_code AND NOT p.is_current
-            WHERE i.unit_set = '63' AND i.source = 'provincial_report' GROUP BY ALL)
-        SELECT count(*) FROM former f JOIN marts.indicators_by_province_year c
-            ON c.unit_set = '34' AND c.source = 'provincial_report' AND c.province_code = f.successor_code
-            AND c.year = f.year AND c.indicator_code = f.indicator_code AND c.breakdown = f.breakdown
-        WHERE abs(c.value - f.value) > 1e-6""").fetchall()[0][0]
-    assert mismatches == 0
-    years = published.execute(
-        "SELECT DISTINCT year FROM marts.indicators_by_province_year WHERE unit_set = '63' ORDER BY 1").fetchall()
-    assert max(y for (y,) in years) <= 2025

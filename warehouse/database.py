@@ -8,8 +8,8 @@ from typing import Iterator
 
 import duckdb
 
-from sources.vietnamese import fold, normalize
-from warehouse.names import org_key, person_key
+from sources.vietnamese import normalize
+from warehouse.names import person_key
 
 QUALITY_DDL = [
     "CREATE SCHEMA IF NOT EXISTS quality",
@@ -30,7 +30,7 @@ QUALITY_DDL = [
         changed_fields VARCHAR[], applied_by VARCHAR, applied_at TIMESTAMP WITH TIME ZONE)""",
 ]
 # Python functions the SQL models call for Vietnamese text.
-TEXT_FUNCTIONS = {"vi_normalize": normalize, "vi_fold": fold, "org_key": org_key, "person_key": person_key}
+TEXT_FUNCTIONS = {"vi_normalize": normalize, "person_key": person_key}
 
 
 @contextmanager

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import sqlglot
 from sqlglot import exp
+from sqlglot.errors import ErrorLevel
 from sqlglot.lineage import lineage
 
 MODELS_DIR = Path(__file__).parent / "models"
@@ -107,7 +108,8 @@ class Model:
         return result
 
     def transpile(self, dialect: str) -> str:
-        return sqlglot.transpile(self.sql, read="duckdb", write=dialect)[0]
+        """The model in another dialect; raises where that dialect cannot express it."""
+        return sqlglot.transpile(self.sql, read="duckdb", write=dialect, unsupported_level=ErrorLevel.RAISE)[0]
 
 
 def discover(models_dir: Path = MODELS_DIR) -> list[Model]:

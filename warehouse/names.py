@@ -23,7 +23,6 @@ def org_key(name: str | None) -> str | None:
     folded = fold(name)
     if not folded:
         return None
-    folded = folded.replace(" va ", " ").replace("&", " ")
     expanded = _ABBREVIATION.sub(lambda m: _EXPANSION[m.group(1)], folded)
     # "Trường Đại học X" is registered as "ĐH X" as often as in full: one key for both.
     expanded = re.sub(r"\btruong dai hoc\b", "dai hoc", expanded.replace(" va ", " "))

@@ -1,7 +1,8 @@
 """Publishing the analysts' snapshot under `published/`: `csdl.duckdb`, `parquet/` and `provinces/<code>/`.
 
-Everything is written into a fresh folder beside its final place and renamed into it, so a reader
-sees the old snapshot or the new one, never half of one. Personal identifiers never leave the
+Everything is written into a fresh folder beside its final place, and each part (the DuckDB file, the
+Parquet folder, the province folder) is then renamed into place: a reader of one part sees its old
+version or its new one, never half of one. Personal identifiers never leave the
 working warehouse.
 """
 

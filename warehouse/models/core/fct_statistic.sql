@@ -2,7 +2,7 @@
 -- vi: Giá trị chỉ tiêu từ lần nộp mới nhất của mỗi báo cáo thống kê cấp tỉnh.
 WITH latest AS (
     SELECT province_code, reference_year, form_code,
-           arg_max(report_id, (report_date, revision, received_at)) AS report_id
+           arg_max(report_id, (revision, report_date, received_at)) AS report_id
     FROM staging.province_report_rows
     GROUP BY ALL
 )

@@ -1,6 +1,7 @@
 -- For each province, reporting year and form: whether the report arrived, on time or late, against the deadline
--- (SET VARIABLE reporting_deadline = 'MM-DD' of the following year; default 02-15). Expected senders are the
--- units valid at the end of the year: 63 former provinces up to 2024, 34 current units from 2025.
+-- (CSDL_REPORT_DEADLINE, read into the variable reporting_deadline = 'MM-DD' of the following year; default 02-15),
+-- or is not due yet. Expected senders are the units valid at the end of the year: 63 former provinces up to
+-- 2024, 34 current units from 2025.
 -- vi: Với mỗi tỉnh, năm báo cáo và biểu: báo cáo đã đến chưa, đúng hạn hay muộn so với hạn nộp (mặc định 15/2 năm sau).
 WITH years AS (
     SELECT DISTINCT reference_year AS year FROM staging.province_report_rows
@@ -34,6 +35,7 @@ SELECT
     r.latest_report_date,
     coalesce(r.submissions, 0) AS submissions,
     CASE
+        WHEN r.first_report_date IS NULL AND current_date <= e.deadline THEN 'not_due'
         WHEN r.first_report_date IS NULL THEN 'missing'
         WHEN r.first_report_date <= e.deadline THEN 'on_time'
         ELSE 'late'

@@ -3,6 +3,7 @@
 WITH records AS (
     SELECT
         p.*,
+        to_json(p) AS raw_json,
         CAST(p.creators AS JSON) AS creators_json,
         list_filter(CAST(CAST(p.identifiers AS JSON) AS VARCHAR[]), lambda x: x LIKE 'https://doi.org/%') AS doi_urls,
         list_filter(CAST(CAST(p.subjects AS JSON) AS VARCHAR[]), lambda x: x LIKE 'vnfos:%') AS field_subjects
@@ -13,7 +14,6 @@ SELECT
     r.source_id,
     r.title AS title_received,
     vi_normalize(r.title) AS title,
-    vi_fold(r.title) AS title_key,
     TRY_CAST(substr(r.date, 1, 4) AS INTEGER) AS year,
     r.type AS publication_type,
     r.source AS venue,
@@ -31,5 +31,5 @@ SELECT
         WHEN r.title IS NULL OR trim(r.title) = '' THEN 'record has no dc:title'
         WHEN TRY_CAST(substr(r.date, 1, 4) AS INTEGER) IS NULL THEN 'dc:date ' || coalesce(r.date, '(blank)') || ' has no year'
     END AS reject_reason,
-    to_json(r) AS raw_record
+    r.raw_json AS raw_record
 FROM records AS r

@@ -27,7 +27,7 @@ SELECT
         WHEN t.title IS NULL OR trim(t.title) = '' THEN 'task has no title'
         WHEN TRY_CAST(t.start_date AS DATE) IS NULL THEN 'start_date ' || coalesce(t.start_date, '(blank)') || ' is not a date (YYYY-MM-DD)'
         WHEN t.end_date IS NOT NULL AND TRY_CAST(t.end_date AS DATE) IS NULL THEN 'end_date ' || t.end_date || ' is not a date (YYYY-MM-DD)'
-        WHEN upper(t.level) NOT IN (SELECT level_code FROM staging.task_levels) THEN 'task level ' || coalesce(t.level, '(blank)') || ' is not one of QG, BO, TINH, CS'
+        WHEN t.level IS NULL OR upper(t.level) NOT IN (SELECT level_code FROM staging.task_levels) THEN 'task level ' || coalesce(t.level, '(blank)') || ' is not one of QG, BO, TINH, CS'
         WHEN t.province_code IS NOT NULL AND p.province_code IS NULL
             THEN 'province code ' || t.province_code || ' was not valid on the start date ' || t.start_date
     END AS reject_reason,

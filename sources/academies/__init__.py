@@ -141,7 +141,10 @@ def list_records(session, endpoint: str, repo: str, since: datetime | None, set_
 def academies(base_url: str = dlt.config.value, repositories: list[str] = DEFAULT_REPOSITORIES,
               sets: list[str] | None = None, timeout_s: float = DEFAULT_TIMEOUT_S,
               retries: int = DEFAULT_RETRIES, backoff_s: float = DEFAULT_BACKOFF_S):
-    """Publications from each academy repository at `<base_url>/<repo>`; only `sets` if given."""
+    """Publications from each academy repository at `<base_url>/<repo>`; only `sets` if given.
+
+    One `datestamp` cursor serves every repository and set: harvest a subset of sets or repositories
+    under a pipeline of its own, or the next full harvest starts after what the subset saw."""
     http = {"timeout_s": timeout_s, "retries": retries, "backoff_s": backoff_s}
 
     @dlt.resource(name="publications", primary_key=("source_system", "source_id"), write_disposition="merge",

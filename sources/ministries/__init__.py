@@ -123,12 +123,13 @@ def _ministry_resource(name: str, base_url: str, api_key: str, registry: list[di
 
 @dlt.source(name="ministries")
 def ministries(base_url: str = dlt.config.value, api_key: str = dlt.secrets.value, page_size: int = 1000,
-               only: list[str] | None = None, timeout_s: float = DEFAULT_TIMEOUT_S,
-               retries: int = DEFAULT_RETRIES, backoff_s: float = DEFAULT_BACKOFF_S):
+               timeout_s: float = DEFAULT_TIMEOUT_S, retries: int = DEFAULT_RETRIES,
+               backoff_s: float = DEFAULT_BACKOFF_S):
     """Tasks, task results, organisations and researchers from every ministry in the registry.
 
-    `only` restricts the run to some ministry codes (for a re-run of one sender). `timeout_s`,
-    `retries` and `backoff_s` tune the HTTP client (sources.ministries.* in .dlt/config.toml)."""
-    registry = [m for m in load_registry() if not only or m["code"] in only]
+    Always every ministry: each resource keeps one `updated_at` cursor for all of them, so a run over
+    some ministries only would move it past changes of the others. `timeout_s`, `retries` and
+    `backoff_s` tune the HTTP client (sources.ministries.* in .dlt/config.toml)."""
+    registry = load_registry()
     http = {"timeout_s": timeout_s, "retries": retries, "backoff_s": backoff_s}
     return [_ministry_resource(name, base_url, api_key, registry, page_size, http) for name in RESOURCES]

@@ -83,7 +83,7 @@ def province_reporting_year(context: dg.AssetExecutionContext, duckdb: DuckDBWar
     with duckdb.connect() as con:
         files = con.execute("SELECT count(DISTINCT file_sha256) FROM raw_provinces.report_rows WHERE reference_year = ?",
                             [year]).fetchall()[0][0]
-    context.log.info(f"reporting year {year}: {rows} rows from {files} files re-read")
+    context.log.info(f"reporting year {year}: {rows} rows of {files} files in the raw table after the re-read")
     return dg.MaterializeResult(metadata={"reporting_year": year, "rows_loaded": rows, "files": files})
 
 

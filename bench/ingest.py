@@ -157,7 +157,7 @@ def bench_provinces(demo_dir: Path, root: Path) -> tuple[float, int, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--demo-dir", type=Path, default=Path("/tmp/national_demo4"))
+    parser.add_argument("--demo-dir", type=Path, default=Path("data/bench/demo"))
     args = parser.parse_args()
     if not (args.demo_dir / "manifest.json").exists():
         from demo.generator import generate

@@ -30,8 +30,9 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from demo import vocabulary as V
-from demo.workbook import FORMS, ReportQuirks, write_report_workbook
+from demo.workbook import ReportQuirks, write_report_workbook
 from sources.ministries import load_registry
+from sources.provinces.template import FORMS
 from sources.reference import load_provinces
 from sources.vietnamese import strip_diacritics
 
@@ -389,7 +390,7 @@ class _World:
     # -- provincial statistics -----------------------------------------------------------------
     def build_statistics(self):
         """True indicator values per former province and year; after the merger, per current unit."""
-        rng, s = self.rng, self.s
+        s = self.s
         truth: dict[tuple[str, int, str], list[tuple[str, str, float]]] = {}
         for year in range(s.first_year, s.last_year + 1):
             growth = 1.04 ** (year - s.first_year)

@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from sources.provinces.template import FORMS
 from sources.vietnamese import strip_diacritics, to_legacy
 
-__all__ = ["FORMS", "ReportQuirks", "report_file_name", "write_report_workbook"]
+__all__ = ["ReportQuirks", "report_file_name", "write_report_workbook"]
 
 BREAKDOWN_LABELS = {"tong": "Tổng số"}
 HEADER = ["STT", "Mã chỉ tiêu", "Tên chỉ tiêu", "Mã phân tổ", "Phân tổ", "Đơn vị tính", "Giá trị"]

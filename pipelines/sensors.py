@@ -35,14 +35,11 @@ def province_intake_sensor(context: dg.SensorEvaluationContext, duckdb: DuckDBWa
 
 
 
-MONITORED_JOBS = JOBS
-
-
 @dg.op(pool="duckdb", description="Collects open problems, opens/closes alerts and sends them, writes the quality report.")
 def review_quality(context: dg.OpExecutionContext, duckdb: DuckDBWarehouse) -> dict:
     with duckdb.connect() as con:
         outcome = review(con, context.instance, duckdb.root / "reports" / "quality.html",
-                         job_names=[job.name for job in MONITORED_JOBS])
+                         job_names=[job.name for job in JOBS])
     context.log.info(f"alerts: {outcome['opened']} opened, {outcome['closed']} closed, {outcome['open']} open; "
                      f"{outcome['sent']} messages sent; report at {outcome['report']}")
     for failure in outcome["failures"]:
@@ -61,14 +58,14 @@ def _request_review(context: dg.RunStatusSensorContext) -> dg.RunRequest:
     return dg.RunRequest(run_key=f"after:{run_id}", tags={"csdl/after_run": run_id})
 
 
-@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=MONITORED_JOBS,
+@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=JOBS,
                       request_job=quality_review, default_status=dg.DefaultSensorStatus.RUNNING,
                       description="After a refresh succeeds: review quality (closes alerts whose problem is gone).")
 def review_after_refresh(context: dg.RunStatusSensorContext):
     return _request_review(context)
 
 
-@dg.run_failure_sensor(monitored_jobs=MONITORED_JOBS, request_job=quality_review,
+@dg.run_failure_sensor(monitored_jobs=JOBS, request_job=quality_review,
                        default_status=dg.DefaultSensorStatus.RUNNING,
                        description="After a refresh fails (a blocking check included): review quality and alert.")
 def review_after_failure(context: dg.RunFailureSensorContext):

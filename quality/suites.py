@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from functools import cache
 
+from sources.provinces.template import FORMS
 from sources.reference import read_reference
 
 BLOCKING, WARNING = "ERROR", "WARN"  # the Dagster AssetCheckSeverity names, as kept in quality.check_results
 
-ORG_TYPES = ["vien_nghien_cuu", "truong_dai_hoc", "trung_tam", "doanh_nghiep_khcn"]
-OWNERSHIP = ["nha_nuoc", "ngoai_nha_nuoc", "nuoc_ngoai"]
-FORM_CODES = ["01/KHCN-TC", "02/KHCN-NL", "03/KHCN-CP", "04/KHCN-NV"]
+# the codes of form 01/KHCN-TC's breakdowns are the organisation types and ownerships every source uses
+ORG_TYPES = FORMS["01/KHCN-TC"]["indicators"][0]["breakdowns"]["loai_hinh"]
+OWNERSHIP = FORMS["01/KHCN-TC"]["indicators"][0]["breakdowns"]["so_huu"]
+FORM_CODES = list(FORMS)
 TASK_FORMS = ["chuong_trinh", "de_tai", "du_an", "khac"]
 TASK_STATUSES = ["dang_thuc_hien", "da_nghiem_thu", "dinh_chi", "da_rut"]
 PUBLICATION_TYPES = ["journal_article", "conference_paper", "book_chapter", "book", "thesis", "report"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from datetime import datetime, timezone
 from typing import Callable, Iterator, TypeVar
 
 import requests
@@ -19,6 +20,7 @@ from requests.adapters import HTTPAdapter
 from tenacity import before_sleep_log, retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 from urllib3.util.retry import Retry
 
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)  # the start of every incremental cursor
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_RETRIES = 5
 DEFAULT_BACKOFF_S = 0.5

@@ -7,7 +7,6 @@ import sys
 import warnings
 from pathlib import Path
 
-import pytest
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.json"
 

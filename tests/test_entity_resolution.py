@@ -1,21 +1,6 @@
 """Entity resolution and duplicate tasks after a national_refresh of the small demo, against its ground truth."""
 
-import csv
-
-import duckdb
-import pytest
-
-
-def _truth(demo_dir, name):
-    with open(demo_dir / "ground_truth" / f"{name}.csv", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
-
-
-@pytest.fixture(scope="module")
-def published(refreshed):
-    con = duckdb.connect(str(refreshed[0] / "published" / "csdl.duckdb"), read_only=True)
-    yield con
-    con.close()
+from tests.conftest import ground_truth as _truth
 
 
 def test_entities_from_several_sources_are_one_row_each(published, demo_dir):

@@ -1,10 +1,8 @@
 """Provincial report files as offices really send them, the intake sensor, and re-running one reporting year."""
 
-import csv
 import json
 import shutil
 from datetime import date
-from pathlib import Path
 
 import dagster as dg
 import dlt

@@ -1,6 +1,5 @@
 """national_refresh over the whole graph, in-process, into a temporary data folder."""
 
-import re
 
 import duckdb
 

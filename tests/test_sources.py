@@ -1,6 +1,5 @@
 """Every source against the simulator over real HTTP: pagination, incremental reruns, bad files."""
 
-import json
 import shutil
 from pathlib import Path
 

@@ -86,7 +86,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "value": ("Indicator value", "Giá trị chỉ tiêu"),
     "venue": ("Journal, conference or book", "Tạp chí, hội nghị hoặc sách"),
     "year": ("Year", "Năm"),
-    "cluster_id": ("Group of tasks that all look like one work (a work registered three or more times)", "Cụm các nhiệm vụ cùng có dấu hiệu là một công việc"),
+    "cluster_id": ("Group of tasks that all look like one work (shared by every pair of it; three or more tasks when a work is registered three times)", "Cụm các nhiệm vụ cùng có dấu hiệu là một công việc"),
     "score": ("How strongly the pair looks like one work, 0 to 1", "Mức độ giống nhau của cặp, từ 0 đến 1"),
     "reasons_en": ("Why the pair looks like one work, in English", "Lý do cặp bị nghi trùng, bằng tiếng Anh"),
     "reasons_vi": ("Why the pair looks like one work, in Vietnamese", "Lý do cặp bị nghi trùng, bằng tiếng Việt"),

@@ -21,12 +21,11 @@ import dlt
 import pyarrow as pa
 
 from sources.batching import batched
-from sources.http import (DEFAULT_BACKOFF_S, DEFAULT_RETRIES, DEFAULT_TIMEOUT_S, TruncatedPage, fetch_parsed,
+from sources.http import (DEFAULT_BACKOFF_S, DEFAULT_RETRIES, DEFAULT_TIMEOUT_S, EPOCH, TruncatedPage, fetch_parsed,
                           read_ahead, retrying_session)
 
 NS = {"oai": "http://www.openarchives.org/OAI/2.0/", "dc": "http://purl.org/dc/elements/1.1/",
       "oai_dc": "http://www.openarchives.org/OAI/2.0/oai_dc/"}
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 SCHEMA = pa.schema([
     pa.field("source_system", pa.string(), nullable=False), pa.field("source_id", pa.string(), nullable=False), ("datestamp", pa.timestamp("us", tz="UTC")),
     ("deleted", pa.bool_()), ("set_spec", pa.string()), ("title", pa.string()), ("creators", pa.string()),

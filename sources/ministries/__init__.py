@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import tomllib
-from datetime import datetime, timezone
 from importlib import resources
 from typing import Iterator
 
@@ -18,10 +17,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sources.batching import batched
-from sources.http import (DEFAULT_BACKOFF_S, DEFAULT_RETRIES, DEFAULT_TIMEOUT_S, TruncatedPage, fetch_parsed, read_ahead,
+from sources.http import (DEFAULT_BACKOFF_S, DEFAULT_RETRIES, DEFAULT_TIMEOUT_S, EPOCH, TruncatedPage, fetch_parsed, read_ahead,
                           retrying_session)
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 TS = pa.timestamp("us", tz="UTC")
 
 # The shape each ministry API promises; unknown fields are kept in `extra` as JSON, not dropped.

@@ -1,13 +1,30 @@
-"""One Dagster asset per SQL model in `warehouse/models/`; dependencies come from the SQL."""
+"""The warehouse build: every SQL model in `warehouse/models/` and every matcher, one asset each,
+built in one step in dependency order, each table checked right after it is built (as `dbt build`
+does). One step, because a step costs Dagster about 0.15 s whatever it does and the tables are many.
 
+A blocking check that fails, or a table that cannot be built, stops what is built from that table,
+in this step and after it (publishing included); independent tables are still built, and the step
+then fails naming them. The UI shows each table as its own asset, with its own checks and history,
+and any subset can be run (`can_subset`).
+"""
+
+import time
+from dataclasses import dataclass
+from graphlib import TopologicalSorter
+from typing import Callable
 
 import dagster as dg
 
 from assets.ingest import PROVINCE_YEAR_KEY
+from assets.matching import MATCHERS, Matcher
 from assets.resources import DuckDBWarehouse
+from quality.checks import (gx_check_specs, reconcile_spec, resolved_once_spec, run_gx_checks, run_reconcile,
+                            run_resolved_once)
+from quality.suites import suites
 from warehouse.models import Model, discover, run_model
 
 MODELS = discover()
+SUITES = suites()
 # Writers of a raw table besides its dlt asset: a model reading the table runs after them too.
 OTHER_RAW_WRITERS = {"raw_provinces.report_rows": [PROVINCE_YEAR_KEY]}
 
@@ -20,55 +37,148 @@ def table_asset_key(table: str) -> dg.AssetKey:
     return dg.AssetKey([schema, name])
 
 
-def _schemas(con, tables: list[str]) -> dict:
-    """Column types of the tables a model reads, for sqlglot's lineage."""
-    schemas: dict = {}
-    for table in tables:
-        schema, name = table.split(".")
-        rows = con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                           "WHERE table_schema = ? AND table_name = ?", [schema, name]).fetchall()
-        schemas.setdefault(schema, {})[name] = dict(rows)
-    return schemas
+class WarehouseBuildConfig(dg.Config):
+    full_rebuild: bool = False
+    """Rebuild every table whole and validate every row again, forgetting what earlier runs kept:
+    after raw rows were corrected in place (`csdl quarantine replay`) or a suite was loosened."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One table of the build: how to make it and which checks follow."""
+    table: str
+    deps: list[str]
+    spec: dg.AssetSpec
+    build: Callable  # (con, incremental) -> materialization metadata
+    # (specs, run): `run(con, run_id, names asked for, incremental)` returns the results of those of its specs asked for
+    checks: list[tuple[list[dg.AssetCheckSpec], Callable]]
+
+    @property
+    def check_specs(self) -> list[dg.AssetCheckSpec]:
+        return [spec for specs, _ in self.checks for spec in specs]
 
 
 def _column_lineage(model: Model, con) -> dg.TableColumnLineage:
-    lineage = model.column_lineage(_schemas(con, model.dependencies))
+    schemas: dict = {}
+    for table in model.dependencies:  # column types of what the model reads, for sqlglot
+        schema, name = table.split(".")
+        schemas.setdefault(schema, {})[name] = dict(con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+            [schema, name]).fetchall())
     return dg.TableColumnLineage({
         column: [dg.TableColumnDep(asset_key=table_asset_key(table), column_name=source) for table, source in deps]
-        for column, deps in lineage.items()
+        for column, deps in model.column_lineage(schemas).items()
     })
 
 
-def model_asset(model: Model) -> dg.AssetsDefinition:
-    @dg.asset(
-        key=dg.AssetKey(model.asset_path),
-        deps=[table_asset_key(dep) for dep in model.dependencies]
-        + [key for dep in model.dependencies for key in OTHER_RAW_WRITERS.get(dep, [])],
-        group_name=model.layer,
-        kinds={"duckdb", "sql"},
-        pool="duckdb",
-        description=model.description,
-        metadata={"sql": dg.MetadataValue.md(f"```sql\n{model.sql}\n```"), "table": model.table},
-    )
-    def _asset(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse) -> dg.MaterializeResult:
-        with duckdb.connect() as con:
-            counts = run_model(con, model)
-            columns = con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                                  "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-                                  [model.layer, model.name]).fetchall()
-            lineage = _column_lineage(model, con)
-        if counts["quarantined"]:
-            context.log.warning(f"{model.table}: {counts['quarantined']} of {counts['received']} rows quarantined; "
-                                "see quality.quarantine for the reasons")
-        return dg.MaterializeResult(metadata={
-            "dagster/row_count": counts["kept"],
-            "rows_received": counts["received"],
-            "rows_quarantined": counts["quarantined"],
-            "dagster/column_schema": dg.TableSchema([dg.TableColumn(n, t) for n, t in columns]),
-            "dagster/column_lineage": lineage,
-        })
-
-    return _asset
+def _build_model(model: Model):
+    def build(con, incremental: bool) -> dict:
+        counts = run_model(con, model)
+        columns = con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                              "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+                              [model.layer, model.name]).fetchall()
+        return {"dagster/row_count": counts["kept"], "rows_received": counts["received"],
+                "rows_quarantined": counts["quarantined"],
+                "dagster/column_schema": dg.TableSchema([dg.TableColumn(n, t) for n, t in columns]),
+                "dagster/column_lineage": _column_lineage(model, con)}
+    return build
 
 
-MODEL_ASSETS = [model_asset(m) for m in MODELS]
+def _build_matcher(matcher: Matcher):
+    def build(con, incremental: bool) -> dict:
+        rows, found = matcher.build(con)
+        return {"dagster/row_count": rows, matcher.counted: found}
+    return build
+
+
+def _gx(table: str) -> tuple[list[dg.AssetCheckSpec], Callable]:
+    """Both Great Expectations checks of a table come from one validation."""
+    return (gx_check_specs(table, SUITES.get(table, [])),
+            lambda con, run_id, names, incremental: run_gx_checks(con, run_id, table, SUITES[table], names, incremental))
+
+
+def _steps() -> list[Step]:
+    steps = []
+    for model in MODELS:
+        raw = [d for d in model.dependencies if d.startswith("raw_")]
+        checks = [_gx(model.table)]
+        if model.quarantines:
+            checks.append(([reconcile_spec(model.table, raw[0])],
+                           lambda con, run_id, names, incremental, t=model.table, r=raw[0]: [run_reconcile(con, run_id, t, r)]))
+        steps.append(Step(model.table, model.dependencies, dg.AssetSpec(
+            table_asset_key(model.table),
+            deps=[table_asset_key(d) for d in model.dependencies]
+            + [key for d in model.dependencies for key in OTHER_RAW_WRITERS.get(d, [])],
+            group_name=model.layer, kinds={"duckdb", "sql"}, description=model.description, skippable=True,
+            metadata={"sql": dg.MetadataValue.md(f"```sql\n{model.sql}\n```"), "table": model.table}),
+            _build_model(model), checks))
+    for matcher in MATCHERS:
+        checks = [_gx(matcher.table)]
+        if matcher.resolves:
+            checks.append(([resolved_once_spec(matcher.table, matcher.resolves)],
+                           lambda con, run_id, names, incremental, m=matcher: [
+                               run_resolved_once(con, run_id, m.table, m.resolves, m.resolves_where)]))
+        steps.append(Step(matcher.table, matcher.deps, dg.AssetSpec(
+            table_asset_key(matcher.table), deps=[table_asset_key(d) for d in matcher.deps], group_name="staging",
+            kinds={"duckdb", "python"}, description=matcher.description, skippable=True,
+            metadata={"table": matcher.table}), _build_matcher(matcher), checks))
+    by_table = {s.table: s for s in steps}
+    order = TopologicalSorter({s.table: [d for d in s.deps if d in by_table] for s in steps}).static_order()
+    return [by_table[t] for t in order]
+
+
+STEPS = _steps()
+
+
+@dg.multi_asset(
+    name="warehouse",
+    specs=[s.spec for s in STEPS],
+    check_specs=[spec for s in STEPS for spec in s.check_specs],
+    can_subset=True,
+    pool="duckdb",
+    description="Staging, matching, core and marts: every table built and checked in dependency order.",
+)
+def warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse, config: WarehouseBuildConfig):
+    selected, selected_checks = context.selected_asset_keys, context.selected_asset_check_keys
+    incremental = not config.full_rebuild
+    stopped: dict[str, str] = {}  # table -> why it and what is built from it were not built
+    run_id = context.run.run_id
+    with duckdb.connect() as con:
+        for step in STEPS:
+            key = step.spec.key
+            names = {spec.name for spec in step.check_specs if spec.key in selected_checks}
+            upstream = next((d for d in step.deps if d in stopped), None)
+            if upstream:
+                if key in selected:
+                    context.log.warning(f"{step.table} not built: {upstream} {stopped[upstream]}")
+                stopped[step.table] = f"is built from {upstream}, which was not"
+                continue
+            if key in selected:
+                started = time.perf_counter()
+                try:
+                    metadata = step.build(con, incremental)
+                except Exception as exc:  # the rest of the build goes on; the step fails at the end
+                    context.log.error(f"{step.table} could not be built: {exc}")
+                    stopped[step.table] = f"could not be built: {exc}"
+                    continue
+                if metadata.get("rows_quarantined"):
+                    context.log.warning(f"{step.table}: {metadata['rows_quarantined']} of {metadata['rows_received']} "
+                                        "rows quarantined; see quality.quarantine for the reasons")
+                yield dg.MaterializeResult(asset_key=key, metadata={
+                    **metadata, "build_seconds": round(time.perf_counter() - started, 3)})
+            for specs, run in step.checks:
+                if any(spec.name in names for spec in specs):
+                    started = time.perf_counter()
+                    results = run(con, run_id, names, incremental)
+                    seconds = time.perf_counter() - started
+                    for result in results:
+                        yield dg.AssetCheckResult(
+                            asset_key=result.asset_key, check_name=result.check_name, passed=result.passed,
+                            severity=result.severity, description=result.description,
+                            metadata={**result.metadata, "check_seconds": round(seconds / len(results), 3)})
+                        if not result.passed and result.severity == dg.AssetCheckSeverity.ERROR:
+                            stopped[step.table] = f"failed its blocking check {result.check_name}"
+    failed = {t: why for t, why in stopped.items() if "could not be built" in why}
+    if failed:
+        raise dg.Failure(description="Tables that could not be built: " + "; ".join(f"{t} {w}" for t, w in failed.items()),
+                         metadata={"tables": dg.MetadataValue.json(failed)})

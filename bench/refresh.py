@@ -43,21 +43,31 @@ def run_pipeline(data_dir: Path) -> dict:
     import dagster as dg
 
     os.environ["CSDL_DATA_DIR"] = str(data_dir)
+    from assets.matching import MATCHERS
     from pipelines.cli import run_national_refresh
-    from pipelines.definitions import defs
 
-    check_ops = {spec.key.name for checks in defs.asset_checks for spec in checks.check_specs}
+    matchers = {m.table for m in MATCHERS}
     instance = dg.DagsterInstance.ephemeral()
     started = time.perf_counter()
     result = run_national_refresh(log_level="ERROR", instance=instance)
     wall = time.perf_counter() - started
-    begun, stages = {}, defaultdict(float)
+    begun, stages, slowest = {}, defaultdict(float), defaultdict(float)
     for entry in instance.all_logs(result.run_id):
         event = entry.dagster_event
         if event is None:
             continue
         if event.event_type == dg.DagsterEventType.STEP_START:
             begun[event.step_key] = entry.timestamp
+        elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION and event.step_key == "warehouse":
+            table = ".".join(event.asset_key.path)
+            seconds = event.event_specific_data.materialization.metadata["build_seconds"].value
+            stages["matching" if table in matchers else "models"] += seconds
+            slowest[f"build {table}"] += seconds
+        elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            seconds = evaluation.metadata["check_seconds"].value
+            stages["checks"] += seconds
+            slowest[f"check {'.'.join(evaluation.asset_key.path)}"] += seconds
         elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
             seconds = entry.timestamp - begun[event.step_key]
             key = event.step_key
@@ -68,16 +78,14 @@ def run_pipeline(data_dir: Path) -> dict:
                 for step, spent in split.items():
                     stages[step] += spent
                 stages["load"] += max(seconds - sum(split.values()), 0)  # dagster-dlt's own bookkeeping
+                slowest[key] += seconds
             elif key.startswith("published__"):
                 stages["publish"] += seconds
-            elif "match" in key:
-                stages["matching"] += seconds
-            elif any(key.endswith(name) for name in check_ops):
-                stages["checks"] += seconds
-            else:
-                stages["models"] += seconds
+                slowest["publish"] += seconds
     stages["other"] = max(wall - sum(stages.values()), 0)
-    return {"success": result.success, "wall_s": wall, "peak_rss_mb": _peak_rss_mb(), "stages": dict(stages)}
+    top = dict(sorted(slowest.items(), key=lambda kv: -kv[1])[:8])
+    return {"success": result.success, "wall_s": wall, "peak_rss_mb": _peak_rss_mb(), "stages": dict(stages),
+            "slowest": top}
 
 
 def run_baseline(demo_dir: Path, data_dir: Path) -> dict:
@@ -156,6 +164,8 @@ def _print(label: str, figures: dict) -> None:
     shares = ", ".join(f"{s} {figures['stages'].get(s, 0):.1f}s ({figures['stages'].get(s, 0) / wall:.0%})"
                        for s in STAGES if figures["stages"].get(s))
     print(f"{label:<12} wall {wall:7.1f} s   peak RSS {figures['peak_rss_mb']:7.0f} MB   {shares}")
+    if figures.get("slowest"):
+        print(f"{'':<12} slowest: " + ", ".join(f"{name} {s:.1f}s" for name, s in figures["slowest"].items()))
 
 
 def main() -> None:

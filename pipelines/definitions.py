@@ -6,17 +6,14 @@ import dagster as dg
 from dagster_dlt import DagsterDltResource
 
 from assets.ingest import INGEST_ASSETS
-from assets.matching import MATCHING_ASSETS, MATCHING_CHECKS
 from assets.publish import published_snapshot
 from assets.resources import DuckDBWarehouse
-from assets.warehouse import MODEL_ASSETS, MODELS
+from assets.warehouse import warehouse
 from pipelines.jobs import JOBS, SCHEDULES
 from pipelines.sensors import SENSORS, daily_quality_review, quality_review
-from quality.checks import build_checks
 
 defs = dg.Definitions(
-    assets=[*INGEST_ASSETS, *MATCHING_ASSETS, *MODEL_ASSETS, published_snapshot],
-    asset_checks=[*build_checks(MODELS), *MATCHING_CHECKS],
+    assets=[*INGEST_ASSETS, warehouse, published_snapshot],
     jobs=[*JOBS, quality_review],
     schedules=[*SCHEDULES, daily_quality_review],
     sensors=SENSORS,

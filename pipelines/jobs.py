@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.ingest import PROVINCE_YEAR_KEY
+from assets.warehouse import WarehouseBuildConfig
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
 
@@ -34,6 +35,8 @@ provinces_refresh = dg.define_asset_job(
     description="Provincial report files in the intake folder and everything built from them.")
 rebuild_from_raw = dg.define_asset_job(
     "rebuild_from_raw", selection=dg.AssetSelection.all() - dg.AssetSelection.key_prefixes(["raw"]),
+    # raw rows corrected in place carry no new load: rebuild and revalidate every table whole
+    config=dg.RunConfig(ops={"warehouse": WarehouseBuildConfig(full_rebuild=True)}),
     description="Rebuild staging, core and marts from what is already loaded, check and publish; "
                 "`csdl quarantine replay` runs it after applying corrections.")
 

@@ -7,12 +7,12 @@ import sqlglot
 from sqlglot import exp
 
 from sources.vietnamese import fold, normalize
-from assets.matching import MATCHING_ASSETS
+from assets.matching import MATCHERS
 from warehouse.models import discover
 from warehouse.names import org_key, person_key
 
 MODELS = discover()
-MATCHING_TABLES = {".".join(key.path) for asset in MATCHING_ASSETS for key in asset.keys}
+MATCHING_TABLES = {m.table for m in MATCHERS}
 
 
 def test_dependencies_come_from_the_sql():

@@ -391,3 +391,41 @@ def test_the_text_expectations_catch_nfd_and_mojibake(refreshed):
                         and n == "ExpectColumnValuesToNotMatchRegex"]
         outcomes = validate(f"text_{severity}", frame, expectations)
         assert [(o.success, o.unexpected_count) for o in outcomes] == [(False, bad_rows)]
+
+
+def test_validation_reads_again_only_changed_or_failing_rows_and_counts_the_whole_table(tmp_path):
+    from quality.suites import BLOCKING, WARNING
+    from quality.validation import validate_table
+    from warehouse.database import connect
+
+    suite = [("ExpectColumnValuesToBeUnique", {"column": "task_id"}, BLOCKING),
+             ("ExpectColumnValuesToBeBetween", {"column": "budget", "min_value": 0, "max_value": None}, BLOCKING),
+             ("ExpectColumnValuesToBeInSet", {"column": "level", "value_set": ["quoc_gia", "bo"]}, WARNING)]
+
+    def failures(result):
+        return [(o.expectation, o.unexpected_count) for o in result.outcomes if not o.success]
+
+    with connect(tmp_path / "w.duckdb") as con:
+        con.execute("CREATE SCHEMA core")
+        con.execute("CREATE TABLE core.t AS SELECT 'T' || i AS task_id, i * 10 AS budget, "
+                    "CASE WHEN i % 100 = 0 THEN 'tinh' ELSE 'bo' END AS level FROM range(1000) AS r(i)")
+        first = validate_table(con, "core.t", suite)
+        assert (first.rows, first.rows_read) == (1000, 1000)
+        assert failures(first) == [("expect_column_values_to_be_in_set", 10)]
+
+        again = validate_table(con, "core.t", suite)  # unchanged: only the 10 rows that failed are read
+        assert again.rows_read == 10 and failures(again) == failures(first)
+
+        con.execute("UPDATE core.t SET budget = -1 WHERE task_id IN ('T1', 'T2')")  # two rows change
+        con.execute("UPDATE core.t SET task_id = 'T3' WHERE task_id = 'T4'")  # a duplicate among unchanged rows
+        changed = validate_table(con, "core.t", suite)
+        assert changed.rows_read == 10 + 3
+        assert failures(changed) == [("expect_column_values_to_be_unique", 2),
+                                     ("expect_column_values_to_be_between", 2),
+                                     ("expect_column_values_to_be_in_set", 10)]
+        full = validate_table(con, "core.t", suite, incremental=False)  # the same answer reading every row
+        assert full.rows_read == 1000 and failures(full) == failures(changed)
+
+        looser = [*suite[:2], ("ExpectColumnValuesToBeInSet", {"column": "level", "value_set": ["quoc_gia", "bo", "tinh"]},
+                               WARNING)]  # a changed suite reads every row again
+        assert validate_table(con, "core.t", looser).rows_read == 1000

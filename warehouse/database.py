@@ -19,6 +19,8 @@ QUALITY_DDL = [
     """CREATE TABLE IF NOT EXISTS quality.check_results (
         run_id VARCHAR, asset_key VARCHAR, check_name VARCHAR, passed BOOLEAN, severity VARCHAR,
         failed_expectations INTEGER, details JSON, checked_at TIMESTAMP WITH TIME ZONE)""",
+    # Rows that met every row-level expectation of their table's suite version (quality/validation.py).
+    "CREATE TABLE IF NOT EXISTS quality.validated_rows (table_name VARCHAR, suite_version VARCHAR, row_hash UBIGINT)",
     # One row per problem while it lasts (quality/alerts.py): opened once, closed when it is gone.
     """CREATE TABLE IF NOT EXISTS quality.alerts (
         alert_id VARCHAR, problem_key VARCHAR, kind VARCHAR, severity VARCHAR, subject VARCHAR, message VARCHAR,

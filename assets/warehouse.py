@@ -8,6 +8,9 @@ then fails naming them. The UI shows each table as its own asset, with its own c
 and any subset can be run (`can_subset`).
 """
 
+import hashlib
+import json
+import threading
 import time
 from dataclasses import dataclass
 from graphlib import TopologicalSorter
@@ -20,6 +23,7 @@ from assets.matching import MATCHERS, Matcher
 from assets.resources import DuckDBWarehouse
 from quality.checks import (gx_check_specs, reconcile_spec, resolved_once_spec, run_gx_checks, run_reconcile,
                             run_resolved_once)
+from quality.great_expectations import warm_up
 from quality.suites import suites
 from warehouse.models import Model, discover, run_model
 
@@ -59,15 +63,26 @@ class Step:
 
 
 def _column_lineage(model: Model, con) -> dg.TableColumnLineage:
+    """From sqlglot (about 1 s for all models), so kept in `quality.model_lineage` until the model's SQL
+    or the columns it reads change."""
     schemas: dict = {}
     for table in model.dependencies:  # column types of what the model reads, for sqlglot
         schema, name = table.split(".")
         schemas.setdefault(schema, {})[name] = dict(con.execute(
             "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
             [schema, name]).fetchall())
+    fingerprint = hashlib.sha256(json.dumps([model.sql, schemas], sort_keys=True).encode()).hexdigest()
+    kept = con.execute("SELECT lineage FROM quality.model_lineage WHERE model = ? AND fingerprint = ?",
+                       [model.table, fingerprint]).fetchall()
+    if kept:
+        lineage = json.loads(kept[0][0])
+    else:
+        lineage = model.column_lineage(schemas)
+        con.execute("DELETE FROM quality.model_lineage WHERE model = ?", [model.table])
+        con.execute("INSERT INTO quality.model_lineage VALUES (?, ?, ?)", [model.table, fingerprint, json.dumps(lineage)])
     return dg.TableColumnLineage({
         column: [dg.TableColumnDep(asset_key=table_asset_key(table), column_name=source) for table, source in deps]
-        for column, deps in model.column_lineage(schemas).items()
+        for column, deps in lineage.items()
     })
 
 
@@ -143,6 +158,8 @@ def warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse, config
     incremental = not config.full_rebuild
     stopped: dict[str, str] = {}  # table -> why it and what is built from it were not built
     run_id = context.run.run_id
+    # Great Expectations takes seconds to import: do it while the first tables are built
+    threading.Thread(target=warm_up, name="import-great-expectations", daemon=True).start()
     with duckdb.connect() as con:
         for step in STEPS:
             key = step.spec.key

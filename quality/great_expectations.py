@@ -39,6 +39,12 @@ def _context():
     return gx, context
 
 
+def warm_up() -> None:
+    """Imports GX and makes its context now (in a thread, while other work goes on)."""
+    with _lock:
+        _context()
+
+
 def _conditions(kwargs: dict) -> dict:
     """A row condition written (method, column), e.g. ("is_not_null", "province_code"), as a GX condition."""
     condition = kwargs.get("row_condition")

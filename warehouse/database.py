@@ -21,6 +21,8 @@ QUALITY_DDL = [
         failed_expectations INTEGER, details JSON, checked_at TIMESTAMP WITH TIME ZONE)""",
     # Rows that met every row-level expectation of their table's suite version (quality/validation.py).
     "CREATE TABLE IF NOT EXISTS quality.validated_rows (table_name VARCHAR, suite_version VARCHAR, row_hash UBIGINT)",
+    # Column lineage of each model, kept while its SQL and the columns it reads stay the same (assets/warehouse.py).
+    "CREATE TABLE IF NOT EXISTS quality.model_lineage (model VARCHAR, fingerprint VARCHAR, lineage JSON)",
     # One row per problem while it lasts (quality/alerts.py): opened once, closed when it is gone.
     """CREATE TABLE IF NOT EXISTS quality.alerts (
         alert_id VARCHAR, problem_key VARCHAR, kind VARCHAR, severity VARCHAR, subject VARCHAR, message VARCHAR,

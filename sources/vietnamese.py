@@ -20,6 +20,26 @@ _SPACES = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w\s]")
 
 
+def _maybe_misplaced_tone() -> re.Pattern:
+    """Where `_MISPLACED_TONE` may match in the NFD of a text that is already NFC: "o" or "u", then a
+    precomposed "a e y" whose first mark is a tone, then no letter. In NFD a letter brings no mark before
+    it, and a vowel's second mark ("ặ": dot below, then breve) is no letter, so vowels with more than the
+    tone need no look-ahead. NFC text with none of these (nearly all text received) is its own
+    NFC(NFD()), so `normalize` skips decomposing it. A superset ("qu", "o" + "y") only costs time."""
+    tone_only, more_marks = "", ""
+    for code in range(0x80, 0x2000):
+        parts = unicodedata.normalize("NFD", chr(code))
+        if parts[0] in "aAeEyY" and parts[1:2] in tuple(_TONES):
+            if len(parts) == 2:
+                tone_only += chr(code)
+            else:
+                more_marks += chr(code)
+    return re.compile(f"[oOuU](?:[{tone_only}](?!\\w)|[{more_marks}])")
+
+
+_MAYBE_MISPLACED_TONE = _maybe_misplaced_tone()
+
+
 def _move_tone(match: re.Match) -> str:
     first, second, tone = (match.group(1), match.group(2), match.group(3))
     if first is None:
@@ -31,7 +51,15 @@ def normalize(text: str | None) -> str | None:
     """NFC, one tone placement, single spaces; None stays None."""
     if text is None:
         return None
-    decomposed = unicodedata.normalize("NFD", str(text))
+    text = str(text)
+    if unicodedata.is_normalized("NFC", text) and not _MAYBE_MISPLACED_TONE.search(text):
+        return " ".join(text.split())  # what _SPACES.sub(" ", text).strip() gives, in a fifth of the time
+    return _normalize_decomposing(text)
+
+
+def _normalize_decomposing(text: str) -> str:
+    """The definition of `normalize`, which takes it only for text that may need it."""
+    decomposed = unicodedata.normalize("NFD", text)
     decomposed = _MISPLACED_TONE.sub(_move_tone, decomposed)
     return _SPACES.sub(" ", unicodedata.normalize("NFC", decomposed)).strip()
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import duckdb
+import pyarrow as pa
 
 from sources.vietnamese import normalize
 from warehouse.names import person_key
@@ -32,9 +33,23 @@ QUALITY_DDL = [
     """CREATE TABLE IF NOT EXISTS quality.corrections (
         model VARCHAR, source_key VARCHAR, raw_table VARCHAR, reason VARCHAR, original JSON, corrected JSON,
         changed_fields VARCHAR[], applied_by VARCHAR, applied_at TIMESTAMP WITH TIME ZONE)""",
+    # The last build of each model (warehouse/models.py): what an incremental build starts from.
+    """CREATE TABLE IF NOT EXISTS quality.model_builds (
+        model VARCHAR, definition_hash VARCHAR, inputs_fingerprint VARCHAR, load_ids VARCHAR[],
+        incremental BOOLEAN, processed BIGINT, built_at TIMESTAMP WITH TIME ZONE)""",
 ]
 # Python functions the SQL models call for Vietnamese text.
 TEXT_FUNCTIONS = {"vi_normalize": normalize, "person_key": person_key}
+
+
+def _per_distinct_value(fn: Callable[[str | None], str | None]) -> Callable[[pa.ChunkedArray], pa.Array]:
+    """`fn` as a DuckDB Arrow function: called once per distinct value of each batch DuckDB passes,
+    not once per row through DuckDB's row-at-a-time Python bridge."""
+    def apply(values: pa.ChunkedArray) -> pa.Array:
+        encoded = values.combine_chunks().dictionary_encode()  # nulls stay null indices
+        results = pa.array([fn(text) for text in encoded.dictionary.to_pylist()], type=pa.string())
+        return results.take(encoded.indices)
+    return apply
 
 
 @contextmanager
@@ -46,8 +61,9 @@ def connect(path: Path | str, read_only: bool = False,
         for name, value in (variables or {}).items():
             con.execute(f"SET VARIABLE {name} = ?", [value])
         for name, fn in TEXT_FUNCTIONS.items():
-            con.create_function(name, fn, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"),
-                                side_effects=False)
+            con.create_function(name, _per_distinct_value(fn), [duckdb.sqltype("VARCHAR")],
+                                duckdb.sqltype("VARCHAR"), type="arrow", side_effects=False,
+                                null_handling="special")  # they may return null for text, e.g. person_key("-")
         if not read_only:
             for ddl in QUALITY_DDL:
                 con.execute(ddl)

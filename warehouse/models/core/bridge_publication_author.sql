@@ -3,7 +3,7 @@
 WITH best_record AS (
     SELECT
         m.publication_id,
-        arg_max(p.creators, (p.title <> strip_accents(p.title))::INTEGER) AS creators
+        arg_max(p.creators, p.title_has_diacritics::INTEGER) AS creators
     FROM staging.academy_publications AS p
     JOIN staging.publication_matches AS m USING (source_system, source_id)
     WHERE NOT p.deleted
@@ -12,6 +12,10 @@ WITH best_record AS (
 authors AS (
     SELECT publication_id, unnest(creators) AS author_name, generate_subscripts(creators, 1) AS author_position
     FROM best_record
+),
+author_names AS (  -- the Python text functions run once per distinct name, not once per authorship
+    SELECT author_name, vi_normalize(author_name) AS normalized_name, person_key(author_name) AS name_key
+    FROM (SELECT DISTINCT author_name FROM authors) AS distinct_names
 ),
 researcher_names AS (
     SELECT person_key(full_name) AS name_key, min(researcher_id) AS researcher_id, min(org_id) AS org_id
@@ -22,8 +26,9 @@ researcher_names AS (
 SELECT
     a.publication_id,
     a.author_position,
-    vi_normalize(a.author_name) AS author_name,
+    k.normalized_name AS author_name,
     n.researcher_id,
     n.org_id
 FROM authors AS a
-LEFT JOIN researcher_names AS n ON n.name_key = person_key(a.author_name)
+LEFT JOIN author_names AS k ON k.author_name = a.author_name
+LEFT JOIN researcher_names AS n ON n.name_key = k.name_key

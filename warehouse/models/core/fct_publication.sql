@@ -4,8 +4,7 @@ WITH keyed AS (
     SELECT
         m.publication_id,
         p.*,
-        (p.title <> strip_accents(p.title))::INTEGER * 2 + (p.title <> upper(p.title) AND p.title <> lower(p.title))::INTEGER
-            AS title_quality
+        p.title_has_diacritics::INTEGER * 2 + p.title_mixed_case::INTEGER AS title_quality
     FROM staging.academy_publications AS p
     JOIN staging.publication_matches AS m USING (source_system, source_id)
     WHERE NOT p.deleted

@@ -1,9 +1,11 @@
 -- Publications harvested from academy repositories (Dublin Core), one row per repository record;
 -- records the repository deleted stay here with deleted = true and leave core.
+-- incremental: source_system, source_id
 WITH records AS (
     SELECT
         p.*,
         to_json(p) AS raw_json,
+        vi_normalize(p.title) AS normalized_title,
         CAST(p.creators AS JSON) AS creators_json,
         list_filter(CAST(CAST(p.identifiers AS JSON) AS VARCHAR[]), lambda x: x LIKE 'https://doi.org/%') AS doi_urls,
         list_filter(CAST(CAST(p.subjects AS JSON) AS VARCHAR[]), lambda x: x LIKE 'vnfos:%') AS field_subjects
@@ -13,7 +15,10 @@ SELECT
     r.source_system,
     r.source_id,
     r.title AS title_received,
-    vi_normalize(r.title) AS title,
+    r.normalized_title AS title,
+    -- what core prefers when sources disagree on a title; computed here, once per record received
+    r.normalized_title <> strip_accents(r.normalized_title) AS title_has_diacritics,
+    r.normalized_title <> upper(r.normalized_title) AND r.normalized_title <> lower(r.normalized_title) AS title_mixed_case,
     TRY_CAST(substr(r.date, 1, 4) AS INTEGER) AS year,
     r.type AS publication_type,
     r.source AS venue,

@@ -1,4 +1,5 @@
 -- Organisations as each ministry registers them: names in normal form, province resolved at the record's date.
+-- incremental: source_system, source_id
 SELECT
     o.source_system,
     o.source_id,

@@ -1,4 +1,5 @@
 -- Results of S&T tasks: acceptance (nghiệm thu) and registration of the result.
+-- incremental: source_system, source_id
 SELECT
     r.source_system,
     r.source_id,

@@ -1,7 +1,8 @@
 -- Rows of provincial report files, one per indicator and breakdown, with the file they came from.
+-- incremental: source_id
 SELECT
     'province:' || r.province_code AS source_system,
-    r.file_sha256 || '#' || CAST(r.row_number AS VARCHAR) AS source_id,
+    r.file_sha256 || '#' || CAST(r.row_number AS VARCHAR) AS source_id,  -- the raw merge key, so the incremental key
     r.file_sha256 AS report_id,
     r.file_name,
     r.received_at,

@@ -88,12 +88,12 @@ def _column_lineage(model: Model, con) -> dg.TableColumnLineage:
 
 def _build_model(model: Model):
     def build(con, incremental: bool) -> dict:
-        counts = run_model(con, model)
+        counts = run_model(con, model, incremental=incremental)
         columns = con.execute("SELECT column_name, data_type FROM information_schema.columns "
                               "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
                               [model.layer, model.name]).fetchall()
         return {"dagster/row_count": counts["kept"], "rows_received": counts["received"],
-                "rows_quarantined": counts["quarantined"],
+                "rows_quarantined": counts["quarantined"], "rows_computed": counts["processed"],
                 "dagster/column_schema": dg.TableSchema([dg.TableColumn(n, t) for n, t in columns]),
                 "dagster/column_lineage": _column_lineage(model, con)}
     return build

@@ -11,10 +11,13 @@ import re
 import unicodedata
 
 _TONES = "\u0300\u0301\u0309\u0303\u0323"  # huyền, sắc, hỏi, ngã, nặng (combining, NFD)
-# In NFD a toned letter is base + (vowel-quality mark) + tone mark; a final "oa/oe/uy" with the tone on
-# its second vowel gets the tone moved to its first. "qu" + "y" keeps its tone: "u" there is a consonant.
+# In NFD a toned letter is base + (vowel-quality mark) + tone mark, except the dot below, which comes
+# before a quality mark ("ặ" is a, dot below, breve). A final "oa/oe/uy" with the tone on its second
+# vowel gets the tone moved to its first; nothing may follow the tone, neither a letter nor another
+# mark ("hoặc" is "o" + "ă", not "oa"). "qu" + "y" keeps its tone: "u" there is a consonant.
 _MISPLACED_TONE = re.compile(
-    rf"(?<![qQ])([oO])([aAeE])([{_TONES}])(?![\w])|(?<![qQ])([uU])([yY])([{_TONES}])(?![\w])"
+    rf"(?<![qQ])([oO])([aAeE])([{_TONES}])(?![\w\u0300-\u036f])"
+    rf"|(?<![qQ])([uU])([yY])([{_TONES}])(?![\w\u0300-\u036f])"
 )
 _SPACES = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w\s]")

@@ -1,6 +1,8 @@
 """Incremental matching gives the tables a full build gives, after records were edited, added
 (duplicates of existing ones among them) and deleted or withdrawn."""
 
+import dataclasses
+
 import duckdb
 import pytest
 
@@ -82,8 +84,7 @@ def test_a_new_matcher_version_or_a_missing_state_makes_a_full_build(staging, mo
     assert _last_builds(staging)["organization_matches"][0]
     tables.build_organization_matches(staging, incremental=True)
     assert _last_builds(staging)["organization_matches"] == (False, 0)
-    monkeypatch.setattr(tables, "ORGANIZATIONS", tables.ORGANIZATIONS.__class__(
-        **{**tables.ORGANIZATIONS.__dict__, "version": "changed"}))
+    monkeypatch.setattr(tables, "ORGANIZATIONS", dataclasses.replace(tables.ORGANIZATIONS, version="changed"))
     tables.build_organization_matches(staging, incremental=True)
     assert _last_builds(staging)["organization_matches"][0]
     staging.execute("DROP TABLE matching.publication_matches_edges")

@@ -21,12 +21,14 @@ from typing import Iterable
 
 import pyarrow as pa
 
-from warehouse.matching.blocking import BlockEdges, BlockKeys, Edge, group_blocks, ident, shared
+from warehouse.matching.blocking import BlockEdges, BlockKeys, Edge, Ident, group_blocks, ident, shared
 from warehouse.matching.clusters import cluster_ids, clusters
 
 SCHEMA = "matching"
 _KEY = ("source_system", "source_id")
 _TEXT = pa.string()
+# Temporary tables of one build, dropped at its end.
+_SCRATCH_TABLES = ("_matching_current", "_matching_stale", "_matching_redo", "_matching_touched")
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,11 @@ class Matcher:
 
     def table(self, part: str) -> str:
         return f"{SCHEMA}.{self.name}_{part}"
+
+    @property
+    def state_version(self) -> str:
+        """Another matcher version or another records query: the state no longer describes the records."""
+        return f"{self.version} | {' '.join(self.records_sql.split())}"
 
 
 @dataclass(frozen=True)
@@ -67,9 +74,11 @@ def build(con, matcher: Matcher, incremental: bool = False) -> Build:
         result = _incremental(con, matcher)
     else:
         result = _full(con, matcher)
+    for scratch in _SCRATCH_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS temp.main.{scratch}")
     con.execute(f"DELETE FROM {SCHEMA}.builds WHERE matcher = ?", [matcher.name])
     con.execute(f"INSERT INTO {SCHEMA}.builds VALUES (?, ?, ?, ?, ?, ?, now())",
-                [matcher.name, matcher.version, result.full, result.changed_records, result.deleted_records,
+                [matcher.name, matcher.state_version, result.full, result.changed_records, result.deleted_records,
                  result.blocks_redone])
     return result
 
@@ -82,7 +91,7 @@ def table_exists(con, schema: str, table: str) -> bool:
 def _state_is_current(con, m: Matcher) -> bool:
     """The last build left its state, with the matcher as it is now."""
     built = con.execute(f"SELECT version FROM {SCHEMA}.builds WHERE matcher = ?", [m.name]).fetchall()
-    return built == [(m.version,)] and all(table_exists(con, SCHEMA, f"{m.name}_{part}")
+    return built == [(m.state_version,)] and all(table_exists(con, SCHEMA, f"{m.name}_{part}")
                                            for part in ("records", "blocks", "edges"))
 
 
@@ -92,7 +101,7 @@ def _full(con, m: Matcher) -> Build:
     _create(con, m.table("blocks"), _block_rows(blocks))
     edges = list(m.block_edges(shared(blocks)))
     _create(con, m.table("edges"), _edge_rows(m, edges))
-    _assign_entities(con, m, [ident(r) for r in records], edges, replace=True)
+    _assign_entities(con, m, [ident(r) for r in records], [(a, b) for _, a, b, _ in edges], replace=True)
     return Build(True, len(records), 0, len(blocks))
 
 
@@ -106,21 +115,21 @@ def _incremental(con, m: Matcher) -> Build:
     changed = _records(con, m, "SELECT source_system, source_id FROM _matching_stale WHERE present")
     deleted = con.execute("SELECT count(*) FROM _matching_stale WHERE NOT present").fetchall()[0][0]
 
-    # The blocks they are in now or were in before: those blocks' edges are redone.
+    # The blocks they were in before or are in now (listed twice if both): those blocks' edges are redone.
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _matching_redo AS
         SELECT DISTINCT block_key FROM {blocks_table} SEMI JOIN _matching_stale USING (source_system, source_id)""")
     con.execute(f"DELETE FROM {blocks_table} AS b USING _matching_stale AS s "
                 f"WHERE b.source_system = s.source_system AND b.source_id = s.source_id")
-    _insert(con, blocks_table, _block_rows(group_blocks(changed, m.block_keys)))
-    con.execute(f"""INSERT INTO _matching_redo SELECT DISTINCT block_key FROM {blocks_table}
-        SEMI JOIN _matching_stale USING (source_system, source_id) EXCEPT SELECT block_key FROM _matching_redo""")
+    new_blocks = group_blocks(changed, m.block_keys)
+    _insert(con, blocks_table, _block_rows(new_blocks))
+    _insert(con, "_matching_redo", _columns(("block_key",), [(key,) for key in new_blocks]))
 
     # Records whose entity may change: the stale ones and both ends of every edge dropped or added.
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _matching_touched AS
         SELECT source_system, source_id FROM _matching_stale
         UNION SELECT source_system_a, source_id_a FROM {edges_table} SEMI JOIN _matching_redo USING (block_key)
         UNION SELECT source_system_b, source_id_b FROM {edges_table} SEMI JOIN _matching_redo USING (block_key)""")
-    con.execute(f"DELETE FROM {edges_table} AS e USING _matching_redo AS r WHERE e.block_key = r.block_key")
+    con.execute(f"DELETE FROM {edges_table} WHERE block_key IN (SELECT block_key FROM _matching_redo)")
     membership = con.execute(f"""
         SELECT block_key, source_system, source_id FROM {blocks_table} SEMI JOIN _matching_redo USING (block_key)
         QUALIFY count(*) OVER (PARTITION BY block_key) > 1
@@ -154,14 +163,12 @@ def _incremental(con, m: Matcher) -> Build:
         con.unregister("_matching_regroup")
     con.execute(f"DELETE FROM {records_table} AS s USING _matching_stale AS t "
                 f"WHERE s.source_system = t.source_system AND s.source_id = t.source_id AND NOT t.present")
-    _assign_entities(con, m, [tuple(r) for r in regroup], [(None, (a, b), (c, d), ()) for a, b, c, d in joined],
-                     replace=False)
+    _assign_entities(con, m, [tuple(r) for r in regroup], [((a, b), (c, d)) for a, b, c, d in joined], replace=False)
     return Build(False, len(changed), deleted, len(redo))
 
 
-def _assign_entities(con, m: Matcher, idents: list, edges: list[Edge], replace: bool) -> None:
-    """Entity ids of `idents` from `edges` (which lead nowhere outside them) into matching.<name>_records."""
-    pairs = [(a, b) for _, a, b, _ in edges]
+def _assign_entities(con, m: Matcher, idents: list[Ident], pairs: list[tuple[Ident, Ident]], replace: bool) -> None:
+    """Entity ids of `idents` from the pairs joining them (none leads outside them) into matching.<name>_records."""
     groups = clusters(idents if m.every_record_an_entity else (), pairs)
     entity = cluster_ids(groups, m.id_prefix)
     rows = _columns((*_KEY, "entity_id"), [(*i, entity.get(i)) for i in idents])

@@ -8,6 +8,7 @@ establishment, their names differ by no more than a typo.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterator
 
 from rapidfuzz import fuzz
@@ -22,6 +23,10 @@ TYPO_SIMILARITY = 96
 VERSION = f"organizations 1, typo {TYPO_SIMILARITY}"
 
 
+# A name is keyed once for its own block and again for its (type, year) block.
+_name_key = lru_cache(maxsize=1 << 16)(org_key)
+
+
 def _numbers(key: str) -> list[str]:
     return [word for word in key.split() if word.isdigit()]
 
@@ -29,7 +34,7 @@ def _numbers(key: str) -> list[str]:
 def block_keys(record: dict) -> list[str]:
     """The normal-form name, the ROR id, and (type, year of establishment) for the typo comparison."""
     keys = []
-    name = org_key(record.get("name"))
+    name = _name_key(record.get("name"))
     if name:
         keys += [block_key("name", name), block_key("profile", record.get("org_type"), record.get("established_year"))]
     if record.get("ror"):
@@ -45,7 +50,7 @@ def block_edges(blocks: dict[str, list[dict]]) -> Iterator[Edge]:
         # Names of one type and year that differ by a typo; records of one name are joined by its own block.
         first_with = {}
         for record in members:
-            first_with.setdefault(org_key(record.get("name")), record)
+            first_with.setdefault(_name_key(record.get("name")), record)
         names = sorted(first_with)
         for i, a in enumerate(names):
             for b in names[i + 1:]:

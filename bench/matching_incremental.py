@@ -70,7 +70,7 @@ def main() -> None:
         base = work / "base.duckdb"
         with duckdb.connect(str(base)) as con:
             demo.load_staging(con, args.demo_dir)
-            counts = {t: con.execute(f"SELECT count(*) FROM staging.{t}").fetchall()[0][0] for t in demo._STAGING}
+            counts = {t: con.execute(f"SELECT count(*) FROM staging.{t}").fetchall()[0][0] for t in demo.STAGING_COLUMNS}
         print("records: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
         rounds = [one_round(base, work, args.share, seed) for seed in range(1, args.repeat + 1)]
     print(f"{'builder':<22} {'first full':>16} {'incremental':>16} {'full, changed':>16} {'incr/full':>9}")

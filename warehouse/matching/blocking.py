@@ -3,7 +3,7 @@ block, entities from the decided pairs.
 
 Each matcher supplies `block_keys(record) -> [key]` and `block_edges({key: members}) -> edges`, where
 an edge is (block key, record a, record b, details) and a block's edges depend on nothing but its
-members. That contract is what lets `warehouse.matching.incremental` redo only the blocks a changed
+members and their order (the builders list them by source_system, source_id). That contract is what lets `warehouse.matching.incremental` redo only the blocks a changed
 record is in and keep every other block's edges.
 """
 

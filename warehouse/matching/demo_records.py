@@ -68,7 +68,7 @@ def task_duplicate_truth(demo_dir: Path) -> set[frozenset]:
 
 
 # The staging tables the matchers read, with the columns they read, as `load_staging` builds them.
-_STAGING = {
+STAGING_COLUMNS = {
     "ministry_organizations": (organizations, {
         "source_system": pa.string(), "source_id": pa.string(), "name": pa.string(), "org_type": pa.string(),
         "established_year": pa.int32(), "ror": pa.string()}),
@@ -92,7 +92,7 @@ def load_staging(con, demo_dir: Path) -> None:
     """staging.ministry_organizations, _researchers, _tasks and academy_publications from the demo
     files, with the columns the matchers read: for matching benchmarks and tests without a refresh."""
     con.execute("CREATE SCHEMA IF NOT EXISTS staging")
-    for table, (read, schema) in _STAGING.items():
+    for table, (read, schema) in STAGING_COLUMNS.items():
         rows = pa.Table.from_pylist([{c: r.get(c) for c in schema} for r in read(demo_dir)], pa.schema(schema))
         con.register("_demo_rows", rows)
         try:

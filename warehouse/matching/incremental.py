@@ -16,8 +16,9 @@ A missing state or another matcher version makes the build a full one.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterator
 
 import pyarrow as pa
 
@@ -134,11 +135,8 @@ def _incremental(con, m: Matcher) -> Build:
         SELECT block_key, source_system, source_id FROM {blocks_table} SEMI JOIN _matching_redo USING (block_key)
         QUALIFY count(*) OVER (PARTITION BY block_key) > 1
         ORDER BY block_key, source_system, source_id""").fetchall()
-    con.register("_matching_members", _columns(_KEY, [(s, i) for _, s, i in membership]))
-    try:
+    with _registered(con, "_matching_members", _columns(_KEY, [(s, i) for _, s, i in membership])):
         by_ident = {ident(r): r for r in _records(con, m, "SELECT DISTINCT * FROM _matching_members")}
-    finally:
-        con.unregister("_matching_members")
     redo = {}
     for key, system, source_id in membership:
         redo.setdefault(key, []).append(by_ident[(system, source_id)])
@@ -154,13 +152,10 @@ def _incremental(con, m: Matcher) -> Build:
             UNION SELECT source_system, source_id FROM {records_table} WHERE entity_id IN (
                 SELECT entity_id FROM {records_table} SEMI JOIN _matching_touched USING (source_system, source_id)))
         SEMI JOIN _matching_current USING (source_system, source_id)""").fetchall()
-    con.register("_matching_regroup", _columns(_KEY, regroup))
-    try:
+    with _registered(con, "_matching_regroup", _columns(_KEY, regroup)):
         joined = con.execute(f"""SELECT source_system_a, source_id_a, source_system_b, source_id_b FROM {edges_table} AS e
             SEMI JOIN _matching_regroup AS g ON e.source_system_a = g.source_system AND e.source_id_a = g.source_id
             """).fetchall()
-    finally:
-        con.unregister("_matching_regroup")
     con.execute(f"DELETE FROM {records_table} AS s USING _matching_stale AS t "
                 f"WHERE s.source_system = t.source_system AND s.source_id = t.source_id AND NOT t.present")
     _assign_entities(con, m, [tuple(r) for r in regroup], [((a, b), (c, d)) for a, b, c, d in joined], replace=False)
@@ -172,8 +167,7 @@ def _assign_entities(con, m: Matcher, idents: list[Ident], pairs: list[tuple[Ide
     groups = clusters(idents if m.every_record_an_entity else (), pairs)
     entity = cluster_ids(groups, m.id_prefix)
     rows = _columns((*_KEY, "entity_id"), [(*i, entity.get(i)) for i in idents])
-    con.register("_matching_entities", rows)
-    try:
+    with _registered(con, "_matching_entities", rows):
         assigned = """SELECT c.source_system, c.source_id, c.content_hash, e.entity_id
             FROM _matching_current AS c JOIN _matching_entities AS e USING (source_system, source_id)"""
         if replace:
@@ -182,8 +176,6 @@ def _assign_entities(con, m: Matcher, idents: list[Ident], pairs: list[tuple[Ide
             con.execute(f"DELETE FROM {m.table('records')} AS s USING _matching_entities AS e "
                         f"WHERE s.source_system = e.source_system AND s.source_id = e.source_id")
             con.execute(f"INSERT INTO {m.table('records')} {assigned}")
-    finally:
-        con.unregister("_matching_entities")
 
 
 def _records(con, m: Matcher, only: str | None) -> list[dict]:
@@ -199,33 +191,33 @@ def _block_rows(blocks: dict[str, list[dict]]) -> pa.Table:
     return _columns(("block_key", *_KEY), [(key, *ident(r)) for key, members in blocks.items() for r in members])
 
 
-def _edge_rows(m: Matcher, edges: Iterable[Edge]) -> pa.Table:
-    edges = list(edges)
-    columns = {"block_key": pa.array([e[0] for e in edges], _TEXT),
-               "source_system_a": pa.array([e[1][0] for e in edges], _TEXT),
-               "source_id_a": pa.array([e[1][1] for e in edges], _TEXT),
-               "source_system_b": pa.array([e[2][0] for e in edges], _TEXT),
-               "source_id_b": pa.array([e[2][1] for e in edges], _TEXT)}
+def _edge_rows(m: Matcher, edges: list[Edge]) -> pa.Table:
+    rows = _columns(("block_key", "source_system_a", "source_id_a", "source_system_b", "source_id_b"),
+                    [(key, *a, *b) for key, a, b, _ in edges])
     for n, (name, kind) in enumerate(m.edge_details):
-        columns[name] = pa.array([e[3][n] for e in edges], kind)
-    return pa.table(columns)
+        rows = rows.append_column(name, pa.array([details[n] for *_, details in edges], kind))
+    return rows
 
 
 def _columns(names: tuple[str, ...], rows: list[tuple]) -> pa.Table:
     return pa.table({name: pa.array([r[n] for r in rows], _TEXT) for n, name in enumerate(names)})
 
 
-def _create(con, table: str, rows: pa.Table) -> None:
-    con.register("_matching_rows", rows)
+@contextmanager
+def _registered(con, name: str, rows: pa.Table) -> Iterator[None]:
+    """`rows` readable as the view `name` while the block runs."""
+    con.register(name, rows)
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _matching_rows")
+        yield
     finally:
-        con.unregister("_matching_rows")
+        con.unregister(name)
+
+
+def _create(con, table: str, rows: pa.Table) -> None:
+    with _registered(con, "_matching_rows", rows):
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _matching_rows")
 
 
 def _insert(con, table: str, rows: pa.Table) -> None:
-    con.register("_matching_rows", rows)
-    try:
+    with _registered(con, "_matching_rows", rows):
         con.execute(f"INSERT INTO {table} SELECT * FROM _matching_rows")
-    finally:
-        con.unregister("_matching_rows")

@@ -69,8 +69,9 @@ def build(con, matcher: Matcher, incremental: bool = False) -> Build:
     con.execute(f"""CREATE TABLE IF NOT EXISTS {SCHEMA}.builds (
         matcher VARCHAR, version VARCHAR, full_build BOOLEAN, changed_records BIGINT, deleted_records BIGINT,
         blocks_redone BIGINT, built_at TIMESTAMP WITH TIME ZONE)""")
+    # The records read once, with their hashes: what is compared, fetched and matched is one snapshot.
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _matching_current AS
-        SELECT source_system, source_id, hash(r) AS content_hash FROM ({matcher.records_sql}) AS r""")
+        SELECT *, hash(r) AS content_hash FROM ({matcher.records_sql}) AS r""")
     if incremental and _state_is_current(con, matcher):
         result = _incremental(con, matcher)
     else:
@@ -97,7 +98,7 @@ def _state_is_current(con, m: Matcher) -> bool:
 
 
 def _full(con, m: Matcher) -> Build:
-    records = _records(con, m, None)
+    records = _records(con, None)
     blocks = group_blocks(records, m.block_keys)
     _create(con, m.table("blocks"), _block_rows(blocks))
     edges = list(m.block_edges(shared(blocks)))
@@ -113,7 +114,7 @@ def _incremental(con, m: Matcher) -> Build:
         SELECT source_system, source_id, c.content_hash IS NOT NULL AS present
         FROM _matching_current AS c FULL JOIN {records_table} AS s USING (source_system, source_id)
         WHERE c.content_hash IS DISTINCT FROM s.content_hash""")
-    changed = _records(con, m, "SELECT source_system, source_id FROM _matching_stale WHERE present")
+    changed = _records(con, "SELECT source_system, source_id FROM _matching_stale WHERE present")
     deleted = con.execute("SELECT count(*) FROM _matching_stale WHERE NOT present").fetchall()[0][0]
 
     # The blocks they were in before or are in now (listed twice if both): those blocks' edges are redone.
@@ -136,7 +137,7 @@ def _incremental(con, m: Matcher) -> Build:
         QUALIFY count(*) OVER (PARTITION BY block_key) > 1
         ORDER BY block_key, source_system, source_id""").fetchall()
     with _registered(con, "_matching_members", _columns(_KEY, [(s, i) for _, s, i in membership])):
-        by_ident = {ident(r): r for r in _records(con, m, "SELECT DISTINCT * FROM _matching_members")}
+        by_ident = {ident(r): r for r in _records(con, "SELECT DISTINCT * FROM _matching_members")}
     redo = {}
     for key, system, source_id in membership:
         redo.setdefault(key, []).append(by_ident[(system, source_id)])
@@ -178,11 +179,12 @@ def _assign_entities(con, m: Matcher, idents: list[Ident], pairs: list[tuple[Ide
             con.execute(f"INSERT INTO {m.table('records')} {assigned}")
 
 
-def _records(con, m: Matcher, only: str | None) -> list[dict]:
+def _records(con, only: str | None) -> list[dict]:
     """The matcher's records in (source_system, source_id) order, the order its blocks list them in;
     `only`: a query for the (source_system, source_id) to fetch."""
     where = f" SEMI JOIN ({only}) USING (source_system, source_id)" if only else ""
-    result = con.execute(f"SELECT * FROM ({m.records_sql}) AS r{where} ORDER BY source_system, source_id")
+    result = con.execute(f"SELECT * EXCLUDE (content_hash) FROM _matching_current{where} "
+                         f"ORDER BY source_system, source_id")
     names = [d[0] for d in result.description]
     return [dict(zip(names, row)) for row in result.fetchall()]
 

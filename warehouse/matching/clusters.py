@@ -35,6 +35,17 @@ class UnionFind:
         return [sorted(members) for members in found.values()]
 
 
+def clusters(items: Iterable[Hashable], pairs: Iterable[tuple[Hashable, Hashable]]) -> list[list[Hashable]]:
+    """The groups `pairs` join `items` into (an item alone is a group of its own); items only
+    named by a pair are included."""
+    found = UnionFind()
+    for item in items:
+        found.add(item)
+    for a, b in pairs:
+        found.union(a, b)
+    return found.groups()
+
+
 def cluster_ids(groups: Iterable[list[tuple[str, str]]], prefix: str) -> dict[tuple[str, str], str]:
     """`prefix-<12 hex>` per cluster, from its smallest (source_system, source_id): stable across runs
     as long as that record stays in the cluster."""

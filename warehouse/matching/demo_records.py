@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 from typing import Iterator
 
+import pyarrow as pa
+
 
 def _jsonl(path: Path) -> Iterator[dict]:
     with open(path, encoding="utf-8") as f:
@@ -63,3 +65,56 @@ def task_duplicate_truth(demo_dir: Path) -> set[frozenset]:
     with open(Path(demo_dir) / "ground_truth" / "task_duplicates.csv", encoding="utf-8") as f:
         return {frozenset({(r["source_system_a"], r["source_id_a"]), (r["source_system_b"], r["source_id_b"])})
                 for r in csv.DictReader(f)}
+
+
+# The staging tables the matchers read, with the columns they read, as `load_staging` builds them.
+STAGING_COLUMNS = {
+    "ministry_organizations": (organizations, {
+        "source_system": pa.string(), "source_id": pa.string(), "name": pa.string(), "org_type": pa.string(),
+        "established_year": pa.int32(), "ror": pa.string()}),
+    "ministry_researchers": (researchers, {
+        "source_system": pa.string(), "source_id": pa.string(), "full_name": pa.string(), "birth_year": pa.int32(),
+        "sex": pa.string(), "org_source_id": pa.string(), "orcid": pa.string()}),
+    "ministry_tasks": (tasks, {
+        "source_system": pa.string(), "source_id": pa.string(), "title": pa.string(), "level": pa.string(),
+        "managing_body": pa.string(), "host_org_source_id": pa.string(), "pi_source_id": pa.string(),
+        "start_date": pa.string(), "end_date": pa.string()}),
+    "academy_publications": (publications, {
+        "source_system": pa.string(), "source_id": pa.string(), "title": pa.string(),
+        "creators": pa.list_(pa.string()), "venue": pa.string(), "year": pa.int32(), "doi": pa.string()}),
+}
+# The text each table's records are edited in by `change_staging`.
+_EDITED = {"ministry_organizations": "name", "ministry_researchers": "full_name", "ministry_tasks": "title",
+           "academy_publications": "title"}
+
+
+def load_staging(con, demo_dir: Path) -> None:
+    """staging.ministry_organizations, _researchers, _tasks and academy_publications from the demo
+    files, with the columns the matchers read: for matching benchmarks and tests without a refresh."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS staging")
+    for table, (read, schema) in STAGING_COLUMNS.items():
+        rows = pa.Table.from_pylist([{c: r.get(c) for c in schema} for r in read(demo_dir)], pa.schema(schema))
+        con.register("_demo_rows", rows)
+        try:
+            con.execute(f"CREATE OR REPLACE TABLE staging.{table} AS SELECT * FROM _demo_rows")
+        finally:
+            con.unregister("_demo_rows")
+    con.execute("""CREATE OR REPLACE TABLE staging.ministry_tasks AS SELECT * REPLACE (
+        TRY_CAST(start_date AS DATE) AS start_date, TRY_CAST(end_date AS DATE) AS end_date) FROM staging.ministry_tasks""")
+    con.execute("ALTER TABLE staging.academy_publications ADD COLUMN deleted BOOLEAN DEFAULT false")
+
+
+def change_staging(con, share: float, seed: int = 0) -> None:
+    """What a refresh sees after `share` of each table's records changed: of the records picked (by a
+    hash of their id and `seed`), 60% get an edited name or title, 20% are copied under a new id (a
+    duplicate of an existing record) and 20% are deleted (publications: withdrawn, deleted = true)."""
+    picked = 10_000 * share
+    for table, column in _EDITED.items():
+        bucket = f"hash(source_system, source_id, {seed}) % 10000"
+        con.execute(f"INSERT INTO staging.{table} SELECT * REPLACE (source_id || '-copy{seed}' AS source_id) "
+                    f"FROM staging.{table} WHERE {bucket} BETWEEN {0.6 * picked} AND {0.8 * picked} - 1")
+        con.execute(f"UPDATE staging.{table} SET {column} = {column} || ' (bản sửa {seed})' "
+                    f"WHERE {bucket} < {0.6 * picked}")
+        gone = f"{bucket} BETWEEN {0.8 * picked} AND {picked} - 1"
+        con.execute(f"UPDATE staging.{table} SET deleted = true WHERE {gone}" if table == "academy_publications"
+                    else f"DELETE FROM staging.{table} WHERE {gone}")

@@ -13,13 +13,13 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections import defaultdict
 from itertools import combinations
+from typing import Iterator
 
 from rapidfuzz import fuzz
 
 from sources.vietnamese import fold
-from warehouse.matching.clusters import UnionFind, cluster_ids
+from warehouse.matching.blocking import Edge, block_key, ident, match_in_blocks
 
 FEATURES = ("title_ratio", "title_token_set", "title_partial", "authors_token_set", "author_overlap",
             "author_count_ratio", "same_year", "same_venue", "title_numbers_differ", "no_authors")
@@ -41,6 +41,8 @@ VENUE_EQUIVALENTS = frozenset([
 ])
 _ROMAN = {"i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"}
 _NO_AUTHORS = {"", "?"}
+# What incremental builds compare with the last build's: a change here makes the next build a full one.
+VERSION = f"publications 1, {WEIGHTS} {BIAS} {THRESHOLD} {sorted(VENUE_EQUIVALENTS)}"
 
 
 def _text(value) -> str:
@@ -118,37 +120,36 @@ def same_publication(a: dict, b: dict, threshold: float = THRESHOLD) -> bool:
     return not ruled_out(values) and probability(values) >= threshold
 
 
-def _blocks(records: list[dict]) -> list[list[int]]:
-    """Records sharing a DOI, a folded title and year, or a first author, year and title start."""
-    keyed = defaultdict(list)
-    for i, r in enumerate(records):
-        title = _text(r.get("title"))
-        authors = _authors(r.get("authors", r.get("creators")))
-        if r.get("doi"):
-            keyed[("doi", r["doi"].lower())].append(i)
-        if title:
-            keyed[("title", title, r.get("year"))].append(i)
-            if authors:
-                first = " ".join(sorted(authors[0].split()))
-                keyed[("author", first, r.get("year"), " ".join(title.split()[:3]))].append(i)
-    return [group for group in keyed.values() if len(group) > 1]
+def block_keys(record: dict) -> list[str]:
+    """A DOI, a folded title and year, or a first author, year and title start."""
+    keys = []
+    title = _text(record.get("title"))
+    authors = _authors(record.get("authors", record.get("creators")))
+    if record.get("doi"):
+        keys.append(block_key("doi", record["doi"].lower()))
+    if title:
+        keys.append(block_key("title", title, record.get("year")))
+        if authors:
+            first = " ".join(sorted(authors[0].split()))
+            keys.append(block_key("author", first, record.get("year"), " ".join(title.split()[:3])))
+    return keys
+
+
+def block_edges(blocks: dict[str, list[dict]]) -> Iterator[Edge]:
+    """Every pair of a block the model calls one work; a pair met again in another block is not scored again."""
+    decided = {}
+    for key, members in blocks.items():
+        for a, b in combinations(members, 2):
+            pair = ident(a), ident(b)
+            if pair not in decided:
+                decided[pair] = same_publication(a, b)
+            if decided[pair]:
+                yield key, *pair, ()
 
 
 def match_publications(records: list[dict]) -> dict[tuple[str, str], str]:
     """{(source_system, source_id): publication_id}; records carry title, creators, venue, year, doi."""
-    found = UnionFind()
-    for r in records:
-        found.add((r["source_system"], r["source_id"]))
-    compared = set()
-    for group in _blocks(records):
-        for i, j in combinations(group, 2):
-            if (i, j) in compared:
-                continue
-            compared.add((i, j))
-            a, b = records[i], records[j]
-            if same_publication(a, b):
-                found.union((a["source_system"], a["source_id"]), (b["source_system"], b["source_id"]))
-    return cluster_ids(found.groups(), "PUB")
+    return match_in_blocks(records, block_keys, block_edges, "PUB")
 
 
 def parse_ditto_record(text: str) -> dict:

@@ -1,84 +1,106 @@
 """The mapping tables the core models join, built from the staging tables: what each matcher decided.
 
 Plain functions over a DuckDB connection, so the Dagster assets, the benchmarks and the evaluation
-all run the same code. Each returns (rows written, entities or clusters found).
+all run the same code. Each returns (rows written, entities or clusters found). With
+`incremental=True` a builder compares only the records changed since its last build
+(`warehouse.matching.incremental`); the tables it writes are the ones a full build writes.
 """
 
 from __future__ import annotations
 
 import pyarrow as pa
 
-from warehouse.matching.organizations import match_organizations
-from warehouse.matching.publications import match_publications
-from warehouse.matching.researchers import match_researchers
-from warehouse.matching.tasks import find_task_duplicates, with_resolved_ids
+from warehouse.matching import organizations, publications, researchers, tasks
+from warehouse.matching.incremental import Matcher, build, table_exists
+
+ORGANIZATIONS = Matcher(
+    "organization_matches", organizations.VERSION,
+    "SELECT source_system, source_id, name, org_type, established_year, ror FROM staging.ministry_organizations",
+    organizations.block_keys, organizations.block_edges, "ORG")
+# Records carry their resolved organisation: a record whose organisation's org_id changes is a changed record.
+RESEARCHERS = Matcher(
+    "researcher_matches", researchers.VERSION,
+    """SELECT r.source_system, r.source_id, r.full_name, r.birth_year, r.sex, r.orcid, o.org_id AS resolved_org_id
+       FROM staging.ministry_researchers AS r LEFT JOIN staging.organization_matches AS o
+         ON o.source_system = r.source_system AND o.source_id = r.org_source_id""",
+    researchers.block_keys, researchers.block_edges, "NCV")
+PUBLICATIONS = Matcher(
+    "publication_matches", publications.VERSION,
+    "SELECT source_system, source_id, title, creators, venue, year, doi FROM staging.academy_publications "
+    "WHERE NOT deleted",
+    publications.block_keys, publications.block_edges, "PUB")
+_DETAIL_TYPES = {"score": pa.float64(), "title_similarity": pa.float64(), "same_pi": pa.bool_(),
+                 "reasons_vi": pa.string(), "reasons_en": pa.string()}
+TASKS = Matcher(
+    "task_duplicate_pairs", tasks.VERSION,
+    """SELECT t.source_system, t.source_id, t.title, t.level, t.managing_body, o.org_id AS host,
+              r.researcher_id AS pi, year(t.start_date) AS start_year, year(t.end_date) AS end_year
+       FROM staging.ministry_tasks AS t
+       LEFT JOIN staging.organization_matches AS o
+         ON o.source_system = t.source_system AND o.source_id = t.host_org_source_id
+       LEFT JOIN staging.researcher_matches AS r
+         ON r.source_system = t.source_system AND r.source_id = t.pi_source_id""",
+    tasks.block_keys, tasks.block_edges, "TRUNG", every_record_an_entity=False,
+    edge_details=tuple((name, _DETAIL_TYPES[name]) for name in tasks.DETAILS))
 
 
-def _records(con, sql: str) -> list[dict]:
-    result = con.execute(sql)
-    names = [d[0] for d in result.description]
-    return [dict(zip(names, row)) for row in result.fetchall()]
-
-
-def _mapping(con, sql: str) -> dict[tuple[str, str], str]:
-    return {(s, i): e for s, i, e in con.execute(sql).fetchall()}
-
-
-def _write(con, table: str, columns: dict[str, list], types: dict[str, pa.DataType]) -> int:
-    frame = pa.table({name: pa.array(values, type=types[name]) for name, values in columns.items()})
-    con.register("_matches", frame)
+def _in_one_transaction(con, work):
+    """The state tables and the table built from them change together or not at all."""
+    con.begin()
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _matches")
-    finally:
-        con.unregister("_matches")
-    return frame.num_rows
+        result = work()
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+    return result
 
 
-def _write_mapping(con, table: str, id_column: str, ids: dict[tuple[str, str], str]) -> tuple[int, int]:
-    rows = sorted(ids.items())
-    written = _write(con, table, {"source_system": [k[0] for k, _ in rows], "source_id": [k[1] for k, _ in rows],
-                                  id_column: [v for _, v in rows]},
-                     {"source_system": pa.string(), "source_id": pa.string(), id_column: pa.string()})
-    return written, len(set(ids.values()))
+def _build_mapping(con, matcher: Matcher, id_column: str, incremental: bool) -> tuple[int, int]:
+    def work():
+        full = build(con, matcher, incremental).full
+        assigned = f"SELECT source_system, source_id, entity_id AS {id_column} FROM {matcher.table('records')}"
+        if full or not table_exists(con, "staging", matcher.name):
+            con.execute(f"CREATE OR REPLACE TABLE staging.{matcher.name} AS {assigned} ORDER BY source_system, source_id")
+        else:  # only the rows that changed: rewriting them all would cost more than the matching did
+            con.execute(f"""DELETE FROM staging.{matcher.name} AS m WHERE NOT EXISTS (
+                SELECT 1 FROM ({assigned}) AS a WHERE a.source_system = m.source_system
+                  AND a.source_id = m.source_id AND a.{id_column} = m.{id_column})""")
+            con.execute(f"""INSERT INTO staging.{matcher.name} SELECT * FROM ({assigned}) AS a WHERE NOT EXISTS (
+                SELECT 1 FROM staging.{matcher.name} AS m WHERE a.source_system = m.source_system
+                  AND a.source_id = m.source_id)""")
+        return tuple(con.execute(f"SELECT count(*), count(DISTINCT {id_column}) FROM staging.{matcher.name}")
+                     .fetchall()[0])
+
+    return _in_one_transaction(con, work)
 
 
-def build_organization_matches(con) -> tuple[int, int]:
-    ids = match_organizations(_records(con, "SELECT source_system, source_id, name, org_type, established_year, "
-                                            "ror FROM staging.ministry_organizations"))
-    return _write_mapping(con, "staging.organization_matches", "org_id", ids)
+def build_organization_matches(con, incremental: bool = False) -> tuple[int, int]:
+    return _build_mapping(con, ORGANIZATIONS, "org_id", incremental)
 
 
-def build_researcher_matches(con) -> tuple[int, int]:
-    org_ids = _mapping(con, "SELECT source_system, source_id, org_id FROM staging.organization_matches")
-    ids = match_researchers(_records(con, "SELECT source_system, source_id, full_name, birth_year, sex, "
-                                          "org_source_id, orcid FROM staging.ministry_researchers"), org_ids)
-    return _write_mapping(con, "staging.researcher_matches", "researcher_id", ids)
+def build_researcher_matches(con, incremental: bool = False) -> tuple[int, int]:
+    return _build_mapping(con, RESEARCHERS, "researcher_id", incremental)
 
 
-def build_publication_matches(con) -> tuple[int, int]:
-    ids = match_publications(_records(con, "SELECT source_system, source_id, title, creators, venue, year, doi "
-                                           "FROM staging.academy_publications WHERE NOT deleted"))
-    return _write_mapping(con, "staging.publication_matches", "publication_id", ids)
+def build_publication_matches(con, incremental: bool = False) -> tuple[int, int]:
+    return _build_mapping(con, PUBLICATIONS, "publication_id", incremental)
 
 
-def build_task_duplicate_pairs(con) -> tuple[int, int]:
-    org_ids = _mapping(con, "SELECT source_system, source_id, org_id FROM staging.organization_matches")
-    researcher_ids = _mapping(con, "SELECT source_system, source_id, researcher_id FROM staging.researcher_matches")
-    tasks = _records(con, "SELECT source_system, source_id, title, level, managing_body, host_org_source_id, "
-                          "pi_source_id, year(start_date) AS start_year, year(end_date) AS end_year "
-                          "FROM staging.ministry_tasks")
-    pairs, clusters = find_task_duplicates(with_resolved_ids(tasks, org_ids, researcher_ids))
-    text, number = pa.string(), pa.float64()
-    rows = _write(con, "staging.task_duplicate_pairs", {
-        "source_system_a": [p.a[0] for p in pairs], "source_id_a": [p.a[1] for p in pairs],
-        "source_system_b": [p.b[0] for p in pairs], "source_id_b": [p.b[1] for p in pairs],
-        "cluster_id": [clusters[p.a] for p in pairs], "score": [p.score for p in pairs],
-        "title_similarity": [p.title_similarity for p in pairs], "same_pi": [p.same_pi for p in pairs],
-        "reasons_vi": [p.reasons_vi for p in pairs], "reasons_en": [p.reasons_en for p in pairs],
-    }, {"source_system_a": text, "source_id_a": text, "source_system_b": text, "source_id_b": text,
-        "cluster_id": text, "score": number, "title_similarity": number, "same_pi": pa.bool_(),
-        "reasons_vi": text, "reasons_en": text})
-    return rows, len(set(clusters.values()))
+def build_task_duplicate_pairs(con, incremental: bool = False) -> tuple[int, int]:
+    def work():
+        build(con, TASKS, incremental)
+        # A pair two blocks found (same host and same investigator) is listed once.
+        con.execute(f"""CREATE OR REPLACE TABLE staging.task_duplicate_pairs AS
+            SELECT DISTINCT e.source_system_a, e.source_id_a, e.source_system_b, e.source_id_b,
+                   r.entity_id AS cluster_id, {', '.join(f'e.{name}' for name in tasks.DETAILS)}
+            FROM {TASKS.table('edges')} AS e JOIN {TASKS.table('records')} AS r
+              ON r.source_system = e.source_system_a AND r.source_id = e.source_id_a
+            ORDER BY score DESC, source_system_a, source_id_a, source_system_b, source_id_b""")
+        return tuple(con.execute("SELECT count(*), count(DISTINCT cluster_id) FROM staging.task_duplicate_pairs")
+                     .fetchall()[0])
+
+    return _in_one_transaction(con, work)
 
 
 # In the order they must be built: each reads the ones before it.

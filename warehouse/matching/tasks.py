@@ -11,13 +11,14 @@ reviewer. Pairs join into clusters (the same work registered three times is one 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, fields
+from typing import Iterator
 
 from rapidfuzz import fuzz, process
 
 from sources.vietnamese import fold
-from warehouse.matching.clusters import UnionFind, cluster_ids
+from warehouse.matching.blocking import Edge, block_key, group_blocks, ident, shared
+from warehouse.matching.clusters import cluster_ids, clusters
 
 # Rewordings registrations of one work use, folded; each phrase maps to one canonical wording.
 TITLE_REWORDINGS = [
@@ -31,6 +32,8 @@ _CANONICAL = dict(TITLE_REWORDINGS)
 # Titles this similar (0-100, after rewording) describe the same work; measured on the demo data.
 TITLE_SIMILARITY = 95
 MAX_START_YEARS_APART = 1
+# What incremental builds compare with the last build's: a change here makes the next build a full one.
+VERSION = f"tasks 1, {TITLE_SIMILARITY} {MAX_START_YEARS_APART} {TITLE_REWORDINGS}"
 
 
 def title_key(title: str | None) -> str:
@@ -98,38 +101,41 @@ def _compare(a: dict, b: dict, similarity: float) -> DuplicatePair | None:
                          round(score, 4), similarity, same_pi, "; ".join(vi), "; ".join(en))
 
 
+# What an edge carries besides its two tasks.
+DETAILS = tuple(f.name for f in fields(DuplicatePair))[2:]
+
+
+def block_keys(task: dict) -> list[str]:
+    """The resolved host organisation and principal investigator."""
+    return [block_key(kind, task[kind]) for kind in ("host", "pi") if task.get(kind)]
+
+
+def block_edges(blocks: dict[str, list[dict]]) -> Iterator[Edge]:
+    """Candidate pairs of each block, (a, b) in the order of the block's members, details in the order
+    of DETAILS; a pair met again in another block is not compared again."""
+    keys, decided = {}, {}
+    for block, members in blocks.items():
+        titles = [keys.setdefault(ident(t), title_key(t.get("title"))) for t in members]
+        scores = process.cdist(titles, titles, scorer=fuzz.ratio, score_cutoff=TITLE_SIMILARITY)
+        for x, y in zip(*scores.nonzero()):
+            if x >= y:
+                continue
+            a, b = members[x], members[y]
+            pair = ident(a), ident(b)
+            if pair not in decided:
+                decided[pair] = _compare(a, b, float(scores[x, y]))
+            if decided[pair]:
+                yield block, *pair, astuple(decided[pair])[2:]
+
+
 def find_task_duplicates(tasks: list[dict]) -> tuple[list[DuplicatePair], dict[tuple[str, str], str]]:
     """Candidate duplicate pairs and {(source_system, source_id): cluster_id} of the tasks in them.
 
     Each task carries source_system, source_id, title, level, managing_body, start_year, end_year,
     and `host` / `pi`: its resolved organisation and researcher ids (or None)."""
-    keys = [title_key(t.get("title")) for t in tasks]
-    blocks = defaultdict(list)
-    for i, t in enumerate(tasks):
-        if t.get("host"):
-            blocks[("host", t["host"])].append(i)
-        if t.get("pi"):
-            blocks[("pi", t["pi"])].append(i)
-    pairs, seen = [], set()
-    for members in blocks.values():
-        if len(members) < 2:
-            continue
-        scores = process.cdist([keys[i] for i in members], [keys[i] for i in members], scorer=fuzz.ratio,
-                               score_cutoff=TITLE_SIMILARITY)
-        for x, y in zip(*scores.nonzero()):
-            if x >= y:
-                continue
-            i, j = sorted((members[x], members[y]))
-            if (i, j) in seen:
-                continue
-            seen.add((i, j))
-            pair = _compare(tasks[i], tasks[j], float(scores[x, y]))
-            if pair:
-                pairs.append(pair)
-    found = UnionFind()
-    for pair in pairs:
-        found.union(pair.a, pair.b)
-    return sorted(pairs, key=lambda p: (-p.score, p.a, p.b)), cluster_ids(found.groups(), "TRUNG")
+    pairs = {(a, b): DuplicatePair(a, b, *details)
+             for _, a, b, details in block_edges(shared(group_blocks(tasks, block_keys)))}
+    return sorted(pairs.values(), key=lambda p: (-p.score, p.a, p.b)), cluster_ids(clusters((), pairs), "TRUNG")
 
 
 def with_resolved_ids(tasks: list[dict], org_ids: dict, researcher_ids: dict) -> list[dict]:

@@ -101,7 +101,7 @@ def _build_model(model: Model):
 
 def _build_matcher(matcher: Matcher):
     def build(con, incremental: bool) -> dict:
-        rows, found = matcher.build(con)
+        rows, found = matcher.build(con, incremental=incremental)
         return {"dagster/row_count": rows, matcher.counted: found}
     return build
 

@@ -14,7 +14,7 @@ import queue
 import threading
 from datetime import datetime, timezone
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Hashable, Iterator, Sequence, TypeVar
+from typing import Callable, Iterator, Sequence, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -29,7 +29,7 @@ RETRY_STATUSES = (429, 500, 502, 503, 504)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-K = TypeVar("K", bound=Hashable)
+K = TypeVar("K")
 
 
 class TruncatedPage(ValueError):

@@ -1,7 +1,7 @@
 """Academy repositories harvested over OAI-PMH (`ListRecords`, `oai_dc`).
 
-Follows resumption tokens to the end of a list; passes `from` (the last datestamp loaded) for
-incremental runs and `set` when only some sets are wanted. A record the repository deleted
+Follows resumption tokens to the end of a list; passes `from` (the last datestamp loaded from that
+repository) for incremental runs and `set` when only some sets are wanted. A record the repository deleted
 (`status="deleted"`) arrives as a row with `deleted = true`, which the merge applies to the earlier
 row. `noRecordsMatch` is an empty harvest; `badResumptionToken` (the repository forgot or expired the
 token) restarts the list from its first page, which the merge makes harmless. A record that cannot

@@ -11,11 +11,17 @@ It serves what `demo.generator` wrote, from memory, on 127.0.0.1. With `faults=p
 by one fault picked at random: a 5xx, a reply slower than the client's timeout, a page cut short
 (the connection drops mid-body, or a shorter body that is not valid JSON/XML), or the previous page
 served again in place of the asked one (its continuation still points at the asked page).
+
+Each record is serialised once (JSON for the ministry APIs, an OAI-PMH `<record>` for the repositories)
+when it is loaded or changed, and each feed is kept sorted by its change time, so a page costs a
+bisection and a join of ready bytes: as a sender's own database and cache would, the simulator answers
+much faster than the client parses, and the benchmarks measure the client.
 """
 
 from __future__ import annotations
 
 import base64
+import bisect
 import json
 import random
 import shutil
@@ -67,6 +73,12 @@ class SourceSimulator:
         for path in sorted((self.demo_dir / "academies").glob("*.jsonl")):
             with open(path, encoding="utf-8") as f:
                 self.repositories[path.stem] = [json.loads(line) for line in f]
+        self._encoded: dict[int, bytes | str] = {}  # id(record) -> its serialised form; redone when it changes
+        for items in self.ministries.values():
+            self._encode(items, _json_item)
+            _sort_by_change(items)
+        for records in self.repositories.values():
+            self._encode(records, _oai_record)
         self.server = ThreadingHTTPServer((host, port), self._handler())
         self.server.daemon_threads = True
         self.thread: threading.Thread | None = None
@@ -132,18 +144,40 @@ class SourceSimulator:
         with self.lock:
             self._listings.clear()
             for (ministry, resource), items in self.ministries.items():
-                for item in rng.sample(items, k=int(len(items) * fraction)):
+                touched = rng.sample(items, k=int(len(items) * fraction))
+                for item in touched:
                     item["updated_at"] = stamp
                     for field in ("title", "name", "full_name"):
                         if item.get(field):
                             item[field] = item[field].rstrip(" *") + " *"
-                    changed[resource] = changed.get(resource, 0) + 1
+                self._encode(touched, _json_item)
+                _sort_by_change(items)
+                changed[resource] = changed.get(resource, 0) + len(touched)
             for repo, records in self.repositories.items():
-                for rec in rng.sample(records, k=int(len(records) * fraction)):
+                touched = rng.sample(records, k=int(len(records) * fraction))
+                for rec in touched:
                     rec["datestamp"] = stamp
                     rec["title"] = rec["title"].rstrip(" *") + " *"
-                    changed["publications"] = changed.get("publications", 0) + 1
+                self._encode(touched, _oai_record)
+                changed["publications"] = changed.get("publications", 0) + len(touched)
         return changed
+
+    def add_ministry_record(self, ministry: str, resource: str, item: dict) -> None:
+        """A ministry enters a record late: it carries its own `updated_at`, which may be older than
+        what other ministries have changed since (a lagging clock, or a backlog entered today)."""
+        with self.lock:
+            self._listings.clear()
+            feed = self.ministries.setdefault((ministry.lower(), resource), [])
+            feed.append(item)
+            self._encode([item], _json_item)
+            _sort_by_change(feed)
+
+    def add_repository_record(self, repo: str, record: dict) -> None:
+        """A repository publishes a record with its own, possibly older, datestamp (see add_ministry_record)."""
+        with self.lock:
+            self._listings.clear()
+            self.repositories[repo].append(record)
+            self._encode([record], _oai_record)
 
     def withdraw(self, fraction: float, seed: int = 17) -> list[tuple[str, str]]:
         """Managing bodies withdraw a fraction of their tasks: the API keeps serving them, marked
@@ -153,9 +187,12 @@ class SourceSimulator:
             self._listings.clear()
             for (ministry, resource), items in self.ministries.items():
                 if resource == "tasks":
-                    for item in rng.sample(items, k=int(len(items) * fraction)):
+                    chosen = rng.sample(items, k=int(len(items) * fraction))
+                    for item in chosen:
                         item.update(status="da_rut", withdrawn_at=stamp, updated_at=stamp)
                         withdrawn.append((ministry.upper(), item["source_id"]))
+                    self._encode(chosen, _json_item)
+                    _sort_by_change(items)
         return withdrawn
 
     def delete(self, fraction: float, seed: int = 13) -> list[tuple[str, str]]:
@@ -164,10 +201,16 @@ class SourceSimulator:
         with self.lock:
             self._listings.clear()
             for repo, records in self.repositories.items():
-                for rec in rng.sample([r for r in records if not r.get("malformed")], k=int(len(records) * fraction)):
+                chosen = rng.sample([r for r in records if not r.get("malformed")], k=int(len(records) * fraction))
+                for rec in chosen:
                     rec["deleted"], rec["datestamp"] = True, stamp
                     deleted.append((repo, rec["identifier"]))
+                self._encode(chosen, _oai_record)
         return deleted
+
+    def _encode(self, records: list[dict], encode) -> None:
+        for record in records:
+            self._encoded[id(record)] = encode(record)
 
     def _listing(self, key: tuple, build) -> list[dict]:
         """What a query selects, in serving order; built once per query (paging re-asks it for every page)."""
@@ -248,19 +291,22 @@ class SourceSimulator:
             size = min(max(int(query.get("page_size", 500)), 1), 5000)
         except ValueError as exc:
             return handler._json(400, {"error": f"bad query parameter: {exc}"})
-        items = self._listing(("ministry", ministry, resource, since), lambda: sorted(
-            (i for i in self.ministries.get((ministry, resource), []) if i["updated_at"] >= since),
-            key=lambda i: (i["updated_at"], i["source_id"])))
+        feed = self.ministries.get((ministry, resource), [])  # kept in order of change (_sort_by_change)
+        stamps = self._listing(("ministry-stamps", ministry, resource), lambda: [i["updated_at"] for i in feed])
+        first = bisect.bisect_left(stamps, since)  # the feed is sorted by updated_at: `updated_since` is a bisection
+        total = len(feed) - first
         fault = self._pick_fault()
         served = page - 1 if fault == "served_twice" and page > 1 else page
-        chunk = items[(served - 1) * size: served * size]
+        chunk = feed[first + (served - 1) * size: first + served * size]
         self.requests.append((handler.path, len(chunk)))
         if served < page:
             next_page = page  # the client asks again for the page it did not get
         else:
-            next_page = page + 1 if page * size < len(items) else None
-        handler._json(200, {"items": chunk, "page": served, "page_size": size, "total": len(items),
-                            "next_page": next_page}, fault)
+            next_page = page + 1 if page * size < total else None
+        body = b"".join((b'{"items": [', b", ".join(self._encoded[id(i)] for i in chunk),
+                         f'], "page": {served}, "page_size": {size}, "total": {total}, '
+                         f'"next_page": {json.dumps(next_page)}}}'.encode()))
+        handler._send(200, body, "application/json; charset=utf-8", fault)
 
     def _oai(self, handler, repo: str, query: dict):
         base = f"{self.base_url}/oai/{repo}"
@@ -296,7 +342,7 @@ class SourceSimulator:
         asked, offset = offset, (offset - OAI_PAGE_SIZE if fault == "served_twice" and offset else offset)
         chunk = records[offset: offset + OAI_PAGE_SIZE]
         self.requests.append((handler.path, len(chunk)))
-        parts = ["<ListRecords>"] + [_oai_record(r) for r in chunk]
+        parts = ["<ListRecords>"] + [self._encoded[id(r)] for r in chunk]
         if offset + OAI_PAGE_SIZE < len(records):
             following = asked if offset < asked else offset + OAI_PAGE_SIZE
             token = base64.urlsafe_b64encode(f"{since}|{until}|{set_spec}|{following}".encode()).decode()
@@ -316,6 +362,14 @@ class SourceSimulator:
 
     def _oai_error(self, handler, query: dict, code: str, message: str):
         self._oai_reply(handler, query, f'<error code="{code}">{escape(message)}</error>')
+
+
+def _sort_by_change(items: list[dict]) -> None:
+    items.sort(key=lambda i: (i["updated_at"], i["source_id"]))
+
+
+def _json_item(item: dict) -> bytes:
+    return json.dumps(item, ensure_ascii=False).encode("utf-8")
 
 
 def _oai_record(rec: dict) -> str:

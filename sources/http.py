@@ -13,7 +13,8 @@ import logging
 import queue
 import threading
 from datetime import datetime, timezone
-from typing import Callable, Iterator, TypeVar
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Iterator, Sequence, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -28,6 +29,7 @@ RETRY_STATUSES = (429, 500, 502, 503, 504)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+K = TypeVar("K")
 
 
 class TruncatedPage(ValueError):
@@ -73,9 +75,18 @@ def fetch_parsed(session: requests.Session, url: str, params: dict, parse: Calla
     return attempt()
 
 
-def read_ahead(pages: Iterator[T], depth: int = 2) -> Iterator[T]:
-    """Yields what `pages` yields, fetching up to `depth` pages ahead in a background thread, so the wait
-    for the sender overlaps our own work on the page before (Arrow, dlt). Errors arrive in order."""
+FINISHED = object()  # what `read_senders` yields after a sender's last page
+
+
+def read_senders(senders: Sequence[K], pages: Callable[[K], Iterator[T]], workers: int = 4,
+                 depth: int = 8) -> Iterator[tuple[K, T]]:
+    """Yields (sender, page) for every page of every sender, reading `workers` senders at a time in
+    background threads (each sender's pages in order, by one thread), then (sender, FINISHED) once all
+    of that sender's pages have been yielded. Waiting for one sender overlaps reading and parsing
+    another's; at most `depth` pages wait in memory. The first error stops every thread and is raised.
+
+    `pages(sender)` runs in a worker thread: it must open its own `requests.Session` (they are not
+    thread-safe) and leave shared state (dlt's) to the caller, which sees every page here, in its thread."""
     buffer: queue.Queue = queue.Queue(maxsize=depth)
     stopped = threading.Event()
 
@@ -88,23 +99,28 @@ def read_ahead(pages: Iterator[T], depth: int = 2) -> Iterator[T]:
                 continue
         return False
 
-    def produce():
+    def read(sender: K) -> None:
+        if stopped.is_set():
+            return
         try:
-            for page in pages:
-                if not put(("page", page)):
+            for page in pages(sender):
+                if not put((sender, page, None)):
                     return
-            put(("done", None))
+            put((sender, FINISHED, None))
         except BaseException as exc:  # handed to the consumer, raised there
-            put(("error", exc))
+            put((sender, None, exc))
 
-    threading.Thread(target=produce, name="read-ahead", daemon=True).start()
+    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(senders))), thread_name_prefix="sender")
+    for sender in senders:
+        pool.submit(read, sender)
     try:
-        while True:
-            kind, value = buffer.get()
-            if kind == "done":
-                return
-            if kind == "error":
-                raise value
-            yield value
+        unfinished = len(senders)
+        while unfinished:
+            sender, page, error = buffer.get()
+            if error is not None:
+                raise error
+            unfinished -= page is FINISHED
+            yield sender, page
     finally:
         stopped.set()
+        pool.shutdown(wait=False, cancel_futures=True)

@@ -77,6 +77,14 @@ def test_ministry_api_refuses_a_wrong_key(simulator, data_dir):
         _pipeline("ministries", data_dir).run(ministries(api_key="wrong"))
 
 
+def test_a_value_of_the_wrong_type_names_the_ministry_page_and_field(simulator, data_dir):
+    template = simulator.ministries[("byt", "tasks")][0]
+    simulator.add_ministry_record("BYT", "tasks", {**template, "source_id": "BYT-NV-BAD", "budget_state_vnd": "một tỷ"})
+    with pytest.raises(Exception, match=r"ministry BYT, tasks, \S+/byt/api/v1/tasks\S* \(page \d+\): "
+                                        r"field `budget_state_vnd` is not int64"):
+        _pipeline("ministries", data_dir).run(ministries())
+
+
 def test_academies_follow_resumption_tokens_and_harvest_from(simulator, demo_dir, data_dir):
     pipeline = _pipeline("academies", data_dir)
     pipeline.run(academies())

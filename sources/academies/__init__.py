@@ -1,28 +1,30 @@
 """Academy repositories harvested over OAI-PMH (`ListRecords`, `oai_dc`).
 
-Follows resumption tokens to the end of a list; passes `from` (the last datestamp loaded) for
-incremental runs and `set` when only some sets are wanted. A record the repository deleted
+Follows resumption tokens to the end of a list; passes `from` (the last datestamp loaded from that
+repository) for incremental runs and `set` when only some sets are wanted. A record the repository deleted
 (`status="deleted"`) arrives as a row with `deleted = true`, which the merge applies to the earlier
 row. `noRecordsMatch` is an empty harvest; `badResumptionToken` (the repository forgot or expired the
 token) restarts the list from its first page, which the merge makes harmless. A record that cannot
 be parsed is kept with `parse_error` and its raw XML so staging quarantines it; the rest of its page
-loads.
+loads. Each repository (each repository and set, when `sets` are given) has a `datestamp` cursor of its
+own (sources/cursors.py), and the repositories are harvested at once.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 from typing import Iterator
 
 import dlt
+import orjson
 import pyarrow as pa
+from lxml import etree
 
 from sources.batching import batched
-from sources.http import (DEFAULT_BACKOFF_S, DEFAULT_RETRIES, DEFAULT_TIMEOUT_S, EPOCH, TruncatedPage, fetch_parsed,
-                          read_ahead, retrying_session)
+from sources.cursors import SenderCursors
+from sources.http import (DEFAULT_BACKOFF_S, DEFAULT_RETRIES, DEFAULT_TIMEOUT_S, EPOCH, FINISHED, TruncatedPage,
+                          fetch_parsed, read_senders, retrying_session)
 
 NS = {"oai": "http://www.openarchives.org/OAI/2.0/", "dc": "http://purl.org/dc/elements/1.1/",
       "oai_dc": "http://www.openarchives.org/OAI/2.0/oai_dc/"}
@@ -50,10 +52,13 @@ def _utc(text: str | None) -> datetime:
 
 _OAI, _DC = "{%s}" % NS["oai"], "{%s}" % NS["dc"]
 _HEADER, _METADATA, _OAI_DC = _OAI + "header", _OAI + "metadata", "{%s}dc" % NS["oai_dc"]
+_HEADER_FIELDS = {_OAI + name: name for name in ("identifier", "datestamp", "setSpec")}
+_SINGLE = ("title", "date", "type", "source", "language", "publisher")  # the first of each is kept
 _LISTED = ("creator", "identifier", "subject")  # repeatable Dublin Core elements kept whole, as JSON lists
+_DC_ELEMENTS = {_DC + name: name for name in _SINGLE + _LISTED}  # full tag -> name: one dict look-up per element
 
 
-def parse_record(repo: str, record: ET.Element) -> dict:
+def parse_record(repo: str, record: etree._Element) -> dict:
     """One pass over the record's elements (ElementTree's namespaced find/findall cost more than the parse)."""
     header, dc = None, None
     for part in record:
@@ -63,27 +68,23 @@ def parse_record(repo: str, record: ET.Element) -> dict:
             dc = next((e for e in part if e.tag == _OAI_DC), None)
     if header is None:
         raise ValueError("the record has no header")
-    head = {child.tag[len(_OAI):]: child.text for child in header if child.tag.startswith(_OAI)}
+    head = {_HEADER_FIELDS[child.tag]: child.text for child in header if child.tag in _HEADER_FIELDS}
     found: dict[str, list[str]] = {}
     for element in dc if dc is not None else ():
-        text = (element.text or "").strip()
-        if text and element.tag.startswith(_DC):
-            found.setdefault(element.tag[len(_DC):], []).append(text)
-
-    def first(tag: str) -> str | None:
-        values = found.get(tag)
-        return values[0] if values else None
+        name, text = _DC_ELEMENTS.get(element.tag), element.text
+        if name and text and (text := text.strip()):
+            found.setdefault(name, []).append(text)
 
     row = {"source_system": repo, "source_id": head.get("identifier"), "datestamp": _utc(head.get("datestamp")),
            "deleted": header.get("status") == "deleted", "set_spec": head.get("setSpec")}
-    for tag in ("title", "date", "type", "source", "language", "publisher"):
-        row[tag] = first(tag)
+    for tag in _SINGLE:
+        row[tag] = found.get(tag, (None,))[0]
     for tag in _LISTED:
-        row[tag + "s"] = json.dumps(found.get(tag, []), ensure_ascii=False)
+        row[tag + "s"] = orjson.dumps(found.get(tag, [])).decode()
     return row
 
 
-def parse_record_safely(repo: str, record: ET.Element) -> dict:
+def parse_record_safely(repo: str, record: etree._Element) -> dict:
     """`parse_record`, or for a record it cannot read: identifier (or a hash), the reason and the raw XML."""
     try:
         row = parse_record(repo, record)
@@ -91,18 +92,20 @@ def parse_record_safely(repo: str, record: ET.Element) -> dict:
             raise ValueError("the header has no identifier")
         return {**row, "parse_error": None, "raw_xml": None}
     except Exception as exc:  # a malformed record must not cost the rest of its page
-        raw = ET.tostring(record, encoding="unicode")
+        raw = etree.tostring(record, encoding="unicode", with_tail=False)
         identifier = record.findtext("oai:header/oai:identifier", namespaces=NS)
         return {name: None for name in SCHEMA.names} | {
             "source_system": repo, "source_id": identifier or f"malformed:{hashlib.sha1(raw.encode()).hexdigest()[:16]}",
             "parse_error": f"OAI-PMH record cannot be read: {exc}", "raw_xml": raw}
 
 
-def _read_page(response) -> ET.Element:
+def _read_page(response) -> etree._Element:
     response.raise_for_status()
     try:
-        return ET.fromstring(response.content)
-    except ET.ParseError as exc:
+        # lxml: about twice as fast as ElementTree here, and it lets other threads run while it parses.
+        # A parser per page (they are not shared across threads); no entities, no network: the XML is not ours.
+        return etree.fromstring(response.content, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as exc:
         raise TruncatedPage(f"{response.url}: the OAI-PMH page is not complete XML ({exc})") from exc
 
 
@@ -136,29 +139,44 @@ def list_records(session, endpoint: str, repo: str, since: datetime | None, set_
         params = {"verb": "ListRecords", "resumptionToken": token.text.strip()}
 
 
+def harvest_key(repo: str, set_spec: str | None) -> str:
+    """Whose cursor a harvest moves: the repository's, or for one set only, that set's in the repository."""
+    return repo if set_spec is None else f"{repo} set {set_spec}"
+
+
 @dlt.source(name="academies")
 def academies(base_url: str = dlt.config.value, repositories: list[str] = DEFAULT_REPOSITORIES,
-              sets: list[str] | None = None, timeout_s: float = DEFAULT_TIMEOUT_S,
-              retries: int = DEFAULT_RETRIES, backoff_s: float = DEFAULT_BACKOFF_S):
+              sets: list[str] | None = None, workers: int = len(DEFAULT_REPOSITORIES),
+              timeout_s: float = DEFAULT_TIMEOUT_S, retries: int = DEFAULT_RETRIES,
+              backoff_s: float = DEFAULT_BACKOFF_S):
     """Publications from each academy repository at `<base_url>/<repo>`; only `sets` if given.
 
-    One `datestamp` cursor serves every repository and set: harvest a subset of sets or repositories
-    under a pipeline of its own, or the next full harvest starts after what the subset saw."""
+    Each repository keeps its own `datestamp` cursor in the pipeline state, and a harvest of some sets
+    keeps one per set, so harvesting a subset of repositories or sets leaves the others' cursors alone.
+    `workers` repositories (or sets) are harvested at once."""
     http = {"timeout_s": timeout_s, "retries": retries, "backoff_s": backoff_s}
+    harvests = [(repo, set_spec) for repo in repositories for set_spec in sets or [None]]
 
     @dlt.resource(name="publications", primary_key=("source_system", "source_id"), write_disposition="merge",
                   schema_contract={"tables": "evolve", "columns": "evolve", "data_type": "freeze"})
-    def publications(datestamp=dlt.sources.incremental("datestamp", initial_value=EPOCH,
-                                                       on_cursor_value_missing="include")) -> Iterator[pa.Table]:
-        session = retrying_session(retries=retries, backoff_s=backoff_s)
+    def publications() -> Iterator[pa.Table]:
+        cursors = SenderCursors(dlt.current.resource_state(), column="datestamp")
+        opened = {harvest: cursors.open(harvest_key(*harvest)) for harvest in harvests}
+
+        def harvest_pages(harvest: tuple[str, str | None]) -> Iterator[pa.Table]:  # in a worker thread
+            repo, set_spec = harvest
+            with retrying_session(retries=retries, backoff_s=backoff_s) as session:
+                for page in list_records(session, f"{base_url.rstrip('/')}/{repo}", repo, opened[harvest].since,
+                                         set_spec, http):
+                    if page:
+                        yield opened[harvest].keep_new(pa.Table.from_pylist(page, schema=SCHEMA))
 
         def pages() -> Iterator[pa.Table]:
-            for repo in repositories:
-                endpoint = f"{base_url.rstrip('/')}/{repo}"
-                for set_spec in sets or [None]:
-                    for page in read_ahead(list_records(session, endpoint, repo, datestamp.start_value, set_spec, http)):
-                        if page:
-                            yield pa.Table.from_pylist(page, schema=SCHEMA)
+            for harvest, table in read_senders(harvests, harvest_pages, workers=workers):
+                if table is FINISHED:
+                    cursors.advance(opened[harvest])
+                elif table.num_rows:
+                    yield table
 
         yield from batched(pages())
 

@@ -1,6 +1,6 @@
 """Ingest speed per source family at the `national` scale, against DuckDB reading the same payload directly.
 
-    .venv/bin/python bench/ingest.py [--demo-dir DIR]     (or: make bench-ingest)
+    .venv/bin/python bench/ingest.py [--demo-dir DIR] [--repeat N]     (or: make bench-ingest)
 
 For each family it prints the rows loaded, rows/s through our dlt source into DuckDB (HTTP, parsing,
 Arrow, Parquet, merge), and the ratio of our time to DuckDB's own reader on the same payload:
@@ -8,7 +8,8 @@ Arrow, Parquet, merge), and the ratio of our time to DuckDB's own reader on the 
 - academies (OAI-PMH XML): DuckDB has no XML reader, so the very pages served, parsed by lxml into Arrow
   columns and loaded by DuckDB (as openpyxl stands in for DuckDB on the workbooks);
 - provinces (files): the same report files, `.csv` with `read_csv` and `.xlsx` through openpyxl into DuckDB.
-Goals: at most 2x for APIs and 1.5x for files. The demo data is generated into DIR if it is not there.
+Each side is timed N times (default 2), each time loading into new files, and its best time counts:
+the first run in a process also pays for imports. Goals: at most 2x for APIs and 1.5x for files. The demo data is generated into DIR if it is not there.
 """
 
 from __future__ import annotations
@@ -29,10 +30,18 @@ import pyarrow as pa
 import requests
 
 
+REPEAT = 2  # each side is timed this many times (--repeat), each time into new files; the best counts
+
+
 def _timed(fn):
     started = time.perf_counter()
     result = fn()
     return time.perf_counter() - started, result
+
+
+def _best(load) -> float:
+    """The fastest of REPEAT runs of `load(attempt)`: the first run of a process also pays for imports."""
+    return min(_timed(lambda: load(attempt))[0] for attempt in range(REPEAT))
 
 
 def _pipeline(name: str, root: Path):
@@ -42,11 +51,18 @@ def _pipeline(name: str, root: Path):
                         dataset_name=f"raw_{name}", pipelines_dir=str(root / "dlt_pipelines"))
 
 
-def _ours(name: str, source, root: Path) -> tuple[float, int]:
-    pipeline = _pipeline(name, root)
-    seconds, _ = _timed(lambda: pipeline.run(source, loader_file_format="parquet"))
-    counts = pipeline.last_trace.last_normalize_info.row_counts
-    return seconds, sum(v for k, v in counts.items() if not k.startswith("_dlt"))
+def _ours(name: str, make_source, root: Path) -> tuple[float, int]:
+    """Best time of a full load by a new pipeline into a new DuckDB file; `make_source(attempt)` gives the source."""
+    rows = 0
+
+    def load(attempt: int) -> None:
+        nonlocal rows
+        pipeline = _pipeline(f"{name}_{attempt}", root)
+        pipeline.run(make_source(attempt), loader_file_format="parquet")
+        counts = pipeline.last_trace.last_normalize_info.row_counts
+        rows = sum(v for k, v in counts.items() if not k.startswith("_dlt"))
+
+    return _best(load), rows
 
 
 class ServedSources:
@@ -85,7 +101,7 @@ class ServedSources:
 def bench_ministries(sim, root: Path) -> tuple[float, int, float]:
     from sources.ministries import RESOURCES, load_registry, ministries
 
-    ours, rows = _ours("ministries", ministries(page_size=1000), root)
+    ours, rows = _ours("ministries", lambda _: ministries(page_size=1000), root)
     pages = root / "ministry_pages"
     pages.mkdir()
     session = requests.Session()
@@ -97,13 +113,14 @@ def bench_ministries(sim, root: Path) -> tuple[float, int, float]:
                                        params={"page": page, "page_size": 1000}, headers={"X-API-Key": sim.api_key})
                 (pages / f"{resource}-{ministry['code']}-{page}.json").write_bytes(response.content)
                 page = response.json()["next_page"]
-    with duckdb.connect(str(root / "duck_ministries.duckdb")) as con:
-        def load():
+
+    def load(attempt: int) -> None:
+        with duckdb.connect(str(root / f"duck_ministries_{attempt}.duckdb")) as con:
             for resource in RESOURCES:
                 con.execute(f"CREATE TABLE {resource} AS SELECT unnest(items, recursive := true) "
                             f"FROM read_json('{pages}/{resource}-*.json', maximum_object_size = 268435456)")
-        duck, _ = _timed(load)
-    return ours, rows, duck
+
+    return ours, rows, _best(load)
 
 
 def bench_academies(sim, root: Path) -> tuple[float, int, float]:
@@ -114,7 +131,7 @@ def bench_academies(sim, root: Path) -> tuple[float, int, float]:
 
     from sources.academies import DEFAULT_REPOSITORIES, NS, academies
 
-    ours, rows = _ours("academies", academies(), root)
+    ours, rows = _ours("academies", lambda _: academies(), root)
     pages = root / "academy_pages"
     pages.mkdir()
     session = requests.Session()
@@ -132,7 +149,7 @@ def bench_academies(sim, root: Path) -> tuple[float, int, float]:
                                                "language", "publisher")}
     names = ["source_system", "deleted", *header_fields.values(), *dc_fields.values()]
 
-    def load():
+    def load(attempt: int) -> None:
         columns = {name: [] for name in names}
         for path in sorted(pages.glob("*.xml")):
             repo = path.name.rsplit("-", 1)[0]
@@ -151,11 +168,10 @@ def bench_academies(sim, root: Path) -> tuple[float, int, float]:
                                          (value[0] if name in ("title", "date", "type", "source", "language",
                                                                "publisher") else json.dumps(value, ensure_ascii=False)))
         records = pa.table(columns)  # noqa: F841  (read by DuckDB by name)
-        with duckdb.connect(str(root / "duck_academies.duckdb")) as con:
+        with duckdb.connect(str(root / f"duck_academies_{attempt}.duckdb")) as con:
             con.execute("CREATE TABLE publications AS SELECT * REPLACE (TRY_CAST(datestamp AS TIMESTAMPTZ) AS datestamp) FROM records")
 
-    duck, _ = _timed(load)
-    return ours, rows, duck
+    return ours, rows, _best(load)
 
 
 def bench_provinces(demo_dir: Path, root: Path) -> tuple[float, int, float]:
@@ -163,9 +179,12 @@ def bench_provinces(demo_dir: Path, root: Path) -> tuple[float, int, float]:
 
     from sources.provinces import provinces
 
-    intake = root / "intake"
-    shutil.copytree(demo_dir / "reports", intake)
-    ours, rows = _ours("provinces", provinces(intake_dir=str(intake), quarantine_dir=str(root / "quarantine")), root)
+    def source(attempt: int):  # unreadable files move to the quarantine folder: every attempt gets its own copy
+        intake = root / f"intake_{attempt}"
+        shutil.copytree(demo_dir / "reports", intake)
+        return provinces(intake_dir=str(intake), quarantine_dir=str(root / f"quarantine_{attempt}"))
+
+    ours, rows = _ours("provinces", source, root)
 
     def utf8(path: Path) -> bool:
         try:
@@ -177,8 +196,8 @@ def bench_provinces(demo_dir: Path, root: Path) -> tuple[float, int, float]:
     csvs = sorted((demo_dir / "reports").glob("*.csv"))
     by_encoding = {"utf-8": [p for p in csvs if utf8(p)], "latin-1": [p for p in csvs if not utf8(p)]}
 
-    def duck_load():
-        with duckdb.connect(str(root / "duck_provinces.duckdb")) as con:
+    def duck_load(attempt: int) -> None:
+        with duckdb.connect(str(root / f"duck_provinces_{attempt}.duckdb")) as con:
             for encoding, paths in by_encoding.items():
                 if paths:  # ragged files (title, metadata, table, signatures): every cell as text
                     files = ", ".join(f"'{p}'" for p in paths)
@@ -194,14 +213,16 @@ def bench_provinces(demo_dir: Path, root: Path) -> tuple[float, int, float]:
             cells = pa.Table.from_pylist(batch)  # noqa: F841  (read by DuckDB by name)
             con.execute("CREATE TABLE xlsx_cells AS SELECT * FROM cells")
 
-    duck, _ = _timed(duck_load)
-    return ours, rows, duck
+    return ours, rows, _best(duck_load)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--demo-dir", type=Path, default=Path("data/bench/demo"))
+    parser.add_argument("--repeat", type=int, default=2, help="time each side this many times; the best counts")
     args = parser.parse_args()
+    global REPEAT
+    REPEAT = args.repeat
     if not (args.demo_dir / "manifest.json").exists():
         from demo.generator import generate
 

@@ -108,8 +108,9 @@ def _build_matcher(matcher: Matcher):
 
 def _gx(table: str) -> tuple[list[dg.AssetCheckSpec], Callable]:
     """Both Great Expectations checks of a table come from one validation."""
-    return (gx_check_specs(table, SUITES.get(table, [])),
-            lambda con, run_id, names, incremental: run_gx_checks(con, run_id, table, SUITES[table], names, incremental))
+    suite = SUITES.get(table, [])
+    return (gx_check_specs(table, suite),
+            lambda con, run_id, names, incremental: run_gx_checks(con, run_id, table, suite, names, incremental))
 
 
 def _steps() -> list[Step]:

@@ -78,8 +78,10 @@ def _column_lineage(model: Model, con) -> dg.TableColumnLineage:
         lineage = json.loads(kept[0][0])
     else:
         lineage = model.column_lineage(schemas)
-        con.execute("DELETE FROM quality.model_lineage WHERE model = ?", [model.table])
-        con.execute("INSERT INTO quality.model_lineage VALUES (?, ?, ?)", [model.table, fingerprint, json.dumps(lineage)])
+        if lineage:  # none (sqlglot could not trace the SQL) is tried again next time
+            con.execute("DELETE FROM quality.model_lineage WHERE model = ?", [model.table])
+            con.execute("INSERT INTO quality.model_lineage VALUES (?, ?, ?)",
+                        [model.table, fingerprint, json.dumps(lineage)])
     return dg.TableColumnLineage({
         column: [dg.TableColumnDep(asset_key=table_asset_key(table), column_name=source) for table, source in deps]
         for column, deps in lineage.items()
@@ -158,6 +160,7 @@ def warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse, config
     selected, selected_checks = context.selected_asset_keys, context.selected_asset_check_keys
     incremental = not config.full_rebuild
     stopped: dict[str, str] = {}  # table -> why it and what is built from it were not built
+    broken: dict[str, str] = {}  # table -> the error that stopped its build or its checks: the step fails
     run_id = context.run.run_id
     # Great Expectations takes seconds to import: do it while the first tables are built
     threading.Thread(target=warm_up, name="import-great-expectations", daemon=True).start()
@@ -177,7 +180,7 @@ def warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse, config
                     metadata = step.build(con, incremental)
                 except Exception as exc:  # the rest of the build goes on; the step fails at the end
                     context.log.error(f"{step.table} could not be built: {exc}")
-                    stopped[step.table] = f"could not be built: {exc}"
+                    stopped[step.table] = broken[step.table] = f"could not be built: {exc}"
                     continue
                 if metadata.get("rows_quarantined"):
                     context.log.warning(f"{step.table}: {metadata['rows_quarantined']} of {metadata['rows_received']} "
@@ -185,18 +188,28 @@ def warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse, config
                 yield dg.MaterializeResult(asset_key=key, metadata={
                     **metadata, "build_seconds": round(time.perf_counter() - started, 3)})
             for specs, run in step.checks:
-                if any(spec.name in names for spec in specs):
-                    started = time.perf_counter()
+                asked = [spec for spec in specs if spec.name in names]
+                if not asked:
+                    continue
+                started = time.perf_counter()
+                try:
                     results = run(con, run_id, names, incremental)
-                    seconds = time.perf_counter() - started
-                    for result in results:
-                        yield dg.AssetCheckResult(
-                            asset_key=result.asset_key, check_name=result.check_name, passed=result.passed,
-                            severity=result.severity, description=result.description,
-                            metadata={**result.metadata, "check_seconds": round(seconds / len(results), 3)})
-                        if not result.passed and result.severity == dg.AssetCheckSeverity.ERROR:
-                            stopped[step.table] = f"failed its blocking check {result.check_name}"
-    failed = {t: why for t, why in stopped.items() if "could not be built" in why}
-    if failed:
-        raise dg.Failure(description="Tables that could not be built: " + "; ".join(f"{t} {w}" for t, w in failed.items()),
-                         metadata={"tables": dg.MetadataValue.json(failed)})
+                except Exception as exc:  # a check that cannot run has not passed
+                    context.log.error(f"{step.table}: checks {', '.join(s.name for s in asked)} could not run: {exc}")
+                    stopped[step.table] = broken[step.table] = f"could not be checked: {exc}"
+                    results = [dg.AssetCheckResult(
+                        asset_key=key, check_name=spec.name, passed=False, description=f"could not run: {exc}",
+                        severity=dg.AssetCheckSeverity.ERROR if spec.blocking else dg.AssetCheckSeverity.WARN)
+                        for spec in asked]
+                seconds = time.perf_counter() - started
+                for result in results:
+                    yield dg.AssetCheckResult(
+                        asset_key=result.asset_key, check_name=result.check_name, passed=result.passed,
+                        severity=result.severity, description=result.description,
+                        metadata={**result.metadata, "check_seconds": round(seconds / len(results), 3)})
+                    if not result.passed and result.severity == dg.AssetCheckSeverity.ERROR:
+                        stopped.setdefault(step.table, f"failed its blocking check {result.check_name}")
+    if broken:
+        raise dg.Failure(description="Tables that could not be built or checked: "
+                                     + "; ".join(f"{t} {why}" for t, why in broken.items()),
+                         metadata={"tables": dg.MetadataValue.json(broken)})

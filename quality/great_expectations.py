@@ -27,6 +27,7 @@ class ExpectationOutcome:
     severity: str | None = None
     # positions (frame index labels) of the rows that failed, for expectations that judge rows one by one
     unexpected_rows: list = field(default_factory=list, repr=False)
+    error: str | None = None  # the expectation could not be evaluated (e.g. a range on a text column)
 
 
 @cache
@@ -62,6 +63,14 @@ def column_of(kwargs: dict) -> str:
                                                                           kwargs.get("column_B", "")])
 
 
+def _raised(info: dict | None) -> str | None:
+    """The message of an exception GX caught while evaluating an expectation: its `exception_info` is one
+    such dict, or one per metric it computed."""
+    infos = [info] if info and "exception_message" in info else list((info or {}).values())
+    messages = [i.get("exception_message") for i in infos if isinstance(i, dict) and i.get("exception_message")]
+    return messages[0].strip().splitlines()[-1] if messages else None
+
+
 def validate(name: str, frame: pd.DataFrame, expectations: list[Expectation]) -> list[ExpectationOutcome]:
     """Validates `frame`; one outcome per expectation, in the order given."""
     with _lock:  # the ephemeral context is shared; GX is not thread-safe
@@ -79,10 +88,12 @@ def validate(name: str, frame: pd.DataFrame, expectations: list[Expectation]) ->
     outcomes = []
     for item in sorted(result.results, key=lambda r: r.expectation_config.meta["position"]):
         config = item.expectation_config
+        error = _raised(item.exception_info)
         outcomes.append(ExpectationOutcome(
-            expectation=config.type, column=column_of(config.kwargs), success=bool(item.success),
+            expectation=config.type, column=column_of(config.kwargs), success=bool(item.success) and not error,
             unexpected_count=int(item.result.get("unexpected_count") or 0),
-            sample=[str(v) for v in (item.result.get("partial_unexpected_list") or [])[:5]],
+            sample=[f"could not be evaluated: {error}"] if error else
+            [str(v) for v in (item.result.get("partial_unexpected_list") or [])[:5]],
             severity=config.meta.get("severity"),
-            unexpected_rows=list(item.result.get("unexpected_index_list") or [])))
+            unexpected_rows=list(item.result.get("unexpected_index_list") or []), error=error))
     return outcomes

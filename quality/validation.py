@@ -59,7 +59,9 @@ def validate_table(con, table: str, expectations: list, incremental: bool = True
     if row_level and len(frame):
         outcomes = validate(table.replace(".", "__"), frame, [e for _, e in row_level])
         failed = {row for outcome in outcomes for row in outcome.unexpected_rows}
-        passed = hashes[~frame.index.isin(failed)]
+        # a failure that names no rows (the expectation could not be evaluated) vouches for none
+        unsure = any(not o.success and not o.unexpected_rows for o in outcomes)
+        passed = hashes[:0] if unsure else hashes[~frame.index.isin(failed)]
         by_position.update(zip((i for i, _ in row_level), outcomes))
     else:  # nothing changed since every row met every row-level expectation
         passed = hashes

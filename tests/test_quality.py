@@ -429,3 +429,19 @@ def test_validation_reads_again_only_changed_or_failing_rows_and_counts_the_whol
         looser = [*suite[:2], ("ExpectColumnValuesToBeInSet", {"column": "level", "value_set": ["quoc_gia", "bo", "tinh"]},
                                WARNING)]  # a changed suite reads every row again
         assert validate_table(con, "core.t", looser).rows_read == 1000
+
+
+def test_an_expectation_that_cannot_be_evaluated_fails_every_time(tmp_path):
+    """A range on a text column raises inside GX: it must fail, and vouch for no row, run after run."""
+    from quality.suites import BLOCKING
+    from quality.validation import validate_table
+    from warehouse.database import connect
+
+    suite = [("ExpectColumnValuesToBeBetween", {"column": "budget", "min_value": 0, "max_value": None}, BLOCKING)]
+    with connect(tmp_path / "w.duckdb") as con:
+        con.execute("CREATE SCHEMA core")
+        con.execute("CREATE TABLE core.t AS SELECT 'T' || i AS task_id, 'nhiều' AS budget FROM range(20) AS r(i)")
+        for _ in range(2):
+            result = validate_table(con, "core.t", suite)
+            assert result.rows_read == 20
+            assert [(o.success, o.sample[0].startswith("could not be evaluated")) for o in result.outcomes] == [(False, True)]

@@ -16,6 +16,9 @@ A missing state or another matcher version makes the build a full one.
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
@@ -26,6 +29,8 @@ from warehouse.matching.blocking import BlockEdges, BlockKeys, Edge, Ident, grou
 from warehouse.matching.clusters import cluster_ids, clusters
 
 SCHEMA = "matching"
+# Code every matcher's blocks and pairs depend on, besides its own module.
+_SHARED_CODE = ("warehouse.matching.blocking", "warehouse.matching.clusters", "warehouse.names", "sources.vietnamese")
 _KEY = ("source_system", "source_id")
 _TEXT = pa.string()
 # Temporary tables of one build, dropped at its end.
@@ -50,8 +55,11 @@ class Matcher:
 
     @property
     def state_version(self) -> str:
-        """Another matcher version or another records query: the state no longer describes the records."""
-        return f"{self.version} | {' '.join(self.records_sql.split())}"
+        """Another matcher version, records query or matching code (the matcher's module, the shared
+        blocking and clustering, the name and text keys): the state no longer describes the records."""
+        modules = sorted({self.block_keys.__module__, self.block_edges.__module__, *_SHARED_CODE})
+        code = hashlib.sha256("".join(inspect.getsource(sys.modules[m]) for m in modules).encode()).hexdigest()[:16]
+        return f"{self.version} | code {code} | {' '.join(self.records_sql.split())}"
 
 
 @dataclass(frozen=True)

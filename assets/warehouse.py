@@ -10,7 +10,6 @@ and any subset can be run (`can_subset`).
 
 import hashlib
 import json
-import threading
 import time
 from dataclasses import dataclass
 from graphlib import TopologicalSorter
@@ -23,7 +22,7 @@ from assets.matching import MATCHERS, Matcher
 from assets.resources import DuckDBWarehouse
 from quality.checks import (gx_check_specs, reconcile_spec, resolved_once_spec, run_gx_checks, run_reconcile,
                             run_resolved_once)
-from quality.great_expectations import warm_up
+from quality.great_expectations import warm_up_in_background
 from quality.suites import suites
 from warehouse.models import Model, discover, run_model
 
@@ -162,8 +161,7 @@ def warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse, config
     stopped: dict[str, str] = {}  # table -> why it and what is built from it were not built
     broken: dict[str, str] = {}  # table -> the error that stopped its build or its checks: the step fails
     run_id = context.run.run_id
-    # Great Expectations takes seconds to import: do it while the first tables are built
-    threading.Thread(target=warm_up, name="import-great-expectations", daemon=True).start()
+    warm_up_in_background()  # Great Expectations takes seconds to import: while the first tables are built
     with duckdb.connect() as con:
         for step in STEPS:
             key = step.spec.key

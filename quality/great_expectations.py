@@ -12,6 +12,7 @@ import pandas as pd
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 _lock = threading.Lock()
+_warming_lock, _warming = threading.Lock(), None
 
 # Expectations given as (class name, keyword arguments) or (class name, keyword arguments, severity).
 Expectation = tuple
@@ -40,10 +41,19 @@ def _context():
     return gx, context
 
 
-def warm_up() -> None:
-    """Imports GX and makes its context now (in a thread, while other work goes on)."""
+def _warm_up() -> None:
     with _lock:
         _context()
+
+
+def warm_up_in_background() -> None:
+    """Starts importing GX (seconds) in a thread, once per process, so that a later validation finds it
+    ready: the caller does other work meanwhile (waits on senders, builds tables in DuckDB)."""
+    global _warming
+    with _warming_lock:
+        if _warming is None:
+            _warming = threading.Thread(target=_warm_up, name="import-great-expectations", daemon=True)
+            _warming.start()
 
 
 def _conditions(kwargs: dict) -> dict:

@@ -1,7 +1,7 @@
 """SQL model build times on a national-scale warehouse: a full build of every model, then an
 incremental build after 1% of the rows of each incremental model's raw table changed under a new load.
 
-    .venv/bin/python bench/models.py --warehouse /tmp/prof_rebuild/warehouse.duckdb [--repeat 3] [--check]
+    .venv/bin/python bench/models.py [--warehouse data/bench/full/warehouse.duckdb] [--repeat 3] [--check]
 
 Works on a copy in --work (the warehouse given is only read). Each repetition starts from a fresh copy:
 full build (staging, the matching tables core joins, core, marts), then 1% of each driving raw table
@@ -63,12 +63,14 @@ def _fingerprint(con, model) -> tuple:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--warehouse", type=Path, default=Path("/tmp/prof_rebuild/warehouse.duckdb"),
-                        help="a national-scale warehouse (read only; copied)")
+    parser.add_argument("--warehouse", type=Path, default=REPO / "data" / "bench" / "full" / "warehouse.duckdb",
+                        help="a national-scale warehouse, read only (default: the one `make bench-refresh` leaves)")
     parser.add_argument("--work", type=Path, default=REPO / "data" / "bench_models")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--check", action="store_true", help="compare each incremental build with a full rebuild")
     args = parser.parse_args()
+    if not args.warehouse.exists():
+        raise SystemExit(f"{args.warehouse} does not exist: run `make bench-refresh` first, or give --warehouse")
 
     from warehouse.database import connect
     from warehouse.matching.tables import BUILDERS

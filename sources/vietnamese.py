@@ -25,19 +25,13 @@ _PUNCT = re.compile(r"[^\w\s]")
 
 def _maybe_misplaced_tone() -> re.Pattern:
     """Where `_MISPLACED_TONE` may match in the NFD of a text that is already NFC: "o" or "u", then a
-    precomposed "a e y" whose first mark is a tone, then no letter. In NFD a letter brings no mark before
-    it, and a vowel's second mark ("ặ": dot below, then breve) is no letter, so vowels with more than the
-    tone need no look-ahead. NFC text with none of these (nearly all text received) is its own
-    NFC(NFD()), so `normalize` skips decomposing it. A superset ("qu", "o" + "y") only costs time."""
-    tone_only, more_marks = "", ""
-    for code in range(0x80, 0x2000):
-        parts = unicodedata.normalize("NFD", chr(code))
-        if parts[0] in "aAeEyY" and parts[1:2] in tuple(_TONES):
-            if len(parts) == 2:
-                tone_only += chr(code)
-            else:
-                more_marks += chr(code)
-    return re.compile(f"[oOuU](?:[{tone_only}](?!\\w)|[{more_marks}])")
+    precomposed "a e y" that decomposes to the letter and a tone alone, then no letter. NFC text with
+    none of these (nearly all text received) is its own NFC(NFD()), so `normalize` skips decomposing
+    it. A superset ("qu", "o" + "y") only costs time."""
+    toned = "".join(chr(code) for code in range(0x80, 0x2000)
+                    if len(parts := unicodedata.normalize("NFD", chr(code))) == 2
+                    and parts[0] in "aAeEyY" and parts[1] in _TONES)
+    return re.compile(f"[oOuU][{toned}](?!\\w)")
 
 
 _MAYBE_MISPLACED_TONE = _maybe_misplaced_tone()

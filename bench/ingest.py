@@ -99,9 +99,9 @@ class ServedSources:
 
 
 def bench_ministries(sim, root: Path) -> tuple[float, int, float]:
-    from sources.ministries import RESOURCES, load_registry, ministries
+    from sources.ministries import DEFAULT_PAGE_SIZE, RESOURCES, load_registry, ministries
 
-    ours, rows = _ours("ministries", lambda _: ministries(page_size=1000), root)
+    ours, rows = _ours("ministries", lambda _: ministries(), root)
     pages = root / "ministry_pages"
     pages.mkdir()
     session = requests.Session()
@@ -110,7 +110,7 @@ def bench_ministries(sim, root: Path) -> tuple[float, int, float]:
             page = 1
             while page:
                 response = session.get(f"{sim.base_url}/ministries{ministry['path']}/{resource}",
-                                       params={"page": page, "page_size": 1000}, headers={"X-API-Key": sim.api_key})
+                                       params={"page": page, "page_size": DEFAULT_PAGE_SIZE}, headers={"X-API-Key": sim.api_key})
                 (pages / f"{resource}-{ministry['code']}-{page}.json").write_bytes(response.content)
                 page = response.json()["next_page"]
 

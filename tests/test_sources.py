@@ -1,7 +1,11 @@
 """Every source against the simulator over real HTTP: pagination, incremental reruns, bad files."""
 
+import json
 import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import dlt
 import duckdb
@@ -70,6 +74,42 @@ def test_withdrawn_tasks_are_marked_not_lost(simulator, demo_dir, data_dir):
         total = con.execute("SELECT count(*) FROM raw_ministries.tasks").fetchall()[0][0]
     assert marked == set(withdrawn) and withdrawn
     assert total == _jsonl_count(demo_dir, "tasks")
+
+
+def test_a_record_changed_while_its_feed_is_paged_keeps_its_newer_version(data_dir):
+    """The feed is sorted by change time: a record changed between two page requests comes again on a
+    later page. Both copies are in one load; the merge keeps the newer, whatever order they land in."""
+    pages = {1: {"items": [{"source_id": "T1", "title": "old", "updated_at": "2026-01-01T10:00:00Z"},
+                           {"source_id": "T2", "title": "other", "updated_at": "2026-01-01T10:01:00Z"}], "next_page": 2},
+             2: {"items": [{"source_id": "T1", "title": "new", "updated_at": "2026-01-01T17:05:00+07:00"}],
+                 "next_page": None}}
+
+    class Sender(BaseHTTPRequestHandler):
+        def do_GET(self):
+            url = urlparse(self.path)
+            page = pages[int(parse_qs(url.query)["page"][0])] if url.path.endswith("/tasks") else \
+                {"items": [], "next_page": None}
+            body = json.dumps(page).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Sender)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        pipeline = _pipeline("ministries", data_dir)
+        pipeline.run(ministries(base_url=f"http://127.0.0.1:{server.server_port}", api_key="k", only=["BKHCN"],
+                                page_size=2))
+    finally:
+        server.shutdown()
+    assert _loaded(pipeline)["tasks"] == 3
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        rows = con.execute("SELECT source_id, title FROM raw_ministries.tasks ORDER BY 1").fetchall()
+    assert rows == [("T1", "new"), ("T2", "other")]
 
 
 def test_ministry_api_refuses_a_wrong_key(simulator, data_dir):

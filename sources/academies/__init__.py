@@ -157,8 +157,9 @@ def academies(base_url: str = dlt.config.value, repositories: list[str] = DEFAUL
     http = {"timeout_s": timeout_s, "retries": retries, "backoff_s": backoff_s}
     harvests = [(repo, set_spec) for repo in repositories for set_spec in sets or [None]]
 
+    # a record changed during a harvest arrives twice in one load: the newer one is kept
     @dlt.resource(name="publications", primary_key=("source_system", "source_id"), write_disposition="merge",
-                  schema_contract={"tables": "evolve", "columns": "evolve", "data_type": "freeze"})
+                  columns={"datestamp": {"dedup_sort": "desc"}}, schema_contract={"tables": "evolve", "columns": "evolve", "data_type": "freeze"})
     def publications() -> Iterator[pa.Table]:
         cursors = SenderCursors(dlt.current.resource_state(), column="datestamp")
         opened = {harvest: cursors.open(harvest_key(*harvest)) for harvest in harvests}

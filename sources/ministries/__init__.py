@@ -26,6 +26,9 @@ from sources.http import (DEFAULT_BACKOFF_S, DEFAULT_RETRIES, DEFAULT_TIMEOUT_S,
                           read_senders, retrying_session)
 
 DEFAULT_WORKERS = 4  # ministries read at once: most of a page's time is the sender's and the network's
+# Records asked for per page: larger pages mean fewer round trips (a page of 1,000 made ingest 20% slower).
+# A sender that serves fewer per page still works: the client follows `next_page`.
+DEFAULT_PAGE_SIZE = 5000
 
 # The shape each ministry API promises; unknown fields are kept in `extra` as JSON, not dropped.
 SCHEMAS = {
@@ -167,8 +170,9 @@ def _sender_pages(resource: str, ministry: dict, cursor: SenderCursor, base_url:
 
 def _ministry_resource(name: str, base_url: str, api_key: str, registry: list[dict], page_size: int, http: dict,
                        workers: int):
+    # a record changed while its feed was being paged arrives twice in one load: the newer one is kept
     @dlt.resource(name=name, primary_key=("source_system", "source_id"), write_disposition="merge",
-                  schema_contract={"tables": "evolve", "columns": "evolve", "data_type": "freeze"})
+                  columns={"updated_at": {"dedup_sort": "desc"}}, schema_contract={"tables": "evolve", "columns": "evolve", "data_type": "freeze"})
     def fetch() -> Iterator[pa.Table]:
         cursors = SenderCursors(dlt.current.resource_state(), column="updated_at")
         opened = {ministry["code"]: cursors.open(ministry["code"]) for ministry in registry}
@@ -187,7 +191,7 @@ def _ministry_resource(name: str, base_url: str, api_key: str, registry: list[di
 
 
 @dlt.source(name="ministries")
-def ministries(base_url: str = dlt.config.value, api_key: str = dlt.secrets.value, page_size: int = 1000,
+def ministries(base_url: str = dlt.config.value, api_key: str = dlt.secrets.value, page_size: int = DEFAULT_PAGE_SIZE,
                only: list[str] | None = None, workers: int = DEFAULT_WORKERS, timeout_s: float = DEFAULT_TIMEOUT_S,
                retries: int = DEFAULT_RETRIES, backoff_s: float = DEFAULT_BACKOFF_S):
     """Tasks, task results, organisations and researchers from every ministry in the registry, or from

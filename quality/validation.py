@@ -2,10 +2,12 @@
 
 Row-level expectations (not null, in a set, between, regex, column pairs) judge each row on its own,
 so a row that met all of them once meets them again while it is unchanged. After each validation
-the hashes of those rows are kept in `quality.validated_rows`, under the suite's version; the next
-validation reads only the rows without a kept hash: new, changed, or failing last time. Its counts
-are therefore the whole table's. Table-level expectations (uniqueness) need every row and read
-their columns whole. `incremental=False` forgets the kept hashes and reads everything.
+the hashes of the rows that met every expectation are kept in `quality.validated_rows`, under the
+suite's version; the next validation reads only the rows without a kept hash (new, changed, or
+failing last time) and, for each uniqueness expectation, the kept rows that share a key with them:
+a duplicate always involves a row that is new or failed before, so its partners are all read.
+The counts are therefore the whole table's, from one Great Expectations validation.
+`incremental=False` forgets the kept hashes and reads everything.
 """
 
 from __future__ import annotations
@@ -48,36 +50,36 @@ def validate_table(con, table: str, expectations: list, incremental: bool = True
     if not incremental:
         con.execute("DELETE FROM quality.validated_rows WHERE table_name = ?", [table])
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-    by_position: dict[int, ExpectationOutcome] = {}
 
-    row_level = [(i, e) for i, e in enumerate(expectations) if e[0] not in TABLE_LEVEL]
+    keys = [kwargs.get("column_list") or [kwargs["column"]] for name, kwargs, _ in expectations if name in TABLE_LEVEL]
+    # kept rows sharing a key with an unvalidated one (`IS NOT DISTINCT FROM`: reading more is harmless)
+    partners = " OR ".join("EXISTS (SELECT 1 FROM unvalidated u WHERE "
+                           + " AND ".join(f'u."{c}" IS NOT DISTINCT FROM t."{c}"' for c in key) + ")" for key in keys)
     frame = con.execute(f"""
-        SELECT t.*, hash(t) AS _row_hash FROM {table} AS t
-        WHERE hash(t) NOT IN (SELECT row_hash FROM quality.validated_rows WHERE table_name = ? AND suite_version = ?)
-    """, [table, version]).df()
+        WITH unvalidated AS (
+            SELECT t.*, hash(t) AS _row_hash FROM {table} AS t
+            WHERE hash(t) NOT IN (SELECT row_hash FROM quality.validated_rows WHERE table_name = $table
+                                  AND suite_version = $version))
+        SELECT * FROM unvalidated
+        {f"UNION ALL SELECT t.*, hash(t) FROM {table} AS t WHERE hash(t) NOT IN (SELECT _row_hash FROM unvalidated) AND ({partners})" if keys else ""}
+    """, {"table": table, "version": version}).df()
     hashes, frame = frame["_row_hash"], frame.drop(columns="_row_hash")
-    if row_level and len(frame):
-        outcomes = validate(table.replace(".", "__"), frame, [e for _, e in row_level])
+    if len(frame):
+        outcomes = validate(table.replace(".", "__"), frame, expectations)
         failed = {row for outcome in outcomes for row in outcome.unexpected_rows}
         # a failure that names no rows (the expectation could not be evaluated) vouches for none
         unsure = any(not o.success and not o.unexpected_rows for o in outcomes)
         passed = hashes[:0] if unsure else hashes[~frame.index.isin(failed)]
-        by_position.update(zip((i for i, _ in row_level), outcomes))
-    else:  # nothing changed since every row met every row-level expectation
+    else:  # nothing changed since every row met every expectation
         passed = hashes
-        by_position.update((i, ExpectationOutcome(_snake(name), column_of(kwargs), True, 0, [], severity))
-                           for i, (name, kwargs, severity) in row_level)
+        outcomes = [ExpectationOutcome(_snake(name), column_of(kwargs), True, 0, [], severity)
+                    for name, kwargs, severity in expectations]
 
-    table_level = [(i, e) for i, e in enumerate(expectations) if e[0] in TABLE_LEVEL]
-    if table_level:
-        columns = sorted({c for _, (_, kwargs, _) in table_level for c in kwargs.get("column_list") or [kwargs["column"]]})
-        whole = con.execute(f"SELECT {', '.join(columns)} FROM {table}").df()
-        by_position.update(zip((i for i, _ in table_level),
-                               validate(f"{table.replace('.', '__')}__keys", whole, [e for _, e in table_level])))
-
-    # keep the hashes of the rows that met every row-level expectation and are still in the table
-    kept = pa.table({"row_hash": pa.array(passed.to_numpy(), pa.uint64())})  # noqa: F841  (read by name below)
-    con.execute(f"""DELETE FROM quality.validated_rows WHERE table_name = ?
-                    AND (suite_version <> ? OR row_hash NOT IN (SELECT hash(t) FROM {table} AS t))""", [table, version])
-    con.execute("INSERT INTO quality.validated_rows SELECT ?, ?, row_hash FROM kept", [table, version])
-    return TableValidation(rows=rows, rows_read=len(frame), outcomes=[by_position[i] for i in range(len(expectations))])
+    # keep the hashes of the rows that met every expectation: the rows read now are judged again
+    read = pa.table({"row_hash": pa.array(hashes.to_numpy(), pa.uint64())})  # noqa: F841  (read by name below)
+    kept = pa.table({"row_hash": pa.array(passed.to_numpy(), pa.uint64())})  # noqa: F841
+    con.execute(f"""DELETE FROM quality.validated_rows WHERE table_name = ? AND (suite_version <> ?
+                    OR row_hash IN (SELECT row_hash FROM read) OR row_hash NOT IN (SELECT hash(t) FROM {table} AS t))""",
+                [table, version])
+    con.execute("INSERT INTO quality.validated_rows SELECT DISTINCT ?, ?, row_hash FROM kept", [table, version])
+    return TableValidation(rows=rows, rows_read=len(frame), outcomes=outcomes)

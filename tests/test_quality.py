@@ -419,10 +419,12 @@ def test_validation_reads_again_only_changed_or_failing_rows_and_counts_the_whol
         con.execute("UPDATE core.t SET budget = -1 WHERE task_id IN ('T1', 'T2')")  # two rows change
         con.execute("UPDATE core.t SET task_id = 'T3' WHERE task_id = 'T4'")  # a duplicate among unchanged rows
         changed = validate_table(con, "core.t", suite)
-        assert changed.rows_read == 10 + 3
+        assert changed.rows_read == 10 + 3 + 1  # the failing, the changed, and the row the new T3 duplicates
         assert failures(changed) == [("expect_column_values_to_be_unique", 2),
                                      ("expect_column_values_to_be_between", 2),
                                      ("expect_column_values_to_be_in_set", 10)]
+        again = validate_table(con, "core.t", suite)  # the duplicates are read again, with each other
+        assert again.rows_read == 10 + 2 + 2 and failures(again) == failures(changed)
         full = validate_table(con, "core.t", suite, incremental=False)  # the same answer reading every row
         assert full.rows_read == 1000 and failures(full) == failures(changed)
 

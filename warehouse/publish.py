@@ -20,16 +20,17 @@ from warehouse.models import Model
 
 PUBLISHED_SCHEMAS = ("core", "marts")
 PERSONAL_COLUMNS = {"national_id", "email", "phone", "birth_date", "cccd", "so_dien_thoai"}
-# What each province's Department of S&T gets back: its own rows of these tables.
+# What each province's Department of S&T gets back: its own rows of these tables. Each query gives the
+# rows and `_province`, the current province they go to.
 PROVINCE_SLICES = {
-    "fct_task": "SELECT * FROM core.fct_task WHERE current_province_code = $code",
-    "dim_organization": "SELECT * FROM core.dim_organization WHERE province_code = $code",
-    "fct_statistic": "SELECT * FROM core.fct_statistic WHERE current_province_code = $code",
+    "fct_task": "SELECT *, current_province_code AS _province FROM core.fct_task",
+    "dim_organization": "SELECT *, province_code AS _province FROM core.dim_organization",
+    "fct_statistic": "SELECT *, current_province_code AS _province FROM core.fct_statistic",
     "indicators_by_province_year": """
-        SELECT i.* FROM marts.indicators_by_province_year i
-        LEFT JOIN core.dim_province p ON p.province_code = i.province_code AND NOT p.is_current
-        WHERE (i.unit_set = '34' AND i.province_code = $code) OR (i.unit_set = '63' AND p.successor_code = $code)""",
-    "reporting_completeness": "SELECT * FROM marts.reporting_completeness WHERE successor_code = $code",
+        SELECT i.*, CASE i.unit_set WHEN '34' THEN i.province_code WHEN '63' THEN p.successor_code END AS _province
+        FROM marts.indicators_by_province_year i
+        LEFT JOIN core.dim_province p ON p.province_code = i.province_code AND NOT p.is_current""",
+    "reporting_completeness": "SELECT *, successor_code AS _province FROM marts.reporting_completeness",
 }
 PARTS = ("csdl.duckdb", "parquet", "provinces")
 
@@ -97,6 +98,8 @@ def publish(con: duckdb.DuckDBPyConnection, published_dir: Path, run_id: str, mo
 
 
 def _write_province_slices(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
+    """`<folder>/<code>/<table>.parquet` for every current province and slice, empty where it has no rows.
+    One partitioned COPY per table (not one per province and table), its parts then renamed into place."""
     folder.mkdir()
     available = {t for (t,) in con.execute("SELECT table_schema || '.' || table_name FROM information_schema.tables "
                                            "WHERE table_catalog = current_database()").fetchall()}
@@ -105,7 +108,23 @@ def _write_province_slices(con: duckdb.DuckDBPyConnection, folder: Path) -> None
     codes = [c for (c,) in con.execute("SELECT province_code FROM core.dim_province WHERE is_current ORDER BY 1").fetchall()]
     for code in codes:
         (folder / code).mkdir()
-        for name, query in PROVINCE_SLICES.items():
-            if not any(t.endswith(f".{name}") for t in available):
-                continue
-            con.execute(f"COPY ({query.replace('$code', repr(code))}) TO '{folder / code / f'{name}.parquet'}' (FORMAT parquet)")
+    parts = folder / ".parts"
+    parts.mkdir()
+    for name, query in PROVINCE_SLICES.items():
+        if not any(t.endswith(f".{name}") for t in available):
+            continue
+        con.execute(f"""COPY (SELECT * FROM ({query}) WHERE _province IN (SELECT unnest(?)))
+                        TO '{parts / name}' (FORMAT parquet, PARTITION_BY (_province))""", [codes])
+        empty = parts / f"{name}.parquet"
+        con.execute(f"COPY (SELECT * EXCLUDE (_province) FROM ({query}) LIMIT 0) TO '{empty}' (FORMAT parquet)")
+        for code in codes:
+            target = folder / code / f"{name}.parquet"
+            written = sorted((parts / name / f"_province={code}").glob("*.parquet"))
+            if len(written) == 1:
+                written[0].rename(target)
+            elif written:  # DuckDB split a large partition: one file per province and table all the same
+                con.execute(f"COPY (SELECT * FROM read_parquet(?)) TO '{target}' (FORMAT parquet)",
+                            [[str(p) for p in written]])
+            else:
+                shutil.copyfile(empty, target)
+    shutil.rmtree(parts, ignore_errors=True)

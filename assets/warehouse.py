@@ -1,12 +1,11 @@
 """The warehouse build: every SQL model in `warehouse/models/` and every matcher, one asset each,
-built in one step in dependency order, each table checked right after it is built (as `dbt build`
+built in one step in dependency order and checked before anything is built from it (as `dbt build`
 does). One step, because a step costs Dagster about 0.15 s whatever it does and the tables are many.
 
 A blocking check that fails, or a table that cannot be built, stops what is built from that table,
 in this step and after it (publishing included); independent tables are still built, and the step
 then fails naming them. The UI shows each table as its own asset, with its own checks and history,
-and any subset can be run (`can_subset`).
-"""
+and any subset can be run (`can_subset`)."""
 
 import hashlib
 import json
@@ -144,7 +143,16 @@ def _steps() -> list[Step]:
     return [by_table[t] for t in order]
 
 
+def _generations(steps: list[Step]) -> list[list[Step]]:
+    """The steps in rounds: each round reads only tables of earlier rounds (and raw tables)."""
+    round_of: dict[str, int] = {}
+    for step in steps:  # in dependency order
+        round_of[step.table] = 1 + max((round_of[d] for d in step.deps if d in round_of), default=-1)
+    return [[s for s in steps if round_of[s.table] == n] for n in range(max(round_of.values(), default=-1) + 1)]
+
+
 STEPS = _steps()
+GENERATIONS = _generations(STEPS)
 
 
 @dg.multi_asset(
@@ -156,58 +164,68 @@ STEPS = _steps()
     description="Staging, matching, core and marts: every table built and checked in dependency order.",
 )
 def warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse, config: WarehouseBuildConfig):
-    selected, selected_checks = context.selected_asset_keys, context.selected_asset_check_keys
+    selected = context.selected_asset_keys
     incremental = not config.full_rebuild
     stopped: dict[str, str] = {}  # table -> why it and what is built from it were not built
     broken: dict[str, str] = {}  # table -> the error that stopped its build or its checks: the step fails
-    run_id = context.run.run_id
     warm_up_in_background()  # Great Expectations takes seconds to import: while the first tables are built
     with duckdb.connect() as con:
-        for step in STEPS:
-            key = step.spec.key
-            names = {spec.name for spec in step.check_specs if spec.key in selected_checks}
-            upstream = next((d for d in step.deps if d in stopped), None)
-            if upstream:
-                if key in selected:
-                    context.log.warning(f"{step.table} not built: {upstream} {stopped[upstream]}")
-                stopped[step.table] = f"is built from {upstream}, which was not"
-                continue
-            if key in selected:
-                started = time.perf_counter()
-                try:
-                    metadata = step.build(con, incremental)
-                except Exception as exc:  # the rest of the build goes on; the step fails at the end
-                    context.log.error(f"{step.table} could not be built: {exc}")
-                    stopped[step.table] = broken[step.table] = f"could not be built: {exc}"
+        # Each round's tables are all built before any of them is checked: the first round's builds run
+        # while Great Expectations is still importing. A check still comes before what is built from its table.
+        for generation in GENERATIONS:
+            ready = []  # built (or not asked for) and not stopped: their checks run next
+            for step in generation:
+                upstream = next((d for d in step.deps if d in stopped), None)
+                if upstream:
+                    if step.spec.key in selected:
+                        context.log.warning(f"{step.table} not built: {upstream} {stopped[upstream]}")
+                    stopped[step.table] = f"is built from {upstream}, which was not"
                     continue
-                if metadata.get("rows_quarantined"):
-                    context.log.warning(f"{step.table}: {metadata['rows_quarantined']} of {metadata['rows_received']} "
-                                        "rows quarantined; see quality.quarantine for the reasons")
-                yield dg.MaterializeResult(asset_key=key, metadata={
-                    **metadata, "build_seconds": round(time.perf_counter() - started, 3)})
-            for specs, run in step.checks:
-                asked = [spec for spec in specs if spec.name in names]
-                if not asked:
-                    continue
-                started = time.perf_counter()
-                try:
-                    results = run(con, run_id, names, incremental)
-                except Exception as exc:  # a check that cannot run has not passed
-                    context.log.error(f"{step.table}: checks {', '.join(s.name for s in asked)} could not run: {exc}")
-                    stopped[step.table] = broken[step.table] = f"could not be checked: {exc}"
-                    results = [dg.AssetCheckResult(
-                        asset_key=key, check_name=spec.name, passed=False, description=f"could not run: {exc}",
-                        severity=dg.AssetCheckSeverity.ERROR if spec.blocking else dg.AssetCheckSeverity.WARN)
-                        for spec in asked]
-                seconds = time.perf_counter() - started
-                for result in results:
-                    yield dg.AssetCheckResult(
-                        asset_key=result.asset_key, check_name=result.check_name, passed=result.passed,
-                        severity=result.severity, description=result.description,
-                        metadata={**result.metadata, "check_seconds": round(seconds / len(results), 3)})
-                    if not result.passed and result.severity == dg.AssetCheckSeverity.ERROR:
-                        stopped.setdefault(step.table, f"failed its blocking check {result.check_name}")
+                if step.spec.key in selected:
+                    started = time.perf_counter()
+                    try:
+                        metadata = step.build(con, incremental)
+                    except Exception as exc:  # the rest of the build goes on; the step fails at the end
+                        context.log.error(f"{step.table} could not be built: {exc}")
+                        stopped[step.table] = broken[step.table] = f"could not be built: {exc}"
+                        continue
+                    if metadata.get("rows_quarantined"):
+                        context.log.warning(f"{step.table}: {metadata['rows_quarantined']} of "
+                                            f"{metadata['rows_received']} rows quarantined; see quality.quarantine "
+                                            "for the reasons")
+                    yield dg.MaterializeResult(asset_key=step.spec.key, metadata={
+                        **metadata, "build_seconds": round(time.perf_counter() - started, 3)})
+                ready.append(step)
+            for step in ready:
+                yield from _check(context, con, step, incremental, stopped, broken)
     if broken:
         raise dg.Failure(description="Tables that could not be built or checked: "
                                      + "; ".join(f"{t} {why}" for t, why in broken.items()),
                          metadata={"tables": dg.MetadataValue.json(broken)})
+
+
+def _check(context: dg.AssetExecutionContext, con, step: Step, incremental: bool, stopped: dict, broken: dict):
+    """Runs the checks of `step` asked for; a failed blocking check (or one that cannot run) stops its table."""
+    names = {spec.name for spec in step.check_specs if spec.key in context.selected_asset_check_keys}
+    for specs, run in step.checks:
+        asked = [spec for spec in specs if spec.name in names]
+        if not asked:
+            continue
+        started = time.perf_counter()
+        try:
+            results = run(con, context.run.run_id, names, incremental)
+        except Exception as exc:  # a check that cannot run has not passed
+            context.log.error(f"{step.table}: checks {', '.join(s.name for s in asked)} could not run: {exc}")
+            stopped[step.table] = broken[step.table] = f"could not be checked: {exc}"
+            results = [dg.AssetCheckResult(
+                asset_key=step.spec.key, check_name=spec.name, passed=False, description=f"could not run: {exc}",
+                severity=dg.AssetCheckSeverity.ERROR if spec.blocking else dg.AssetCheckSeverity.WARN)
+                for spec in asked]
+        seconds = time.perf_counter() - started
+        for result in results:
+            yield dg.AssetCheckResult(
+                asset_key=result.asset_key, check_name=result.check_name, passed=result.passed,
+                severity=result.severity, description=result.description,
+                metadata={**result.metadata, "check_seconds": round(seconds / len(results), 3)})
+            if not result.passed and result.severity == dg.AssetCheckSeverity.ERROR:
+                stopped.setdefault(step.table, f"failed its blocking check {result.check_name}")

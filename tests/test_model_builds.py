@@ -153,7 +153,7 @@ def test_a_model_that_is_not_row_wise_cannot_be_declared_incremental(body, probl
     model = Model("staging", "not_row_wise", tmp_path / "x.sql", f"-- A test model.\n-- incremental: source_system, source_id\n{body}")
     problems = model.row_wise_problems
     assert any(problem in p for p in problems), problems
-    with duckdb.connect() as con, pytest.raises(ModelError, match="cannot be built row by row"):
+    with connect(tmp_path / "w.duckdb") as con, pytest.raises(ModelError, match="cannot be built row by row"):
         run_model(con, model, incremental=True)
 
 

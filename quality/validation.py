@@ -4,9 +4,9 @@ Row-level expectations (not null, in a set, between, regex, column pairs) judge 
 so a row that met all of them once meets them again while it is unchanged. After each validation
 the hashes of the rows that met every expectation are kept in `quality.validated_rows`, under the
 suite's version; the next validation reads only the rows without a kept hash (new, changed, or
-failing last time) and, for each uniqueness expectation, the kept rows that share a key with them:
-a duplicate always involves a row that is new or failed before, so its partners are all read.
-The counts are therefore the whole table's, from one Great Expectations validation.
+failing last time) and, for each uniqueness expectation, every row of a key that occurs more than
+once (a duplicate may be an exact copy of a kept row). The counts are therefore the whole table's,
+from one Great Expectations validation.
 `incremental=False` forgets the kept hashes and reads everything.
 """
 
@@ -52,17 +52,14 @@ def validate_table(con, table: str, expectations: list, incremental: bool = True
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
 
     keys = [kwargs.get("column_list") or [kwargs["column"]] for name, kwargs, _ in expectations if name in TABLE_LEVEL]
-    # kept rows sharing a key with an unvalidated one (`IS NOT DISTINCT FROM`: reading more is harmless)
-    partners = " OR ".join("EXISTS (SELECT 1 FROM unvalidated u WHERE "
-                           + " AND ".join(f'u."{c}" IS NOT DISTINCT FROM t."{c}"' for c in key) + ")" for key in keys)
+    # every row of a key that occurs more than once (nulls alike: reading more is harmless)
+    duplicated = "".join(
+        f" OR EXISTS (SELECT 1 FROM (SELECT {', '.join(key)} FROM {table} GROUP BY ALL HAVING count(*) > 1) AS d "
+        "WHERE " + " AND ".join(f'd."{c}" IS NOT DISTINCT FROM t."{c}"' for c in key) + ")" for key in keys)
     frame = con.execute(f"""
-        WITH unvalidated AS (
-            SELECT t.*, hash(t) AS _row_hash FROM {table} AS t
-            WHERE hash(t) NOT IN (SELECT row_hash FROM quality.validated_rows WHERE table_name = $table
-                                  AND suite_version = $version))
-        SELECT * FROM unvalidated
-        {f"UNION ALL SELECT t.*, hash(t) FROM {table} AS t WHERE hash(t) NOT IN (SELECT _row_hash FROM unvalidated) AND ({partners})" if keys else ""}
-    """, {"table": table, "version": version}).df()
+        SELECT t.*, hash(t) AS _row_hash FROM {table} AS t
+        WHERE hash(t) NOT IN (SELECT row_hash FROM quality.validated_rows WHERE table_name = ? AND suite_version = ?)
+        {duplicated}""", [table, version]).df()
     hashes, frame = frame["_row_hash"], frame.drop(columns="_row_hash")
     if len(frame):
         outcomes = validate(table.replace(".", "__"), frame, expectations)

@@ -425,6 +425,12 @@ def test_validation_reads_again_only_changed_or_failing_rows_and_counts_the_whol
                                      ("expect_column_values_to_be_in_set", 10)]
         again = validate_table(con, "core.t", suite)  # the duplicates are read again, with each other
         assert again.rows_read == 10 + 2 + 2 and failures(again) == failures(changed)
+        con.execute("INSERT INTO core.t SELECT * FROM core.t WHERE task_id = 'T5'")  # an exact copy of a kept row
+        copied = validate_table(con, "core.t", suite)
+        assert copied.rows_read == 10 + 2 + 2 + 2
+        assert failures(copied)[0] == ("expect_column_values_to_be_unique", 4)
+        con.execute("DELETE FROM core.t WHERE task_id = 'T5'")
+        con.execute("INSERT INTO core.t VALUES ('T5', 50, 'bo')")
         full = validate_table(con, "core.t", suite, incremental=False)  # the same answer reading every row
         assert full.rows_read == 1000 and failures(full) == failures(changed)
 

@@ -123,7 +123,7 @@ def _write_province_slices(con: duckdb.DuckDBPyConnection, folder: Path) -> None
             if len(written) == 1:
                 written[0].rename(target)
             elif written:  # DuckDB split a large partition: one file per province and table all the same
-                con.execute(f"COPY (SELECT * FROM read_parquet(?)) TO '{target}' (FORMAT parquet)",
+                con.execute(f"COPY (SELECT * FROM read_parquet(?, hive_partitioning = false)) TO '{target}' (FORMAT parquet)",
                             [[str(p) for p in written]])
             else:
                 shutil.copyfile(empty, target)

@@ -25,9 +25,6 @@ SELECT
     lower(replace(r.doi_urls[1], 'https://doi.org/', '')) AS doi,
     replace(r.field_subjects[1], 'vnfos:', '') AS field_code,
     CAST(r.creators_json AS VARCHAR[]) AS creators,
-    -- the creators' names in NFC and as person keys, for core.bridge_publication_author: once per record received
-    list_transform(CAST(r.creators_json AS VARCHAR[]), lambda x: vi_normalize(x)) AS creator_names,
-    list_transform(CAST(r.creators_json AS VARCHAR[]), lambda x: person_key(x)) AS creator_keys,
     r.language,
     r.publisher,
     r.datestamp,

@@ -5,8 +5,6 @@ SELECT
     r.source_id,
     r.full_name AS full_name_received,
     vi_normalize(r.full_name) AS full_name,
-    -- the key core.bridge_publication_author links authors by, computed once per record received
-    person_key(vi_normalize(r.full_name)) AS name_key,
     r.sex,
     TRY_CAST(r.birth_date AS DATE) AS birth_date,
     r.birth_year,

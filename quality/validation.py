@@ -27,7 +27,7 @@ TABLE_LEVEL = {"ExpectColumnValuesToBeUnique", "ExpectCompoundColumnsToBeUnique"
 @dataclass(frozen=True)
 class TableValidation:
     rows: int  # in the table
-    rows_read: int  # read again for the row-level expectations
+    rows_read: int  # read again: new, changed or failing rows, and every row of a duplicated key
     outcomes: list[ExpectationOutcome]  # one per expectation, in the suite's order
 
 
@@ -50,6 +50,13 @@ def _columns_read(expectations: list) -> list[str]:
     return list(dict.fromkeys(c for c in columns if c))
 
 
+def _duplicated(table: str, key: list[str]) -> str:
+    """A condition on row `t`: its `key` occurs more than once in `table` (nulls alike: reading more is harmless)."""
+    columns = ", ".join(f'"{c}"' for c in key)
+    same = " AND ".join(f'd."{c}" IS NOT DISTINCT FROM t."{c}"' for c in key)
+    return f"EXISTS (SELECT 1 FROM (SELECT {columns} FROM {table} GROUP BY ALL HAVING count(*) > 1) AS d WHERE {same})"
+
+
 def _snake(class_name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()
 
@@ -62,12 +69,10 @@ def validate_table(con, table: str, expectations: list, incremental: bool = True
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
 
     keys = [kwargs.get("column_list") or [kwargs["column"]] for name, kwargs, _ in expectations if name in TABLE_LEVEL]
-    # every row of a key that occurs more than once (nulls alike: reading more is harmless)
-    duplicated = "".join(
-        f" OR EXISTS (SELECT 1 FROM (SELECT {', '.join(key)} FROM {table} GROUP BY ALL HAVING count(*) > 1) AS d "
-        "WHERE " + " AND ".join(f'd."{c}" IS NOT DISTINCT FROM t."{c}"' for c in key) + ")" for key in keys)
+    duplicated = "".join(f" OR {_duplicated(table, key)}" for key in keys)
+    columns = [f't."{c}"' for c in _columns_read(expectations)]
     frame = con.execute(f"""
-        SELECT {", ".join([f't."{c}"' for c in _columns_read(expectations)] + ["hash(t) AS _row_hash"])} FROM {table} AS t
+        SELECT {", ".join([*columns, "hash(t) AS _row_hash"])} FROM {table} AS t
         WHERE hash(t) NOT IN (SELECT row_hash FROM quality.validated_rows WHERE table_name = ? AND suite_version = ?)
         {duplicated}""", [table, version]).df()
     hashes, frame = frame["_row_hash"], frame.drop(columns="_row_hash")

@@ -159,7 +159,8 @@ def academies(base_url: str = dlt.config.value, repositories: list[str] = DEFAUL
 
     # a record changed during a harvest arrives twice in one load: the newer one is kept
     @dlt.resource(name="publications", primary_key=("source_system", "source_id"), write_disposition="merge",
-                  columns={"datestamp": {"dedup_sort": "desc"}}, schema_contract={"tables": "evolve", "columns": "evolve", "data_type": "freeze"})
+                  columns={"datestamp": {"dedup_sort": "desc"}},
+                  schema_contract={"tables": "evolve", "columns": "evolve", "data_type": "freeze"})
     def publications() -> Iterator[pa.Table]:
         cursors = SenderCursors(dlt.current.resource_state(), column="datestamp")
         opened = {harvest: cursors.open(harvest_key(*harvest)) for harvest in harvests}

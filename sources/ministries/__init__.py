@@ -172,7 +172,8 @@ def _ministry_resource(name: str, base_url: str, api_key: str, registry: list[di
                        workers: int):
     # a record changed while its feed was being paged arrives twice in one load: the newer one is kept
     @dlt.resource(name=name, primary_key=("source_system", "source_id"), write_disposition="merge",
-                  columns={"updated_at": {"dedup_sort": "desc"}}, schema_contract={"tables": "evolve", "columns": "evolve", "data_type": "freeze"})
+                  columns={"updated_at": {"dedup_sort": "desc"}},
+                  schema_contract={"tables": "evolve", "columns": "evolve", "data_type": "freeze"})
     def fetch() -> Iterator[pa.Table]:
         cursors = SenderCursors(dlt.current.resource_state(), column="updated_at")
         opened = {ministry["code"]: cursors.open(ministry["code"]) for ministry in registry}

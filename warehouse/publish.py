@@ -122,7 +122,7 @@ def _write_province_slices(con: duckdb.DuckDBPyConnection, folder: Path) -> None
             written = sorted((parts / name / f"_province={code}").glob("*.parquet"))
             if len(written) == 1:
                 written[0].rename(target)
-            elif written:  # DuckDB split a large partition: one file per province and table all the same
+            elif written:  # DuckDB closed the partition's file early and went on in another: merged
                 con.execute(f"COPY (SELECT * FROM read_parquet(?, hive_partitioning = false)) TO '{target}' (FORMAT parquet)",
                             [[str(p) for p in written]])
             else:

@@ -1,6 +1,9 @@
 """The README's analyst questions against the published snapshot: p50 and p95 latency per question.
 
-    .venv/bin/python bench/queries.py [--snapshot data/published/csdl.duckdb] [--repeat 30]
+    .venv/bin/python bench/queries.py [--snapshot data/bench/full/published/csdl.duckdb] [--repeat 30]
+
+The default is the national-scale snapshot `make bench-refresh` leaves; `--snapshot data/published/csdl.duckdb`
+measures the one `make demo` publishes.
 
 Each query runs once to warm up, then --repeat times on a read-only connection, as an analyst's would.
 Also prints the same figures for plain DuckDB over the Parquet copies, for comparison.
@@ -38,9 +41,11 @@ def _p(values: list[float], q: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--snapshot", type=Path, default=REPO / "data" / "published" / "csdl.duckdb")
+    parser.add_argument("--snapshot", type=Path, default=REPO / "data" / "bench" / "full" / "published" / "csdl.duckdb")
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
+    if not args.snapshot.exists():
+        raise SystemExit(f"{args.snapshot} does not exist: run `make bench-refresh` first, or give --snapshot")
     con = duckdb.connect(str(args.snapshot), read_only=True)
     parquet = duckdb.connect()
     for path in sorted((args.snapshot.parent / "parquet").glob("*.parquet")):

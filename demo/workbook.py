@@ -47,11 +47,12 @@ def report_file_name(province_code: str, year: int, form: str, revision: int, su
     return f"{province_code}_{year}_{form.replace('/', '-')}_lan{revision}.{suffix}"
 
 
-def vietnamese_number(value: float) -> str:
-    """1234.5 -> "1.234,5"; 35.0 -> "35"."""
+def vietnamese_number(value: float, money: bool = False) -> str:
+    """1234.5 -> "1.234,5"; 35.0 -> "35"; money keeps its decimal ("1.234,0"), as the offices' number format
+    shows it, so that no value of a file is ambiguous ("1.234": thousands, or a decimal point?)."""
     whole, _, fraction = f"{value:.1f}".partition(".")
     grouped = f"{int(whole):,}".replace(",", ".")
-    return grouped if fraction == "0" else f"{grouped},{fraction}"
+    return grouped if fraction == "0" and not money else f"{grouped},{fraction}"
 
 
 def write_report_workbook(folder: Path, province_code: str, province_name: str, year: int, form: str,
@@ -82,7 +83,8 @@ def write_report_workbook(folder: Path, province_code: str, province_name: str, 
     table_start = len(lines) + 1
     for n, (indicator, breakdown, value, unit) in enumerate(rows, start=1):
         label = BREAKDOWN_LABELS.get(breakdown, breakdown.replace(":", ": ").replace("_", " "))
-        shown = vietnamese_number(value) if quirks.vietnamese_numbers or quirks.file_format == "csv" else value
+        shown = (vietnamese_number(value, money=unit == "triệu đồng")
+                 if quirks.vietnamese_numbers or quirks.file_format == "csv" else value)
         if quirks.blank_rows and n % 7 == 0:
             lines.append([])
             label = None

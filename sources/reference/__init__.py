@@ -33,3 +33,6 @@ def reference():
     """The reference tables, replaced whole on every load."""
     for table in TABLES:
         yield dlt.resource(_arrow(table), name=table, write_disposition="replace")
+    from sources.provinces.template import template_rows  # noqa: PLC0415  (sources.provinces reads this package)
+
+    yield dlt.resource(pa.Table.from_pylist(template_rows()), name="report_template", write_disposition="replace")

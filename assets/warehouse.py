@@ -28,12 +28,14 @@ from warehouse.models import Model, discover, run_model
 MODELS = discover()
 SUITES = suites()
 # Writers of a raw table besides its dlt asset: a model reading the table runs after them too.
-OTHER_RAW_WRITERS = {"raw_provinces.report_rows": [PROVINCE_YEAR_KEY]}
+OTHER_RAW_WRITERS = {"raw_provinces.report_rows": [PROVINCE_YEAR_KEY], "raw_provinces.report_files": [PROVINCE_YEAR_KEY]}
+# Raw tables a dlt resource writes beside its own (one pass over the intake writes rows and files).
+WRITTEN_WITH = {"raw_provinces.report_files": "raw_provinces.report_rows"}
 
 
 def table_asset_key(table: str) -> dg.AssetKey:
     """`raw_ministries.tasks` -> raw/ministries/tasks; `core.fct_task` -> core/fct_task."""
-    schema, name = table.split(".")
+    schema, name = WRITTEN_WITH.get(table, table).split(".")
     if schema.startswith("raw_"):
         return dg.AssetKey(["raw", schema.removeprefix("raw_"), name])
     return dg.AssetKey([schema, name])

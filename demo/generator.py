@@ -466,7 +466,8 @@ class _World:
             quirks = ReportQuirks.draw(self.quirks_rng)
             if rng.random() < 0.04:  # a first submission with errors, superseded by a revision
                 first = when - timedelta(days=5)
-                draft = [(i, b, v * rng.uniform(0.8, 1.2) if b == "tong" else v, u) for i, b, v, u in rows]
+                draws = [rng.uniform(0.8, 1.2) for _, b, _, _ in rows if b == "tong"]  # as many draws as ever
+                draft = _draft(rows, 1 + abs(draws[0] - 1))
                 write_report_workbook(reports, code, name, year, form, first, draft, revision=1, quirks=quirks)
                 write_report_workbook(reports, code, name, year, form, when, rows, revision=2, quirks=quirks)
             else:
@@ -507,6 +508,21 @@ def _write_csv(path: Path, header: list[str], rows) -> None:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(rows)
+
+
+def _draft(rows, factor: float):
+    """A first submission with wrong figures that still add up: each total raised by `factor`, and the first
+    member of each of its breakdowns by as much."""
+    totals = {i: v for i, b, v, _ in rows if b == "tong"}
+    delta = {i: float(round(t * (factor - 1))) if t == int(t) else round(t * (factor - 1), 1) for i, t in totals.items()}
+    raised, out = set(), []
+    for i, b, v, u in rows:
+        dimension = (i, b.split(":")[0])
+        if dimension not in raised:
+            raised.add(dimension)
+            v = round(v + delta[i], 1)
+        out.append((i, b, v, u))
+    return out
 
 
 def generate(out: Path, scale: str = "small", seed: int = 2025, progress=None) -> dict:

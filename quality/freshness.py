@@ -80,10 +80,21 @@ def last_due_year(today: date, env=None) -> int:
     return today.year - 1 if today > deadline(today.year - 1, env) else today.year - 2
 
 
+def _tables_exist(con, *tables: str) -> bool:
+    found = {f"{schema}.{name}" for schema, name in con.execute(
+        "SELECT table_schema, table_name FROM information_schema.tables").fetchall()}
+    return all(t in found for t in tables)
+
+
 def reporting_completeness(con, today: date, env=None) -> list[dict]:
     """For each province valid at the end of a year, each year from the first reported to the last due,
-    and each form: when it arrived (first submission) and whether on time, late or missing."""
-    first = con.execute("SELECT min(reference_year) FROM staging.province_report_rows").fetchall()[0][0]
+    and each form: when it arrived (first submission; the day received when the signing date is unreadable)
+    and whether on time, late, held (a file came but was refused whole) or missing. Nothing before the
+    first report file arrives."""
+    if not _tables_exist(con, "staging.province_report_rows", "staging.province_report_files", "staging.provinces"):
+        return []
+    first = con.execute("SELECT min(reference_year) FROM staging.province_report_files "
+                        "WHERE reference_year >= 2000").fetchall()[0][0]
     if first is None:
         return []
     years = list(range(int(first), last_due_year(today, env) + 1))
@@ -98,15 +109,20 @@ def reporting_completeness(con, today: date, env=None) -> list[dict]:
                  JOIN staging.provinces p ON make_date(y.year, 12, 31) BETWEEN p.valid_from
                                              AND coalesce(p.valid_to, DATE '9999-12-31')),
              received AS (
-                 SELECT province_code, reference_year AS year, form_code, min(report_date) AS report_date
-                 FROM staging.province_report_rows GROUP BY ALL)
-        SELECT e.province_code, e.province_name, e.year, e.form_code, r.report_date
+                 SELECT province_code, reference_year AS year, form_code,
+                        min(coalesce(report_date, CAST(received_at AS DATE))) AS report_date
+                 FROM staging.province_report_rows GROUP BY ALL),
+             held AS (
+                 SELECT DISTINCT province_code, reference_year AS year, form_code FROM staging.province_report_files
+                 WHERE status = 'held')
+        SELECT e.province_code, e.province_name, e.year, e.form_code, r.report_date, h.year IS NOT NULL
         FROM expected e LEFT JOIN received r USING (province_code, year, form_code)
+        LEFT JOIN held h USING (province_code, year, form_code)
         ORDER BY e.year, e.province_code, e.form_code""", [years, FORM_CODES]).fetchall()
     result = []
-    for code, name, year, form, arrived in rows:
+    for code, name, year, form, arrived, held in rows:
         due = deadline(year, env)
-        status = "missing" if arrived is None else ("late" if arrived > due else "on_time")
+        status = ("held" if held else "missing") if arrived is None else ("late" if arrived > due else "on_time")
         result.append({"province_code": code, "province_name": name, "year": year, "form_code": form,
                        "report_date": arrived, "deadline": due, "status": status})
     return result

@@ -37,7 +37,8 @@ def _status_class(passed: bool, severity: str) -> str:
     return "pass" if passed else ("fail" if severity == "ERROR" else "warn")
 
 
-def render(con, freshness: list[Freshness], completeness: list[dict], now: datetime) -> str:
+def render(con, freshness: list[Freshness], completeness: list[dict], now: datetime,
+           files: list[dict] | None = None) -> str:
     results = con.execute("""
         SELECT asset_key, check_name, severity, passed, failed_expectations, details::VARCHAR, run_id, checked_at
         FROM quality.check_results
@@ -119,11 +120,12 @@ def render(con, freshness: list[Freshness], completeness: list[dict], now: datet
     for row in completeness:
         by_year[row["year"]][row["status"]] += 1
     out.append("<table id='completeness'><tr><th>year</th><th>deadline</th><th>on time</th><th>late</th>"
-               "<th>missing</th></tr>")
+               "<th>held</th><th>missing</th></tr>")
     deadlines = {r["year"]: r["deadline"] for r in completeness}
     for year, counts in sorted(by_year.items()):
         out.append(f"<tr data-year='{year}'><td>{year}</td><td>{deadlines[year]:%d/%m/%Y}</td>"
-                   f"<td>{counts['on_time']}</td><td>{counts['late']}</td><td>{counts['missing']}</td></tr>")
+                   f"<td>{counts['on_time']}</td><td>{counts['late']}</td><td>{counts['held']}</td>"
+                   f"<td>{counts['missing']}</td></tr>")
     out.append("</table>")
     missing = [r for r in completeness if r["status"] == "missing"]
     if missing:
@@ -131,8 +133,28 @@ def render(con, freshness: list[Freshness], completeness: list[dict], now: datet
         out += [f"<tr><td>{r['year']}</td><td>{_e(r['province_name'])} ({_e(r['province_code'])})</td>"
                 f"<td>{_e(r['form_code'])}</td></tr>" for r in missing]
         out.append("</table>")
+    out += _files_received(files or [])
     out.append("</body></html>")
     return "\n".join(out)
+
+
+def _files_received(files: list[dict]) -> list[str]:
+    """Report files received (receipts), those needing action first: held, then with held rows, then loaded."""
+    if not files:
+        return []
+    order = {"held": 0, "partly": 1, "loaded": 2}
+    out = ["<h3>Tệp báo cáo đã nhận / report files received</h3><table id='report-files'><tr><th>file</th>"
+           "<th>province</th><th>year</th><th>form</th><th>outcome</th><th>rows kept / held</th><th>reason</th></tr>"]
+    for f in sorted(files, key=lambda f: (order[f["outcome"]], f["superseded_by"] is not None, f["file_name"])):
+        reason = f["reason_vi"] and f"{f['reason_vi']} / {f['reason_en']}" or "; ".join(f["quarantined_rows"][:3])
+        css = {"held": "fail", "partly": "warn", "loaded": "pass"}[f["outcome"]]
+        replaced = f" (replaced by {_e(f['superseded_by'])})" if f["superseded_by"] else ""
+        out.append(f"<tr data-file='{_e(f['file_name'])}' data-outcome='{f['outcome']}'><td>{_e(f['file_name'])}</td>"
+                   f"<td>{_e(f['province_name'])} ({_e(f['province_code'])})</td><td>{_e(f['reference_year'])}</td>"
+                   f"<td>{_e(f['form_code'])}</td><td class='{css}'>{f['outcome']}{replaced}</td>"
+                   f"<td>{f['kept']} / {len(f['quarantined_rows'])}</td><td>{_e(reason)}</td></tr>")
+    out.append("</table>")
+    return out
 
 
 def write(path: Path, page: str) -> Path:

@@ -137,6 +137,14 @@ def suites() -> dict[str, list[Expectation]]:
             _between("reference_year", 2000, 2035), _between("value", 0), _not_null("indicator_code"),
             _between("revision", 1, severity=WARNING),
         ],
+        "staging.province_report_files": [
+            _unique("report_id"), _in_set("status", ["loaded", "held"]), _not_null("file_name"),
+            _resolved("reason_vi", "quarantined_as"),  # a held file says why
+        ],
+        "staging.report_template": [
+            ("ExpectCompoundColumnsToBeUnique", {"column_list": ["indicator_code", "breakdown"]}, BLOCKING),
+            _in_set("form_code", FORM_CODES), _between("ceiling", 1),
+        ],
         # -- core ---------------------------------------------------------------------------------
         "core.dim_province": [
             _unique("province_key"), _not_null("successor_code"), _in_set("successor_code", current),
@@ -206,6 +214,6 @@ def suites() -> dict[str, list[Expectation]]:
         ],
         "marts.reporting_completeness": [
             ("ExpectCompoundColumnsToBeUnique", {"column_list": ["province_code", "year", "form_code"]}, BLOCKING),
-            _in_set("status", ["on_time", "late", "missing", "not_due"]), _in_set("form_code", FORM_CODES),
+            _in_set("status", ["on_time", "late", "missing", "held", "not_due"]), _in_set("form_code", FORM_CODES),
         ],
     }

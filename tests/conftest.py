@@ -42,10 +42,11 @@ def env_for(sim: SourceSimulator, data_dir: Path) -> dict[str, str]:
     return {**sim.environment(), "CSDL_DATA_DIR": str(data_dir)}
 
 
-def refresh_into(demo_dir: Path, root: Path, **simulator_options):
+def refresh_into(demo_dir: Path, root: Path, fill_intake=None, **simulator_options):
     """One national_refresh over the whole graph into `root/data`, against a simulator of its own
-    (`simulator_options`, e.g. faults=0.2), on a Dagster instance configured by the project's dagster.yaml.
-    Returns (data folder, run result, the simulator after the run)."""
+    (`simulator_options`, e.g. faults=0.2), on a Dagster instance configured by the project's dagster.yaml;
+    `fill_intake(folder)` drops the report files (default: the demo's). Returns (data folder, run result,
+    the simulator after the run)."""
     data, dagster_home = root / "data", root / "dagster_home"
     dagster_home.mkdir()
     shutil.copyfile(REPO / "dagster.yaml", dagster_home / "dagster.yaml")
@@ -53,7 +54,7 @@ def refresh_into(demo_dir: Path, root: Path, **simulator_options):
         for key, value in env_for(sim, data).items():
             mp.setenv(key, value)
         mp.setenv("DAGSTER_HOME", str(dagster_home))
-        sim.drop_reports(data / "intake")
+        (fill_intake or sim.drop_reports)(data / "intake")
         from pipelines.cli import run_national_refresh
 
         result = run_national_refresh(log_level="WARNING")

@@ -1,13 +1,15 @@
 -- For each province, reporting year and form: whether the report arrived, on time or late, against the deadline
 -- (CSDL_REPORT_DEADLINE, read into the variable reporting_deadline = 'MM-DD' of the following year; default 02-15),
--- or is not due yet. Expected senders are the units valid at the end of the year: 63 former provinces up to
+-- held (a file for it arrived but was refused whole: see staging.province_report_files), or is not due yet. A
+-- report whose signing date cannot be read is judged by the day it was received. Expected senders are the units valid at the end of the year: 63 former provinces up to
 -- 2024, 34 current units from 2025.
 -- vi: Với mỗi tỉnh, năm báo cáo và biểu: báo cáo đã đến chưa, đúng hạn hay muộn so với hạn nộp (mặc định 15/2 năm sau).
 WITH years AS (
-    SELECT DISTINCT reference_year AS year FROM staging.province_report_rows
+    SELECT DISTINCT reference_year AS year FROM staging.province_report_files
+    WHERE reference_year BETWEEN 2000 AND year(current_date)
 ),
 forms AS (
-    SELECT DISTINCT form_code FROM staging.province_report_rows
+    SELECT DISTINCT form_code FROM staging.report_template
 ),
 expected AS (
     SELECT y.year, p.province_code, p.name AS province_name, p.successor_code, f.form_code,
@@ -19,9 +21,16 @@ expected AS (
 ),
 received AS (
     SELECT province_code, reference_year AS year, form_code,
-           min(report_date) AS first_report_date, max(report_date) AS latest_report_date,
+           min(coalesce(report_date, CAST(received_at AS DATE))) AS first_report_date,
+           max(coalesce(report_date, CAST(received_at AS DATE))) AS latest_report_date,
            count(DISTINCT report_id) AS submissions
     FROM staging.province_report_rows
+    GROUP BY ALL
+),
+held AS (
+    SELECT province_code, reference_year AS year, form_code, count(*) AS held_files
+    FROM staging.province_report_files
+    WHERE status = 'held' AND province_code IS NOT NULL
     GROUP BY ALL
 )
 SELECT
@@ -34,7 +43,9 @@ SELECT
     r.first_report_date,
     r.latest_report_date,
     coalesce(r.submissions, 0) AS submissions,
+    coalesce(h.held_files, 0) AS held_files,
     CASE
+        WHEN r.first_report_date IS NULL AND h.held_files > 0 THEN 'held'
         WHEN r.first_report_date IS NULL AND current_date <= e.deadline THEN 'not_due'
         WHEN r.first_report_date IS NULL THEN 'missing'
         WHEN r.first_report_date <= e.deadline THEN 'on_time'
@@ -42,3 +53,4 @@ SELECT
     END AS status
 FROM expected AS e
 LEFT JOIN received AS r USING (province_code, year, form_code)
+LEFT JOIN held AS h USING (province_code, year, form_code)

@@ -1,0 +1,206 @@
+"""Provincial report files as offices really send them (the independent corpus in tests/province_corpus.py):
+each kind reads to the values the office meant, or is held whole, or has the named rows quarantined; a mixed
+intake publishes the good files while the bad ones are held with notes, receipts and alerts; a held file fixed
+and sent again and a quarantined row replayed reach core and nothing else moves; jobs run on a fresh folder."""
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from tests import province_corpus as corpus
+from tests.conftest import REPO, refresh_into
+from sources.provinces import ReportFileError, read_report
+
+KINDS = {write.__name__.removeprefix("write_"): write for write in corpus.ALL_KINDS}
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_each_kind_of_file_reads_as_the_office_meant_or_is_held_with_a_reason(kind, tmp_path):
+    sent = KINDS[kind](tmp_path)
+    if sent.outcome == "held":
+        with pytest.raises(ReportFileError) as held:
+            read_report(sent.path)
+        for word in sent.reason_words:
+            assert word.lower() in str(held.value).lower(), (word, str(held.value))
+        return
+    meta, rows = read_report(sent.path)
+    assert (meta["province_code"], meta["reference_year"], meta["form_code"]) == (sent.province_code, sent.year, sent.form)
+    assert meta["revision"] == sent.revision
+    if sent.report_date:
+        assert meta["report_date"] == sent.report_date
+    read = {(r["indicator_code"], r["breakdown"].lower()): r["value"] for r in rows if r["value"] is not None}
+    for (code, breakdown), value in sent.values.items():
+        assert read.get((code, breakdown.lower())) == pytest.approx(value, abs=1e-6), (code, breakdown)
+    if sent.neutralised_text:
+        stored = [r["indicator_name"] for r in rows if r["indicator_name"] and "HYPERLINK" in r["indicator_name"]]
+        assert stored and not any(s.startswith("=") for s in stored)
+
+
+# -- one intake of every kind and 20 plain files, through national_refresh and a review -----------------
+@pytest.fixture(scope="module")
+def mixed(demo_dir, tmp_path_factory):
+    root = tmp_path_factory.mktemp("mixed")
+    sent = {}
+
+    def fill(intake: Path):
+        intake.mkdir(parents=True, exist_ok=True)
+        for f in corpus.write_all(intake):
+            sent[f.kind] = f
+        for f in corpus.good_files(intake, 20):
+            sent[f.path.name] = f
+
+    data, result, _ = refresh_into(demo_dir, root, fill_intake=fill)
+    from pipelines.cli import run_review
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CSDL_DATA_DIR", str(data))
+        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+        assert run_review()
+    return data, sent
+
+
+def _rows(database: Path, sql: str, params=()):
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute(sql, list(params)).fetchall()
+
+
+def _published_values(data: Path, f) -> dict:
+    rows = _rows(data / "published" / "csdl.duckdb", """SELECT indicator_code, lower(breakdown), value
+        FROM core.fct_statistic WHERE province_code = ? AND reference_year = ? AND form_code = ?""",
+                 [f.province_code, f.year, f.form])
+    return {(code, breakdown): value for code, breakdown, value in rows}
+
+
+def test_good_files_publish_their_values_and_bad_rows_stay_out(mixed):
+    data, sent = mixed
+    for f in sent.values():
+        if f.outcome == "held":
+            continue
+        published = _published_values(data, f)
+        expected = {(c, b.lower()): v for (c, b), v in f.values.items()}
+        assert published.keys() == expected.keys(), f.kind
+        for key, value in expected.items():
+            assert published[key] == pytest.approx(value, abs=1e-6), (f.kind, key)
+        for code, breakdown in f.quarantined:
+            assert (code, breakdown.lower()) not in published, (f.kind, code, breakdown)
+
+
+def test_quarantined_rows_say_why_and_every_file_reconciles(mixed):
+    data, sent = mixed
+    database = data / "warehouse.duckdb"
+    for f in sent.values():
+        if f.outcome != "partly":
+            continue
+        digest = _rows(database, "SELECT file_sha256 FROM raw_provinces.report_files WHERE file_name = ?", [f.path.name])
+        reasons = [r for (r,) in _rows(database, "SELECT reason FROM quality.quarantine WHERE model = "
+                                       "'staging.province_report_rows' AND source_key LIKE ?", [digest[0][0] + "#%"])]
+        assert len(reasons) == f.quarantined_count, (f.kind, reasons)
+        for word in f.reason_words:
+            assert any(word.lower() in r.lower() for r in reasons), (f.kind, word, reasons)
+    per_file = _rows(database, """
+        SELECT f.file_name, f.rows_read,
+               (SELECT count(*) FROM staging.province_report_rows r WHERE r.report_id = f.file_sha256),
+               (SELECT count(*) FROM quality.quarantine q WHERE q.model = 'staging.province_report_rows'
+                                                          AND q.source_key LIKE f.file_sha256 || '#%')
+        FROM raw_provinces.report_files f WHERE f.status = 'loaded'""")
+    assert len(per_file) == sum(1 for f in sent.values() if f.outcome != "held")
+    assert all(read == kept + held for _, read, kept, held in per_file), per_file
+
+
+def test_held_files_wait_in_quarantine_with_notes_receipts_and_alerts(mixed):
+    data, sent = mixed
+    held = [f for f in sent.values() if f.outcome == "held"]
+    notes = {p.name: p.read_text(encoding="utf-8") for p in (data / "quarantine").glob("*.note.txt")}
+    assert len(notes) == len(held)
+    for f in held:
+        note = next(text for text in notes.values() if f"Tệp / file: {f.path.name}\n" in text)
+        for word in f.reason_words:
+            assert word.lower() in note.lower(), (f.kind, word, note)
+        receipt = (data / "receipts" / f"{f.path.name}.txt").read_text(encoding="utf-8")
+        assert "HELD" in receipt and "gửi lại" in receipt
+    partly = sent["text_value"]
+    receipt = (data / "receipts" / f"{partly.path.name}.txt").read_text(encoding="utf-8")
+    assert "PARTLY LOADED" in receipt and "khoảng 50" in receipt, receipt
+    assert f"kept {len(partly.values)}, bị giữ lại / held {partly.quarantined_count}" in receipt, receipt
+    subjects = [s for (s,) in _rows(data / "warehouse.duckdb", "SELECT subject FROM quality.alerts WHERE closed_at IS NULL")]
+    for f in held + [partly]:
+        assert any(f.path.name in s for s in subjects), (f.kind, subjects)
+    completeness = _rows(data / "published" / "csdl.duckdb", "SELECT status FROM marts.reporting_completeness "
+                         "WHERE province_code = '24' AND year = 2025 AND form_code = ?", [_form_of(sent["bac_giang_2025"])])
+    assert completeness == [("held",)]
+    page = (data / "reports" / "quality.html").read_text(encoding="utf-8")
+    assert sent["encrypted_xlsx"].path.name in page and "data-outcome='held'" in page
+
+
+def _form_of(f) -> str:
+    return corpus.SLOTS[f.kind][2]
+
+
+def test_a_held_file_fixed_and_sent_again_and_a_replayed_row_reach_core_and_nothing_else_moves(mixed, monkeypatch):
+    import msoffcrypto
+    from openpyxl import load_workbook
+
+    from pipelines.cli import app, run_job
+
+    data, sent = mixed
+    monkeypatch.setenv("CSDL_DATA_DIR", str(data))
+    monkeypatch.setenv("DAGSTER_HOME", str(data.parent / "dagster_home"))
+    published = data / "published" / "csdl.duckdb"
+    before = set(_rows(published, "SELECT province_code, reference_year, form_code, indicator_code, breakdown, value "
+                                  "FROM core.fct_statistic"))
+
+    # the officer saves the protected workbook without its password and sends it again
+    locked = next((data / "quarantine").glob("encrypted_xlsx.*.xlsx"))
+    opened = io.BytesIO()
+    office = msoffcrypto.OfficeFile(open(locked, "rb"))
+    office.load_key(password=corpus.PASSWORD)
+    office.decrypt(opened)
+    (data / "intake" / "encrypted_xlsx_khong_mat_khau.xlsx").write_bytes(opened.getvalue())
+    sheet = load_workbook(io.BytesIO(opened.getvalue()), read_only=True).worksheets[0]
+    in_file = {(str(r[1]), str(r[3])): float(r[-1]) for r in sheet.iter_rows(values_only=True)
+               if r and isinstance(r[1], str) and r[1].isdigit() and isinstance(r[-1], (int, float))}
+    assert in_file and run_job("provinces_refresh", "WARNING").success
+
+    # and an operator fixes the row whose value was written "khoảng 50"
+    runner = CliRunner()
+    fixes = data.parent / "fixes.jsonl"
+    assert runner.invoke(app, ["quarantine", "export", str(fixes), "--model", "staging.province_report_rows"]).exit_code == 0
+    records = [json.loads(line) for line in fixes.read_text(encoding="utf-8").splitlines()]
+    text_value = next(r for r in records if r["raw_record"]["value_text"] == "khoảng 50")
+    text_value["raw_record"]["value"] = 50.0
+    fixes.write_text(json.dumps(text_value, ensure_ascii=False) + "\n", encoding="utf-8")
+    replayed = runner.invoke(app, ["quarantine", "replay", str(fixes)])
+    assert replayed.exit_code == 0, replayed.output
+
+    after = set(_rows(published, "SELECT province_code, reference_year, form_code, indicator_code, breakdown, value "
+                                 "FROM core.fct_statistic"))
+    resent = {(c, b): v for p, y, f, c, b, v in after - before if (p, y, f) == ("44", 2024, "04/KHCN-NV")}
+    assert resent == in_file
+    fixed = sent["text_value"]
+    row = text_value["raw_record"]
+    assert after - before - {(p, y, f, c, b, v) for p, y, f, c, b, v in after if (p, y, f) == ("44", 2024, "04/KHCN-NV")} \
+        == {(fixed.province_code, fixed.year, fixed.form, row["indicator_code"], row["breakdown"], 50.0)}
+    assert before - after == set()  # nothing else moved
+
+
+def test_every_job_runs_on_a_fresh_data_folder(demo_dir, tmp_path, monkeypatch):
+    from demo.simulator import SourceSimulator
+    from pipelines.cli import run_job, run_review
+
+    data, home = tmp_path / "data", tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copyfile(REPO / "dagster.yaml", home / "dagster.yaml")
+    monkeypatch.setenv("CSDL_DATA_DIR", str(data))
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    assert run_review()  # before anything was ever loaded: nothing to report, nothing fails
+    with SourceSimulator(demo_dir) as sim:
+        for key, value in sim.environment().items():
+            monkeypatch.setenv(key, value)
+        assert run_job("provinces_refresh", "WARNING").success  # no intake folder at all
+        assert run_job("national_refresh", "WARNING").success  # an empty intake
+    assert run_review()

@@ -11,7 +11,7 @@ import pytest
 
 import assets.resources  # noqa: F401  (keeps each row's load id)
 from demo.workbook import ReportQuirks, write_report_workbook
-from sources.provinces import read_report
+from sources.provinces import ReportFileError, read_report
 from sources.vietnamese import detect_legacy_encoding, from_legacy, to_legacy
 
 ROWS = [("0101", "tong", 1234.5, "tổ chức"), ("0101", "loai_hinh:vien_nghien_cuu", 1000.0, "tổ chức"),
@@ -49,13 +49,21 @@ def test_every_report_quirk_reads_to_the_same_values(tmp_path, quirks):
             [i for i, c in enumerate(json.loads(rows[0]["original_text"])) if c and "chøc" in c or c and "chöùc" in c][0]]
 
 
-def test_a_former_province_name_after_the_merger_is_placed_in_its_successor(tmp_path):
+def test_a_former_province_reporting_after_the_merger_is_held_naming_the_unit_that_reports_now(tmp_path):
     path = write_report_workbook(tmp_path, "", "Tỉnh Bắc Giang", 2025, "01/KHCN-TC", date(2026, 2, 3), ROWS,
                                  quirks=ReportQuirks(name_only=True))
-    assert read_report(path)[0]["province_code"] == "24"  # Bắc Giang became part of Bắc Ninh (24)
+    with pytest.raises(ReportFileError) as held:
+        read_report(path)
+    assert "Tỉnh Bắc Ninh (mã 24)" in held.value.vi and "Tỉnh Bắc Ninh (code 24)" in held.value.en
     path = write_report_workbook(tmp_path, "", "bac giang", 2024, "02/KHCN-NL", date(2025, 2, 3), [
         ("0201", "tong", 5.0, "người")], quirks=ReportQuirks(name_only=True))
     assert read_report(path)[0]["province_code"] == "24"  # in 2024, 24 was Bắc Giang itself
+    # Quảng Nam (49) became part of Đà Nẵng (48): a former province whose code was not reused
+    path = write_report_workbook(tmp_path, "49", "Tỉnh Quảng Nam", 2025, "02/KHCN-NL", date(2026, 2, 3), [
+        ("0201", "tong", 5.0, "người")])
+    with pytest.raises(ReportFileError) as held:
+        read_report(path)
+    assert "Thành phố Đà Nẵng (mã 48)" in held.value.vi
 
 
 def test_an_unreadable_csv_goes_to_quarantine_with_a_note(simulator, data_dir):
@@ -67,8 +75,8 @@ def test_an_unreadable_csv_goes_to_quarantine_with_a_note(simulator, data_dir):
     pipeline = dlt.pipeline(pipeline_name="provinces", destination=dlt.destinations.duckdb(str(data_dir / "w.duckdb")),
                             dataset_name="raw_provinces", pipelines_dir=str(data_dir / "dlt_pipelines"))
     pipeline.run(provinces(intake_dir=str(intake), quarantine_dir=str(quarantine)))
-    note = (quarantine / "bao-cao.csv.note.txt").read_text(encoding="utf-8")
-    assert "bao-cao.csv" in note and "Mã chỉ tiêu" in note and "gửi lại" in note
+    note = next(quarantine.glob("bao-cao.*.csv.note.txt")).read_text(encoding="utf-8")
+    assert "bao-cao.csv" in note and "Mã chỉ tiêu" in note and "gửi lại" in note and "CSV UTF-8" in note
     assert not (intake / "bao-cao.csv").exists()
 
 

@@ -69,25 +69,20 @@ def test_an_incremental_build_equals_a_full_rebuild(warehouse):
     con.execute(f"DELETE FROM raw_ministries.tasks WHERE source_system = '{sys_q}' AND source_id = '{id_q}'")
     con.execute(f"""INSERT INTO raw_ministries.tasks SELECT * REPLACE ('{sys_q}' AS source_system, '{id_q}' AS source_id,
                     '{NEW_LOAD}' AS _dlt_load_id) FROM raw_ministries.tasks WHERE source_system = '{sys_a}' AND source_id = '{id_a}'""")
-    # A report row whose province code goes bad moves to another source system: its key is source_id alone.
-    assert _redeliver(con, "raw_provinces.report_rows",
-                      "rowid IN (SELECT rowid FROM raw_provinces.report_rows ORDER BY file_sha256, row_number LIMIT 2)", {"province_code": "'99'"}) == 2
     # Every other incremental model gets some of its rows again, unchanged, so each one's filtered SQL runs.
     redelivered = {m.table: _redeliver(con, m.driving_table, "rowid % 50 = 0") for m in STAGING
-                   if m.incremental_key and m.table not in (tasks.table, "staging.province_report_rows")}
+                   if m.incremental_key and m.table != tasks.table}
     assert all(redelivered.values()), redelivered
 
     counts = {m.table: run_model(con, m, incremental=True) for m in STAGING}
     incremental = {m.table: _rows(con, m) for m in STAGING}
 
     assert counts["staging.ministry_tasks"]["processed"] == 4
-    assert counts["staging.province_report_rows"]["processed"] == 2
     assert {table: counts[table]["processed"] for table in redelivered} == redelivered
     assert counts["staging.provinces"]["processed"] == 97  # not incremental: built whole
     task_rows, task_quarantine = incremental["staging.ministry_tasks"]
     assert id_c in {key for _, key, *_ in task_quarantine} and id_q not in {key for _, key, *_ in task_quarantine}
     assert {id_q, f"{id_a}-NEW"} <= {row[1] for row in task_rows}
-    assert "province:99" in {system for system, *_ in incremental["staging.province_report_rows"][1]}
     for model in STAGING:
         built = counts[model.table]
         if model.incremental_key:
@@ -129,8 +124,7 @@ def test_what_forces_a_full_build(warehouse):
 
 def test_declared_incremental_models_are_row_wise():
     declared = [m for m in MODELS if m.incremental_key]
-    assert {m.table for m in declared} >= {"staging.ministry_tasks", "staging.academy_publications",
-                                           "staging.province_report_rows"}
+    assert {m.table for m in declared} >= {"staging.ministry_tasks", "staging.academy_publications"}
     for model in declared:
         assert model.row_wise_problems == [], model.table
 

@@ -76,6 +76,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "start_year": ("Year of the start date", "Năm bắt đầu"),
     "status": ("Status", "Trạng thái"),
     "submissions": ("Number of submissions received", "Số lần nộp đã nhận"),
+    "held_files": ("Files received for this report but held whole (see the receipts)",
+                   "Số tệp đã nhận cho báo cáo này nhưng bị giữ lại (xem biên nhận)"),
     "successor_code": ("Code of the current (34-unit) province it rolls up to", "Mã đơn vị cấp tỉnh hiện nay được quy về"),
     "task_id": ("S&T task, see fct_task", "Nhiệm vụ KH&CN, xem fct_task"),
     "title": ("Title (normal form)", "Tên (dạng chuẩn)"),

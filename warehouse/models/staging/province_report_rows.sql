@@ -84,9 +84,9 @@ usable AS (
 ),
 breakdown_sums AS (
     SELECT m.file_sha256, m.indicator_code, m.dimension, sum(m.value) AS members_sum, count(*) AS members,
-           any_value(t.value) AS total,
-           abs(sum(m.value) - any_value(t.value)) <= CASE WHEN any_value(m.template_unit) = 'triệu đồng'
-               THEN greatest(0.5 * count(*), 0.0005 * abs(any_value(t.value))) ELSE 0.5 END AS adds_up
+           max(t.value) AS total,
+           abs(sum(m.value) - max(t.value)) <= CASE WHEN max(m.template_unit) = 'triệu đồng'
+               THEN greatest(0.5 * count(*), 0.0005 * abs(max(t.value))) ELSE 0.5 END AS adds_up
     FROM usable AS m
     JOIN usable AS t ON t.file_sha256 = m.file_sha256 AND t.indicator_code = m.indicator_code AND t.breakdown = 'tong'
     WHERE m.dimension <> 'tong'

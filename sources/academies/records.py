@@ -68,8 +68,8 @@ def language_code(text: str | None) -> str | None:
 
 def main_title(titles: list[dict], record_language: str | None) -> str | None:
     """The title in the record's language, else the Vietnamese one, else the first."""
-    if not titles:
-        return None
+    if len(titles) < 2:  # most records: nothing to choose
+        return titles[0]["text"] if titles else None
     wanted = language_code(record_language)
     for fits in (lambda t: wanted and t["lang"] == wanted, lambda t: t["lang"] == "vi",
                  lambda t: t["lang"] is None and _VIETNAMESE_LETTERS.search(t["text"])):
@@ -82,6 +82,8 @@ def main_title(titles: list[dict], record_language: str | None) -> str | None:
 def publication_date(dates: list[str]) -> str | None:
     """The earliest dc:date that starts with a plausible year: DSpace's issued date comes after the later
     accessioned and available dates; an embargo end or a deposit date is never earlier than publication."""
+    if len(dates) < 2:  # most records: nothing to choose
+        return dates[0] if dates else None
     latest_plausible = date.today().year + 1
     dated = [(int(m.group(1)), value) for value in dates if (m := _YEAR.match(value))
              and 1500 <= int(m.group(1)) <= latest_plausible]

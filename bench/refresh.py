@@ -122,7 +122,9 @@ def run_baseline(demo_dir: Path, data_dir: Path) -> dict:
                    to_json(creators)::VARCHAR AS creators, date, type,
                    to_json(list_filter(['https://doi.org/' || doi, identifier], lambda x: x IS NOT NULL))::VARCHAR AS identifiers,
                    source, to_json(list_filter([subject], lambda x: x IS NOT NULL))::VARCHAR AS subjects, language,
-                   publisher, NULL::VARCHAR AS parse_error, NULL::VARCHAR AS raw_xml, 'baseline' AS _dlt_load_id
+                   publisher, NULL::VARCHAR AS parse_error, NULL::VARCHAR AS raw_xml, lower(doi) AS doi,
+                   to_json([{'text': title, 'lang': NULL}])::VARCHAR AS titles, to_json(["set"])::VARCHAR AS set_specs,
+                   'baseline' AS _dlt_load_id
             FROM read_json({files}, filename = true, format = 'newline_delimited')""")
         rows = []
         for path in sorted((data_dir.parent / "intake_baseline").glob("*")):

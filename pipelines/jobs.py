@@ -16,9 +16,12 @@ _ONE_YEAR = dg.AssetSelection.assets(PROVINCE_YEAR_KEY)
 
 
 def _refresh_from(source: str) -> dg.AssetSelection:
-    """A source family's raw assets, everything built from them, and the reference data they need."""
-    return (dg.AssetSelection.key_prefixes(["raw", source]).downstream()
-            | dg.AssetSelection.key_prefixes(["raw", "reference"])) - _ONE_YEAR
+    """A source family's raw assets, everything built from them, and everything those read.
+
+    What is built from one family also reads the others (the author bridge reads the ministries'
+    researchers, the snapshot every published table): without them the job fails on a fresh data
+    folder. The other families' raw assets run too; their cursors make that an incremental fetch."""
+    return dg.AssetSelection.key_prefixes(["raw", source]).downstream().upstream() - _ONE_YEAR
 
 
 national_refresh = dg.define_asset_job(

@@ -1,142 +1,66 @@
 """Academy repositories harvested over OAI-PMH (`ListRecords`, `oai_dc`).
 
-Follows resumption tokens to the end of a list; passes `from` (the last datestamp loaded from that
-repository) for incremental runs and `set` when only some sets are wanted. A record the repository deleted
-(`status="deleted"`) arrives as a row with `deleted = true`, which the merge applies to the earlier
-row. `noRecordsMatch` is an empty harvest; `badResumptionToken` (the repository forgot or expired the
-token) restarts the list from its first page, which the merge makes harmless. A record that cannot
-be parsed is kept with `parse_error` and its raw XML so staging quarantines it; the rest of its page
-loads. Each repository (each repository and set, when `sets` are given) has a `datestamp` cursor of its
-own (sources/cursors.py), and the repositories are harvested at once.
+Each repository is asked `Identify` first (granularity, earliest datestamp, deleted-record policy, kept
+in the resource state), then `ListRecords`, following resumption tokens to the end, with `from` (the
+last datestamp loaded from that repository, in its granularity) for incremental runs and `set` when only
+some sets are wanted. A record the repository deleted (`status="deleted"`) arrives as a row with
+`deleted = true`, which the merge applies to the earlier row. `noRecordsMatch` is an empty harvest;
+`badResumptionToken` (the repository forgot or expired the token) restarts the list from its first
+page, which the merge makes harmless. A record that cannot be parsed is kept with `parse_error` and its
+raw XML so staging quarantines it; the rest of its page loads (sources/academies/oai.py).
+
+Each repository (each repository and set, when `sets` are given) has a `datestamp` cursor of its own
+(sources/cursors.py), and the repositories are harvested at once. A repository that fails fails alone:
+it is logged as a warning with its base URL and the OAI error or HTTP status, its cursor stays where it
+was, and the others load. Every harvest's latest outcome is a row of `harvest_status` (merged on
+`harvest`), beside `publications` in the same dataset.
 """
 
 from __future__ import annotations
 
-import hashlib
+import logging
 from datetime import datetime, timezone
 from typing import Iterator
 
 import dlt
-import orjson
 import pyarrow as pa
-from lxml import etree
+import requests
 
+from sources.academies.oai import DAYS, MAX_RESTARTS, OaiError, identify, list_records  # noqa: F401
+from sources.academies.records import NS, SCHEMA, parse_record, parse_record_safely, utc_datestamp  # noqa: F401
 from sources.batching import batched
 from sources.cursors import SenderCursors
-from sources.http import (DEFAULT_BACKOFF_S, DEFAULT_RETRIES, DEFAULT_TIMEOUT_S, EPOCH, FINISHED, TruncatedPage,
-                          fetch_parsed, read_senders, retrying_session)
+from sources.http import DEFAULT_BACKOFF_S, DEFAULT_RETRIES, DEFAULT_TIMEOUT_S, FINISHED, read_senders, retrying_session
 
-NS = {"oai": "http://www.openarchives.org/OAI/2.0/", "dc": "http://purl.org/dc/elements/1.1/",
-      "oai_dc": "http://www.openarchives.org/OAI/2.0/oai_dc/"}
-SCHEMA = pa.schema([
-    pa.field("source_system", pa.string(), nullable=False), pa.field("source_id", pa.string(), nullable=False), ("datestamp", pa.timestamp("us", tz="UTC")),
-    ("deleted", pa.bool_()), ("set_spec", pa.string()), ("title", pa.string()), ("creators", pa.string()),
-    ("date", pa.string()), ("type", pa.string()), ("identifiers", pa.string()), ("source", pa.string()),
-    ("subjects", pa.string()), ("language", pa.string()), ("publisher", pa.string()),
-    ("parse_error", pa.string()), ("raw_xml", pa.string()),
-])
-MAX_RESTARTS = 2  # after this many badResumptionToken restarts of one list, the harvest fails
 DEFAULT_REPOSITORIES = ("vast", "vass", "vnu")
+STATUS_TABLE = "harvest_status"
+STATUS_SCHEMA = pa.schema([
+    pa.field("harvest", pa.string(), nullable=False), ("repository", pa.string()), ("set_spec", pa.string()),
+    ("base_url", pa.string()), ("status", pa.string()), ("error", pa.string()), ("records", pa.int64()),
+    ("datestamp", pa.timestamp("us", tz="UTC")), ("granularity", pa.string()), ("deleted_record", pa.string()),
+    ("checked_at", pa.timestamp("us", tz="UTC")), ("last_success_at", pa.timestamp("us", tz="UTC")),
+])
+
+log = logging.getLogger(__name__)
 
 
-class OaiError(RuntimeError):
-    pass
+class _Identified:
+    """What a worker learnt from `Identify`, handed to the resource's thread (which alone writes dlt state)."""
+
+    def __init__(self, identity: dict):
+        self.identity = identity
 
 
-def _utc(text: str | None) -> datetime:
-    try:
-        return datetime.fromisoformat((text or "").replace("Z", "+00:00")).astimezone(timezone.utc)
-    except ValueError:
-        raise ValueError(f"datestamp {text!r} is not a date-time like 2024-05-01T08:30:00Z") from None
+class _Failed:
+    def __init__(self, reason: str):
+        self.reason = reason
 
 
-_OAI, _DC = "{%s}" % NS["oai"], "{%s}" % NS["dc"]
-_HEADER, _METADATA, _OAI_DC = _OAI + "header", _OAI + "metadata", "{%s}dc" % NS["oai_dc"]
-_HEADER_FIELDS = {_OAI + name: name for name in ("identifier", "datestamp", "setSpec")}
-_SINGLE = ("title", "date", "type", "source", "language", "publisher")  # the first of each is kept
-_LISTED = ("creator", "identifier", "subject")  # repeatable Dublin Core elements kept whole, as JSON lists
-_DC_ELEMENTS = {_DC + name: name for name in _SINGLE + _LISTED}  # full tag -> name: one dict look-up per element
-
-
-def parse_record(repo: str, record: etree._Element) -> dict:
-    """One pass over the record's elements (ElementTree's namespaced find/findall cost more than the parse)."""
-    header, dc = None, None
-    for part in record:
-        if part.tag == _HEADER:
-            header = part
-        elif part.tag == _METADATA:
-            dc = next((e for e in part if e.tag == _OAI_DC), None)
-    if header is None:
-        raise ValueError("the record has no header")
-    head = {_HEADER_FIELDS[child.tag]: child.text for child in header if child.tag in _HEADER_FIELDS}
-    found: dict[str, list[str]] = {}
-    for element in dc if dc is not None else ():
-        name, text = _DC_ELEMENTS.get(element.tag), element.text
-        if name and text and (text := text.strip()):
-            found.setdefault(name, []).append(text)
-
-    row = {"source_system": repo, "source_id": head.get("identifier"), "datestamp": _utc(head.get("datestamp")),
-           "deleted": header.get("status") == "deleted", "set_spec": head.get("setSpec")}
-    for tag in _SINGLE:
-        row[tag] = found.get(tag, (None,))[0]
-    for tag in _LISTED:
-        row[tag + "s"] = orjson.dumps(found.get(tag, [])).decode()
-    return row
-
-
-def parse_record_safely(repo: str, record: etree._Element) -> dict:
-    """`parse_record`, or for a record it cannot read: identifier (or a hash), the reason and the raw XML."""
-    try:
-        row = parse_record(repo, record)
-        if not row["source_id"]:
-            raise ValueError("the header has no identifier")
-        return {**row, "parse_error": None, "raw_xml": None}
-    except Exception as exc:  # a malformed record must not cost the rest of its page
-        raw = etree.tostring(record, encoding="unicode", with_tail=False)
-        identifier = record.findtext("oai:header/oai:identifier", namespaces=NS)
-        return {name: None for name in SCHEMA.names} | {
-            "source_system": repo, "source_id": identifier or f"malformed:{hashlib.sha1(raw.encode()).hexdigest()[:16]}",
-            "parse_error": f"OAI-PMH record cannot be read: {exc}", "raw_xml": raw}
-
-
-def _read_page(response) -> etree._Element:
-    response.raise_for_status()
-    try:
-        # lxml: about twice as fast as ElementTree here, and it lets other threads run while it parses.
-        # A parser per page (they are not shared across threads); no entities, no network: the XML is not ours.
-        return etree.fromstring(response.content, etree.XMLParser(resolve_entities=False, no_network=True))
-    except etree.XMLSyntaxError as exc:
-        raise TruncatedPage(f"{response.url}: the OAI-PMH page is not complete XML ({exc})") from exc
-
-
-def list_records(session, endpoint: str, repo: str, since: datetime | None, set_spec: str | None = None,
-                 http: dict | None = None) -> Iterator[list[dict]]:
-    """Yields one page of parsed records at a time, following resumption tokens to the end."""
-    first = {"verb": "ListRecords", "metadataPrefix": "oai_dc"}
-    if since and since > EPOCH:
-        first["from"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
-    if set_spec:
-        first["set"] = set_spec
-    params, restarts = first, 0
-    while True:
-        root = fetch_parsed(session, endpoint, params, _read_page, **(http or {}))
-        error = root.find("oai:error", NS)
-        if error is not None:
-            code = error.get("code")
-            if code == "noRecordsMatch":
-                return
-            if code == "badResumptionToken" and params is not first and restarts < MAX_RESTARTS:
-                restarts, params = restarts + 1, first
-                continue
-            raise OaiError(f"{endpoint}: OAI-PMH error {code}: {(error.text or '').strip()}")
-        listing = root.find("oai:ListRecords", NS)
-        if listing is None:
-            raise OaiError(f"{endpoint}: the reply has neither ListRecords nor an error")
-        yield [parse_record_safely(repo, r) for r in listing.findall("oai:record", NS)]
-        token = listing.find("oai:resumptionToken", NS)
-        if token is None or not (token.text or "").strip():
-            return
-        params = {"verb": "ListRecords", "resumptionToken": token.text.strip()}
+def failure_reason(exc: BaseException) -> str:
+    """The OAI error or the HTTP status, in one line."""
+    if isinstance(exc, requests.HTTPError) and exc.response is not None:
+        return f"HTTP {exc.response.status_code} {exc.response.reason}"
+    return f"{type(exc).__name__}: {exc}".splitlines()[0]
 
 
 def harvest_key(repo: str, set_spec: str | None) -> str:
@@ -156,30 +80,82 @@ def academies(base_url: str = dlt.config.value, repositories: list[str] = DEFAUL
     `workers` repositories (or sets) are harvested at once."""
     http = {"timeout_s": timeout_s, "retries": retries, "backoff_s": backoff_s}
     harvests = [(repo, set_spec) for repo in repositories for set_spec in sets or [None]]
+    endpoint = lambda repo: f"{base_url.rstrip('/')}/{repo}"  # noqa: E731
 
     # a record changed during a harvest arrives twice in one load: the newer one is kept
     @dlt.resource(name="publications", primary_key=("source_system", "source_id"), write_disposition="merge",
                   columns={"datestamp": {"dedup_sort": "desc"}},
                   schema_contract={"tables": "evolve", "columns": "evolve", "data_type": "freeze"})
     def publications() -> Iterator[pa.Table]:
-        cursors = SenderCursors(dlt.current.resource_state(), column="datestamp")
+        state = dlt.current.resource_state()
+        cursors = SenderCursors(state, column="datestamp")
+        identities: dict = state.setdefault("identify", {})
+        failures: dict = state.setdefault("failures", {})
+        successes: dict = state.setdefault("last_success_at", {})
         opened = {harvest: cursors.open(harvest_key(*harvest)) for harvest in harvests}
+        known = {repo: dict(identities.get(repo) or {}) for repo, _ in harvests}  # read by the workers
 
-        def harvest_pages(harvest: tuple[str, str | None]) -> Iterator[pa.Table]:  # in a worker thread
+        def harvest_pages(harvest: tuple[str, str | None]):  # in a worker thread
             repo, set_spec = harvest
-            with retrying_session(retries=retries, backoff_s=backoff_s) as session:
-                for page in list_records(session, f"{base_url.rstrip('/')}/{repo}", repo, opened[harvest].since,
-                                         set_spec, http):
-                    if page:
-                        yield opened[harvest].keep_new(pa.Table.from_pylist(page, schema=SCHEMA))
+            try:
+                with retrying_session(retries=retries, backoff_s=backoff_s) as session:
+                    try:
+                        identity = identify(session, endpoint(repo), http)
+                        yield _Identified(identity)
+                    except Exception as exc:  # some answer ListRecords well and Identify badly
+                        # what it said last time, else days: every repository must accept a day `from`
+                        identity = known[repo] or {"granularity": DAYS}
+                        log.warning(f"{endpoint(repo)}: Identify failed ({failure_reason(exc)}); "
+                                    f"harvesting with granularity {identity['granularity']}")
+                    for page in list_records(session, endpoint(repo), repo, opened[harvest].since, set_spec, http,
+                                             granularity=identity.get("granularity", DAYS), log=log):
+                        if page:
+                            yield opened[harvest].keep_new(pa.Table.from_pylist(page, schema=SCHEMA))
+            except Exception as exc:  # this repository's failure is its own: the others go on
+                yield _Failed(failure_reason(exc))
+
+        now = datetime.now(timezone.utc)
+        status = {}
 
         def pages() -> Iterator[pa.Table]:
-            for harvest, table in read_senders(harvests, harvest_pages, workers=workers):
-                if table is FINISHED:
-                    cursors.advance(opened[harvest])
-                elif table.num_rows:
-                    yield table
+            for harvest, item in read_senders(harvests, harvest_pages, workers=workers):
+                repo, set_spec = harvest
+                key = harvest_key(*harvest)
+                row = status.setdefault(key, {"harvest": key, "repository": repo, "set_spec": set_spec,
+                                              "base_url": endpoint(repo), "records": 0, **{
+                                                  k: known[repo].get(k) for k in ("granularity", "deleted_record")}})
+                if isinstance(item, _Identified):
+                    identities[repo] = item.identity
+                    row.update(granularity=item.identity["granularity"],
+                               deleted_record=item.identity["deleted_record"])
+                elif isinstance(item, _Failed):
+                    # the cursor does not move: the next run asks this repository for the same changes again
+                    log.warning(f"academy repository {key} at {endpoint(repo)} failed, the others load: {item.reason}")
+                    row.update(status="failed", error=item.reason)
+                    failures[key] = {"base_url": endpoint(repo), "error": item.reason, "at": now.isoformat()}
+                elif item is FINISHED:
+                    if row.get("status") != "failed":
+                        cursors.advance(opened[harvest])
+                        row.update(status="ok", error=None)
+                        failures.pop(key, None)
+                        successes[key] = now.isoformat()
+                elif item.num_rows:
+                    row["records"] += item.num_rows
+                    yield item
 
         yield from batched(pages())
+        rows = []
+        for harvest in harvests:
+            row, cursor = status[harvest_key(*harvest)], opened[harvest]
+            moved = row["status"] == "ok" and cursor.saved()  # what the cursor says once this run is stored
+            rows.append({**row, "checked_at": now,
+                         "datestamp": utc_datestamp(moved["last_value"]) if moved else cursor.last_value,
+                         "last_success_at": datetime.fromisoformat(successes[row["harvest"]])
+                         if row["harvest"] in successes else None})
+        if rows:
+            yield dlt.mark.with_hints(
+                pa.Table.from_pylist(rows, schema=STATUS_SCHEMA),
+                dlt.mark.make_hints(table_name=STATUS_TABLE, write_disposition="merge", primary_key="harvest"),
+                create_table_variant=True)
 
     return publications

@@ -7,7 +7,6 @@ WITH records AS (
         to_json(p) AS raw_json,
         vi_normalize(p.title) AS normalized_title,
         CAST(p.creators AS JSON) AS creators_json,
-        list_filter(CAST(CAST(p.identifiers AS JSON) AS VARCHAR[]), lambda x: x LIKE 'https://doi.org/%') AS doi_urls,
         list_filter(CAST(CAST(p.subjects AS JSON) AS VARCHAR[]), lambda x: x LIKE 'vnfos:%') AS field_subjects
     FROM raw_academies.publications AS p
 )
@@ -22,11 +21,14 @@ SELECT
     TRY_CAST(substr(r.date, 1, 4) AS INTEGER) AS year,
     r.type AS publication_type,
     r.source AS venue,
-    lower(replace(r.doi_urls[1], 'https://doi.org/', '')) AS doi,
+    r.doi,  -- found in any form the repository writes it and normalised by the harvester (sources/academies/records.py)
     replace(r.field_subjects[1], 'vnfos:', '') AS field_code,
     CAST(r.creators_json AS VARCHAR[]) AS creators,
     r.language,
     r.publisher,
+    -- every title with its xml:lang ([{"text": ..., "lang": ...}]), the main one above; every set of the record
+    CAST(r.titles AS JSON) AS titles,
+    CAST(r.set_specs AS JSON) AS set_specs,
     r.datestamp,
     r.deleted,
     r._dlt_load_id,

@@ -212,6 +212,11 @@ def suites() -> dict[str, list[Expectation]]:
              {"column_list": ["unit_set", "province_code", "year", "indicator_code", "breakdown", "source"]}, BLOCKING),
             _not_null("province_name"), _in_set("unit_set", ["34", "63", "national"]), _not_null("indicator_name"),
         ],
+        "marts.statistic_year_changes": [
+            ("ExpectCompoundColumnsToBeUnique",
+             {"column_list": ["province_code", "year", "indicator_code", "breakdown"]}, BLOCKING),
+            ("ExpectColumnValuesToBeNull", {"column": "warning"}, WARNING),  # tenfold: the sample names file and row
+        ],
         "marts.reporting_completeness": [
             ("ExpectCompoundColumnsToBeUnique", {"column_list": ["province_code", "year", "form_code"]}, BLOCKING),
             _in_set("status", ["on_time", "late", "missing", "held", "not_due"]), _in_set("form_code", FORM_CODES),

@@ -162,21 +162,17 @@ def _form(value, codes: list[str]) -> str | None:
     return forms.pop() if len(forms) == 1 and not text else None
 
 
-def _held(vi: str, en: str):
-    return ReportFileError(vi, en)
-
-
 def _check_year(year: int | None, today: date) -> int:
     if year is None:
-        raise _held("Thiếu hoặc không đọc được 'Năm báo cáo': hãy ghi năm, ví dụ 2024, và gửi lại.",
+        raise ReportFileError("Thiếu hoặc không đọc được 'Năm báo cáo': hãy ghi năm, ví dụ 2024, và gửi lại.",
                     "'Năm báo cáo' (reporting year) is missing or unreadable: write the year, e.g. 2024, and send "
                     "it again.")
     if year > today.year:
-        raise _held(f"Năm báo cáo {year} ở tương lai (nay là năm {today.year}): hãy sửa năm báo cáo và gửi lại.",
+        raise ReportFileError(f"Năm báo cáo {year} ở tương lai (nay là năm {today.year}): hãy sửa năm báo cáo và gửi lại.",
                     f"Reporting year {year} is in the future (this is {today.year}): correct the year and send it "
                     "again.")
     if year < FIRST_YEAR:
-        raise _held(f"Năm báo cáo {year} trước năm {FIRST_YEAR}: hãy kiểm tra năm báo cáo.",
+        raise ReportFileError(f"Năm báo cáo {year} trước năm {FIRST_YEAR}: hãy kiểm tra năm báo cáo.",
                     f"Reporting year {year} is before {FIRST_YEAR}: check the reporting year.")
     return year
 
@@ -185,7 +181,7 @@ def _identify(meta: dict, codes: list[str], today: date) -> tuple[str, int, str,
     """(form, year, province code, note) of the report, or ReportFileError when they can't be applied."""
     form = _form(meta.get("form_code"), codes)
     if form is None:
-        raise _held(f"'Biểu số' thiếu hoặc không thuộc các biểu {', '.join(FORMS)} ('{meta.get('form_code') or ''}').",
+        raise ReportFileError(f"'Biểu số' thiếu hoặc không thuộc các biểu {', '.join(FORMS)} ('{meta.get('form_code') or ''}').",
                     f"'Biểu số' (form) is missing or not one of {', '.join(FORMS)} ('{meta.get('form_code') or ''}').")
     year = _check_year(parse_year(meta.get("reference_year")), today)
     province_code, note = resolve_province(meta.get("province_code"), meta.get("province_name") or
@@ -242,7 +238,7 @@ def read_report(path: Path, today: date | None = None, data: bytes | None = None
     if note:
         notes.append(note)
     if not lines:
-        raise _held("Bảng số liệu không có dòng nào.", "The data table has no rows.")
+        raise ReportFileError("Bảng số liệu không có dòng nào.", "The data table has no rows.")
 
     decimal = file_decimal_separator(cells.get("value") for _, cells, _ in lines)
     formulas = _Formulas(path, data, sheet.name, table) if workbook.file_format == "xlsx" else None

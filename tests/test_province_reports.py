@@ -141,7 +141,8 @@ def _form_of(f) -> str:
     return corpus.SLOTS[f.kind][2]
 
 
-def test_a_held_file_fixed_and_sent_again_and_a_replayed_row_reach_core_and_nothing_else_moves(mixed, monkeypatch):
+def test_a_held_file_fixed_and_sent_again_and_a_replayed_row_reach_core_and_nothing_else_moves(mixed, simulator,
+                                                                                                monkeypatch):
     import msoffcrypto
     from openpyxl import load_workbook
 
@@ -204,3 +205,37 @@ def test_every_job_runs_on_a_fresh_data_folder(demo_dir, tmp_path, monkeypatch):
         assert run_job("provinces_refresh", "WARNING").success  # no intake folder at all
         assert run_job("national_refresh", "WARNING").success  # an empty intake
     assert run_review()
+
+
+def test_a_tenfold_change_from_the_previous_year_is_a_warning_naming_the_file_and_row(tmp_path, monkeypatch):
+    from datetime import date
+
+    from assets.resources import DuckDBWarehouse
+    from demo.workbook import write_report_workbook
+    from sources.provinces import provinces
+    from sources.reference import reference
+    from warehouse.models import discover, run_model
+
+    people = [("0201", "tong", 700.0, "người"), ("0201", "gioi_tinh:nam", 400.0, "người"),
+              ("0201", "gioi_tinh:nu", 300.0, "người")]
+    warehouse = DuckDBWarehouse(data_dir=str(tmp_path / "data"))
+    intake = warehouse.intake_dir
+    intake.mkdir(parents=True)
+    write_report_workbook(intake, "38", "Tỉnh Thanh Hóa", 2023, "02/KHCN-NL", date(2024, 2, 1), people)
+    later = write_report_workbook(intake, "38", "Tỉnh Thanh Hóa", 2024, "02/KHCN-NL", date(2025, 2, 1), [
+        ("0201", "tong", 8400.0, "người"), ("0201", "gioi_tinh:nam", 8100.0, "người"),  # 12x and 20.25x
+        ("0201", "gioi_tinh:nu", 300.0, "người")])  # as the year before
+    warehouse.dlt_pipeline("reference").run(reference(), loader_file_format="parquet")
+    warehouse.dlt_pipeline("provinces").run(provinces(intake_dir=str(intake), quarantine_dir=str(warehouse.quarantine_dir)),
+                                            loader_file_format="parquet")
+    models = {m.table: m for m in discover()}
+    with warehouse.connect() as con:
+        for table in ("staging.provinces", "staging.report_template", "staging.province_report_rows",
+                      "core.fct_statistic", "marts.statistic_year_changes"):
+            run_model(con, models[table])
+        flagged = con.execute("SELECT breakdown, warning FROM marts.statistic_year_changes "
+                              "WHERE warning IS NOT NULL ORDER BY breakdown").fetchall()
+        unflagged = con.execute("SELECT breakdown FROM marts.statistic_year_changes WHERE warning IS NULL").fetchall()
+    # breakdown members move a lot between years where they are small: only the total is judged
+    assert [b for b, _ in flagged] == ["tong"] and sorted(unflagged) == [("gioi_tinh:nam",), ("gioi_tinh:nu",)]
+    assert "x12.0" in flagged[0][1] and f"{later.name} (dòng/row " in flagged[0][1], flagged

@@ -10,6 +10,7 @@ EXPECTED_TABLES = {
     "core.organization_alias", "core.dim_researcher", "core.fct_task", "core.fct_task_result",
     "core.fct_publication", "core.bridge_publication_author", "core.fct_statistic",
     "marts.indicators_by_province_year", "marts.reporting_completeness", "marts.task_duplicate_candidates",
+    "marts.statistic_year_changes",
     "main.catalog", "main.refresh",
 }
 

@@ -1,6 +1,7 @@
 -- Each reported value of a current unit (former provinces rolled up) against the same unit's previous year, and
--- a warning naming the file and row where it moved more than tenfold either way: most often a wrong unit or extra
--- digits, sometimes real; a reviewer decides (the value is kept, the check warns).
+-- a warning naming the file and row where an indicator's total moved more than tenfold either way: most often a
+-- wrong unit or extra digits, sometimes real; a reviewer decides (the value is kept, the check warns). Breakdown
+-- members are not judged: a small member can move that much between years.
 -- vi: Mỗi giá trị báo cáo của đơn vị hiện nay (tỉnh cũ cộng dồn) so với năm trước của chính đơn vị đó, kèm cảnh báo
 -- vi: ghi rõ tệp và dòng khi giá trị tăng hoặc giảm quá 10 lần.
 WITH used AS (
@@ -24,7 +25,7 @@ SELECT
     p.value AS previous_value,
     c.reported_in,
     CASE
-        WHEN p.value > 0 AND c.value > 0 AND (c.value > 10 * p.value OR c.value * 10 < p.value) THEN
+        WHEN c.breakdown = 'tong' AND p.value > 0 AND c.value > 0 AND (c.value > 10 * p.value OR c.value * 10 < p.value) THEN
             'giá trị ' || CAST(round(c.value, 2) AS VARCHAR) || ' so với ' || CAST(round(p.value, 2) AS VARCHAR)
             || ' năm trước (gấp ' || CAST(round(c.value / p.value, 2) AS VARCHAR) || ' lần), tại ' || c.reported_in
             || ' / value ' || CAST(round(c.value, 2) AS VARCHAR) || ' against ' || CAST(round(p.value, 2) AS VARCHAR)

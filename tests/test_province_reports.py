@@ -207,35 +207,93 @@ def test_every_job_runs_on_a_fresh_data_folder(demo_dir, tmp_path, monkeypatch):
     assert run_review()
 
 
-def test_a_tenfold_change_from_the_previous_year_is_a_warning_naming_the_file_and_row(tmp_path, monkeypatch):
-    from datetime import date
-
+def _warehouse_from(intake_files, tmp_path, tables):
+    """The report files loaded through the provinces source and the named models built, as the warehouse
+    step builds them; returns the warehouse resource."""
     from assets.resources import DuckDBWarehouse
-    from demo.workbook import write_report_workbook
     from sources.provinces import provinces
     from sources.reference import reference
     from warehouse.models import discover, run_model
 
-    people = [("0201", "tong", 700.0, "người"), ("0201", "gioi_tinh:nam", 400.0, "người"),
-              ("0201", "gioi_tinh:nu", 300.0, "người")]
     warehouse = DuckDBWarehouse(data_dir=str(tmp_path / "data"))
-    intake = warehouse.intake_dir
-    intake.mkdir(parents=True)
-    write_report_workbook(intake, "38", "Tỉnh Thanh Hóa", 2023, "02/KHCN-NL", date(2024, 2, 1), people)
+    warehouse.dlt_pipeline("reference").run(reference(), loader_file_format="parquet")
+    warehouse.dlt_pipeline("provinces").run(provinces(intake_dir=str(intake_files), quarantine_dir=str(
+        warehouse.quarantine_dir)), loader_file_format="parquet")
+    models = {m.table: m for m in discover()}
+    with warehouse.connect() as con:
+        for table in ("staging.provinces", "staging.report_template", "staging.province_report_rows", *tables):
+            run_model(con, models[table])
+    return warehouse
+
+
+PEOPLE = [("0201", "tong", 700.0, "người"), ("0201", "gioi_tinh:nam", 400.0, "người"),
+          ("0201", "gioi_tinh:nu", 300.0, "người")]
+
+
+def test_a_tenfold_change_from_the_previous_year_is_a_warning_naming_the_file_and_row(tmp_path):
+    from datetime import date
+
+    from demo.workbook import write_report_workbook
+
+    intake = tmp_path / "intake"
+    intake.mkdir()
+    write_report_workbook(intake, "38", "Tỉnh Thanh Hóa", 2023, "02/KHCN-NL", date(2024, 2, 1), PEOPLE)
     later = write_report_workbook(intake, "38", "Tỉnh Thanh Hóa", 2024, "02/KHCN-NL", date(2025, 2, 1), [
         ("0201", "tong", 8400.0, "người"), ("0201", "gioi_tinh:nam", 8100.0, "người"),  # 12x and 20.25x
         ("0201", "gioi_tinh:nu", 300.0, "người")])  # as the year before
-    warehouse.dlt_pipeline("reference").run(reference(), loader_file_format="parquet")
-    warehouse.dlt_pipeline("provinces").run(provinces(intake_dir=str(intake), quarantine_dir=str(warehouse.quarantine_dir)),
-                                            loader_file_format="parquet")
-    models = {m.table: m for m in discover()}
+    warehouse = _warehouse_from(intake, tmp_path, ["core.fct_statistic", "marts.statistic_year_changes"])
     with warehouse.connect() as con:
-        for table in ("staging.provinces", "staging.report_template", "staging.province_report_rows",
-                      "core.fct_statistic", "marts.statistic_year_changes"):
-            run_model(con, models[table])
         flagged = con.execute("SELECT breakdown, warning FROM marts.statistic_year_changes "
                               "WHERE warning IS NOT NULL ORDER BY breakdown").fetchall()
         unflagged = con.execute("SELECT breakdown FROM marts.statistic_year_changes WHERE warning IS NULL").fetchall()
     # breakdown members move a lot between years where they are small: only the total is judged
     assert [b for b, _ in flagged] == ["tong"] and sorted(unflagged) == [("gioi_tinh:nam",), ("gioi_tinh:nu",)]
     assert "x12.0" in flagged[0][1] and f"{later.name} (dòng/row " in flagged[0][1], flagged
+
+
+@pytest.mark.parametrize("revision_signed", ["same day", "earlier"])
+def test_a_revision_wins_by_its_number_even_when_officers_keep_the_first_date(tmp_path, revision_signed):
+    import os
+    from datetime import date
+
+    from demo.workbook import write_report_workbook
+
+    intake = tmp_path / "intake"
+    intake.mkdir()
+    first = write_report_workbook(intake, "40", "Tỉnh Nghệ An", 2024, "02/KHCN-NL", date(2025, 2, 10), PEOPLE)
+    signed = date(2025, 2, 10) if revision_signed == "same day" else date(2025, 2, 3)
+    revised = [(c, b, v + 10, u) if b in ("tong", "gioi_tinh:nu") else (c, b, v, u) for c, b, v, u in PEOPLE]
+    second = write_report_workbook(intake, "40", "Tỉnh Nghệ An", 2024, "02/KHCN-NL", signed, revised, revision=2)
+    os.utime(second, (first.stat().st_mtime - 3600,) * 2)  # and even arrived first
+    warehouse = _warehouse_from(intake, tmp_path, ["core.fct_statistic"])
+    with warehouse.connect() as con:
+        core = dict(con.execute("SELECT breakdown, value FROM core.fct_statistic").fetchall())
+    assert core == {"tong": 710.0, "gioi_tinh:nam": 400.0, "gioi_tinh:nu": 310.0}
+
+
+def test_a_former_provinces_indicators_are_shared_back_with_the_unit_that_reports_for_it_now(refreshed):
+    import duckdb as db
+
+    slices = refreshed[0] / "published" / "provinces"
+    # Resolution 202/2025/QH15 (../shared/domain.md): 27 Bắc Ninh -> 24 Bắc Ninh, 49 Quảng Nam -> 48 Đà Nẵng
+    for former, current in (("27", "24"), ("49", "48")):
+        rows = db.sql(f"SELECT DISTINCT unit_set, province_code FROM '{slices / current / 'indicators_by_province_year.parquet'}'"
+                      " WHERE unit_set = '63'").fetchall()
+        assert ("63", former) in rows, (former, current, rows)
+        assert not (slices / former).exists() or former == current
+
+
+def test_the_quality_report_escapes_what_senders_wrote(tmp_path):
+    from datetime import datetime, timezone
+
+    from quality import report
+    from warehouse.database import connect
+
+    hostile = "<b>bao cao</b> & <script>alert(1)</script>.xlsx"
+    files = [{"file_name": hostile, "province_name": "Tỉnh <i>X</i>", "province_code": "01", "reference_year": 2024,
+              "form_code": "01/KHCN-TC", "outcome": "held", "superseded_by": None, "kept": 0, "quarantined_rows": [],
+              "reason_vi": "Lý do <img src=x>", "reason_en": "reason & more"}]
+    with connect(tmp_path / "w.duckdb") as con:
+        page = report.render(con, [], [], datetime.now(timezone.utc), files)
+    assert "<script>" not in page and "<b>bao cao" not in page and "<img" not in page and "<i>X" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "reason &amp; more" in page

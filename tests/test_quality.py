@@ -453,3 +453,11 @@ def test_an_expectation_that_cannot_be_evaluated_fails_every_time(tmp_path):
             result = validate_table(con, "core.t", suite)
             assert result.rows_read == 20
             assert [(o.success, o.sample[0].startswith("could not be evaluated")) for o in result.outcomes] == [(False, True)]
+
+
+def test_a_load_less_than_half_a_cadence_late_is_still_fresh():
+    from quality.freshness import Freshness
+
+    now = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+    daily = [Freshness("ministries", now - timedelta(hours=hours), 24, now) for hours in (23, 30, 35.9, 36.1, 60)]
+    assert [f.stale for f in daily] == [False, False, False, True, True]  # a day's cadence + half a day's grace

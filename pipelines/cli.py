@@ -198,8 +198,19 @@ def _warehouse(read_only: bool):
         raise typer.Exit(2) from None
 
 
+def _quarantining_model(model: Optional[str]) -> Optional[str]:
+    """A model name as given, refused (with the names that exist) unless it is a model that quarantines."""
+    from warehouse.models import discover
+
+    names = sorted(m.table for m in discover() if m.quarantines)
+    if model is not None and model not in names:
+        raise typer.BadParameter(f"{model} is not a model that quarantines records; choose one of {', '.join(names)}")
+    return model
+
+
 @quarantine_app.command("list")
-def quarantine_list(model: Optional[str] = typer.Option(None, help="only this staging model, e.g. staging.ministry_tasks")):
+def quarantine_list(model: Optional[str] = typer.Option(None, help="only this staging model, e.g. staging.ministry_tasks",
+                                                        callback=_quarantining_model)):
     """Quarantined records with their reasons."""
     from quality.quarantine import records
 
@@ -215,7 +226,8 @@ def quarantine_list(model: Optional[str] = typer.Option(None, help="only this st
 
 @quarantine_app.command("export")
 def quarantine_export(out: Path = typer.Argument(..., help="JSON Lines file to write"),
-                      model: Optional[str] = typer.Option(None, help="only this staging model")):
+                      model: Optional[str] = typer.Option(None, help="only this staging model",
+                                                          callback=_quarantining_model)):
     """Write the quarantined records to a file: edit the wrong fields of raw_record, then `replay` it."""
     from quality.quarantine import export
 

@@ -461,3 +461,11 @@ def test_a_load_less_than_half_a_cadence_late_is_still_fresh():
     now = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
     daily = [Freshness("ministries", now - timedelta(hours=hours), 24, now) for hours in (23, 30, 35.9, 36.1, 60)]
     assert [f.stale for f in daily] == [False, False, False, True, True]  # a day's cadence + half a day's grace
+
+
+def test_an_unknown_model_name_is_refused_not_shown_as_nothing_quarantined(tmp_path, monkeypatch):
+    monkeypatch.setenv("CSDL_DATA_DIR", str(tmp_path))
+    for command in (["quarantine", "list", "--model", "staging.ministry_task"],
+                    ["quarantine", "export", str(tmp_path / "x.jsonl"), "--model", "staging.ministry_task"]):
+        refused = CliRunner().invoke(app, command, env={"COLUMNS": "250"})
+        assert refused.exit_code == 2 and "staging.ministry_tasks" in refused.output, refused.output

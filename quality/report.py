@@ -139,15 +139,22 @@ def render(con, freshness: list[Freshness], completeness: list[dict], now: datet
 
 
 def _files_received(files: list[dict]) -> list[str]:
-    """Report files received (receipts), those needing action first: held, then with held rows, then loaded."""
+    """Report files that need someone (held, or with held rows) one per line, held first; the files loaded
+    whole only counted (each has its receipt)."""
     if not files:
         return []
-    order = {"held": 0, "partly": 1, "loaded": 2}
-    out = ["<h3>Tệp báo cáo đã nhận / report files received</h3><table id='report-files'><tr><th>file</th>"
-           "<th>province</th><th>year</th><th>form</th><th>outcome</th><th>rows kept / held</th><th>reason</th></tr>"]
-    for f in sorted(files, key=lambda f: (order[f["outcome"]], f["superseded_by"] is not None, f["file_name"])):
+    action = sorted((f for f in files if f["outcome"] != "loaded"),
+                    key=lambda f: (f["outcome"] != "held", f["superseded_by"] is not None, f["file_name"]))
+    whole = len(files) - len(action)
+    out = [f"<h3>Tệp báo cáo đã nhận / report files received</h3><p id='files-loaded'>{whole} of {len(files)} "
+           "files loaded whole; receipts for every file are in <code>data/receipts/</code>.</p>"]
+    if not action:
+        return out
+    out.append("<table id='report-files'><tr><th>file</th><th>province</th><th>year</th><th>form</th><th>outcome</th>"
+               "<th>rows kept / held</th><th>reason</th></tr>")
+    for f in action:
         reason = f["reason_vi"] and f"{f['reason_vi']} / {f['reason_en']}" or "; ".join(f["quarantined_rows"][:3])
-        css = {"held": "fail", "partly": "warn", "loaded": "pass"}[f["outcome"]]
+        css = "fail" if f["outcome"] == "held" else "warn"
         replaced = f" (replaced by {_e(f['superseded_by'])})" if f["superseded_by"] else ""
         out.append(f"<tr data-file='{_e(f['file_name'])}' data-outcome='{f['outcome']}'><td>{_e(f['file_name'])}</td>"
                    f"<td>{_e(f['province_name'])} ({_e(f['province_code'])})</td><td>{_e(f['reference_year'])}</td>"

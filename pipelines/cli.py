@@ -280,11 +280,12 @@ def match_eval(entity: Optional[str] = typer.Option(
         if not pairs.is_file():
             raise typer.BadParameter(f"no labelled pairs file at {pairs}")
         try:
-            score = evaluate_labelled_pairs(pairs)
+            score, blocking = evaluate_labelled_pairs(pairs)
         except ValueError as error:
             console.print(f"[red]error:[/] {error}", soft_wrap=True)
             raise typer.Exit(2)
         label = f"publication matcher on {pairs}"
+        console.print(blocking.line(), soft_wrap=True)
     else:
         if entity not in ENTITIES:
             raise typer.BadParameter(f"--entity must be one of {', '.join(ENTITIES)}, not {entity!r}")

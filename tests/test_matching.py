@@ -167,6 +167,41 @@ def test_three_registrations_of_one_work_are_one_cluster():
     assert len(pairs) == 3 and len(set(clusters.values())) == 1
 
 
+def test_a_missing_year_or_venue_is_not_a_disagreement():
+    dblp = {"title": "efficient filtering of xml documents with xpath expressions",
+            "authors": "chee-yong chan , pascal felber , minos garofalakis , rajeev rastogi",
+            "venue": "vldb j.", "year": "2002"}
+    scholar = {"title": "xtrie : efficient filtering of xml documents with xpath expressions",
+               "authors": "c chan , p felber , m garofalakis , r rastogi", "venue": "", "year": ""}
+    assert same_publication(dblp, scholar)
+
+
+def test_values_moved_into_the_title_still_match():
+    clean = {"title": "diluting acid", "authors": "tim kempster , colin stirling , peter thanisch",
+             "venue": "sigmod record", "year": "1999"}
+    dirty = {"title": "diluting acid acm sigmod record tim kempster , colin stirling , peter thanisch",
+             "authors": "", "venue": "", "year": "1999.0"}
+    assert same_publication(clean, dirty)
+    other = {"title": "query optimization by predicate move-around acm sigmod record jim gray", "authors": "",
+             "venue": "", "year": "1999"}
+    assert not same_publication(clean, other)
+
+
+def test_the_same_title_by_other_authors_in_another_year_is_another_work():
+    a = {"title": "chair 's message", "authors": "richard snodgrass", "venue": "sigmod record", "year": "1998"}
+    assert not same_publication(a, {**a, "authors": "ahmed elmagarmid", "year": "2003"})
+
+
+def test_publication_blocking_needs_no_year():
+    from warehouse.matching.publications import block_keys
+
+    with_year = {"title": "Efficient filtering of XML documents with XPath expressions", "year": 2002}
+    scraped = {"title": "XTrie: efficient filtering of XML documents with XPath expressions", "year": None}
+    dirty = {"title": "efficient filtering of xml documents with xpath expressions vldb j. 2002"}
+    assert set(block_keys(with_year)) & set(block_keys(scraped))
+    assert set(block_keys(with_year)) & set(block_keys(dirty))
+
+
 def test_match_eval_scores_labelled_pairs_and_ends_with_the_figures(tmp_path):
     record = "COL title VAL {} COL authors VAL jim gray COL venue VAL vldb COL year VAL 1995"
     lines = [f"{record.format('transaction processing')}\t{record.format('transaction processing')}\t1",
@@ -176,6 +211,7 @@ def test_match_eval_scores_labelled_pairs_and_ends_with_the_figures(tmp_path):
     result = CliRunner().invoke(app, ["match-eval", "--pairs", str(path)])
     assert result.exit_code == 0, result.output
     assert result.output.strip().splitlines()[-1] == "precision=1.0000 recall=1.0000 f1=1.0000"
+    assert "blocking: pair_completeness=1.0000 (1 of 1 matches share a block)" in result.output
 
 
 def test_match_eval_names_the_file_and_line_of_a_malformed_pair(tmp_path):

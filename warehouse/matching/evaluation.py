@@ -79,10 +79,49 @@ def evaluate_demo(demo_dir, entity: str) -> Score:
     return score_pairs({frozenset({p.a, p.b}) for p in pairs}, demo.task_duplicate_truth(demo_dir))
 
 
-def evaluate_labelled_pairs(path) -> Score:
-    """Scores the publication pair matcher on Magellan/Ditto labelled pairs."""
-    from warehouse.matching.publications import read_labelled_pairs, same_publication
+@dataclass(frozen=True)
+class Blocking:
+    """How much of the truth blocking leaves to the matcher: the labelled matches whose two records
+    share a compared block (pair completeness), and how many pairs it compares."""
+    matches: int
+    matches_in_a_block: int
+    records: int
+    candidate_pairs: int
+
+    @property
+    def pair_completeness(self) -> float:
+        return self.matches_in_a_block / self.matches if self.matches else 1.0
+
+    def line(self) -> str:
+        return (f"blocking: pair_completeness={self.pair_completeness:.4f} ({self.matches_in_a_block} of "
+                f"{self.matches} matches share a block), {self.candidate_pairs:,} candidate pairs among "
+                f"{self.records:,} records")
+
+
+def publication_blocking(pairs: list[tuple[dict, dict, int]]) -> Blocking:
+    """The publication blocking run over every distinct record of labelled pairs, as if they were
+    one collection to deduplicate (no year needed, none used)."""
+    from warehouse.matching.blocking import group_blocks, shared
+    from warehouse.matching.publications import block_keys, compared_blocks
+
+    ids: dict[tuple, dict] = {}
+    def record(side: str, r: dict) -> tuple:
+        key = (side, tuple(sorted(r.items())))
+        return ids.setdefault(key, {**r, "source_system": side, "source_id": str(len(ids))})["source_id"]
+    labelled = [(record("a", a), record("b", b), label) for a, b, label in pairs]
+    together = set()
+    for _, members in compared_blocks(shared(group_blocks(ids.values(), block_keys))):
+        together.update(frozenset(p) for p in combinations((m["source_id"] for m in members), 2))
+    matches = [frozenset((x, y)) for x, y, label in labelled if label]
+    return Blocking(len(matches), sum(m in together for m in matches), len(ids), len(together))
+
+
+def evaluate_labelled_pairs(path) -> tuple[Score, Blocking]:
+    """Scores the publication pair matcher on Magellan/Ditto labelled pairs, and its blocking on their records."""
+    from warehouse.matching.publications import probabilities, model, read_labelled_pairs
 
     pairs = read_labelled_pairs(path)
-    predicted = {i for i, (a, b, _) in enumerate(pairs) if same_publication(a, b)}
-    return score_pairs(predicted, {i for i, (_, _, label) in enumerate(pairs) if label})
+    p = probabilities([(a, b) for a, b, _ in pairs])
+    predicted = {i for i, v in enumerate(p) if v >= model().threshold}
+    return (score_pairs(predicted, {i for i, (_, _, label) in enumerate(pairs) if label}),
+            publication_blocking(pairs))

@@ -13,6 +13,7 @@ import dagster as dg
 
 from assets.resources import DuckDBWarehouse
 from pipelines.jobs import JOBS, TIMEZONE, provinces_refresh
+from pipelines.run_monitoring import fail_dead_runs
 from quality.review import review
 
 
@@ -77,4 +78,13 @@ daily_quality_review = dg.ScheduleDefinition(
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Daily at 07:00: stale sources and provincial reports missing after the deadline.")
 
-SENSORS = [province_intake_sensor, review_after_refresh, review_after_failure]
+@dg.sensor(minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Fails runs left STARTED whose process is gone (killed, crashed) and frees their duckdb "
+                       "pool slot, so that later runs do not wait for it for ever (pipelines/run_monitoring.py).")
+def dead_run_sensor(context: dg.SensorEvaluationContext):
+    failed = fail_dead_runs(context.instance, context.log)
+    return dg.SkipReason(f"{len(failed)} runs whose process was gone marked failed" if failed
+                         else "no run left STARTED without its process")
+
+
+SENSORS = [province_intake_sensor, review_after_refresh, review_after_failure, dead_run_sensor]

@@ -272,3 +272,147 @@ def test_an_smtp_login_goes_over_verified_starttls(tmp_path):
         with pytest.raises(ssl.SSLCertVerificationError):
             _email_channel(relay.port, CSDL_ALERT_SMTP_STARTTLS="true").send(_notice())
         assert len(relay.logins) == 1
+
+
+# --- items 9, 15, 16: the intake folder
+
+ROWS = [("0101", "tong", 1234.5, "tổ chức"), ("0101", "loai_hinh:vien_nghien_cuu", 1000.0, "tổ chức"),
+        ("0101", "loai_hinh:truong_dai_hoc", 234.5, "tổ chức")]
+
+
+def _report_bytes(folder: Path, file_format: str = "xlsx") -> bytes:
+    from datetime import date
+
+    from demo.workbook import ReportQuirks, write_report_workbook
+
+    folder.mkdir(parents=True, exist_ok=True)
+    return write_report_workbook(folder, "51", "Tỉnh Quảng Ngãi", 2024, "01/KHCN-TC", date(2025, 2, 3), ROWS,
+                                 quirks=ReportQuirks(file_format=file_format)).read_bytes()
+
+
+def _intake_run(data_dir: Path) -> list[dict]:
+    """One run of the provinces source; its report_files rows of this run (what was received, loaded or held)."""
+    import dlt
+    import duckdb
+
+    import assets.resources  # noqa: F401  (keeps each row's load id)
+    from sources.provinces import provinces
+
+    pipeline = dlt.pipeline(pipeline_name="provinces", destination=dlt.destinations.duckdb(str(data_dir / "w.duckdb")),
+                            dataset_name="raw_provinces", pipelines_dir=str(data_dir / "dlt_pipelines"))
+    pipeline.run(provinces(intake_dir=str(data_dir / "intake"), quarantine_dir=str(data_dir / "quarantine")))
+    load_id = pipeline.last_trace.last_normalize_info.loads_ids[-1]
+    with duckdb.connect(str(data_dir / "w.duckdb"), read_only=True) as con:
+        rows = con.execute("SELECT * FROM raw_provinces.report_files WHERE _dlt_load_id = ?", [load_id])
+        names = [d[0] for d in rows.description]
+        return [dict(zip(names, row)) for row in rows.fetchall()]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_a_report_still_being_copied_is_taken_only_once_whole(data_dir, tmp_path, monkeypatch, file_format):
+    import threading
+
+    monkeypatch.setenv("CSDL_INTAKE_SETTLE_S", "1")
+    whole = _report_bytes(tmp_path / "made", file_format)
+    (data_dir / "intake").mkdir()
+    target = data_dir / "intake" / f"bao-cao.{file_format}"
+    chunks = [whole[i:i + max(len(whole) // 30, 1)] for i in range(0, len(whole), max(len(whole) // 30, 1))]
+
+    def copy_slowly():  # a copy over a slow share: 30 pieces over 6 s
+        with target.open("wb") as f:
+            for chunk in chunks:
+                f.write(chunk)
+                f.flush()
+                time.sleep(6 / len(chunks))
+
+    copier = threading.Thread(target=copy_slowly)
+    copier.start()
+    time.sleep(0.5)
+    try:
+        assert _intake_run(data_dir) == []  # neither held as unreadable nor loaded half
+    finally:
+        copier.join()
+    assert target.exists() and not (data_dir / "quarantine").exists()
+    [received] = _intake_run(data_dir)  # the copy has ended; it settles within the run
+    assert (received["status"], received["rows_read"]) == ("loaded", len(ROWS))
+
+
+@pytest.mark.timeout(60)
+def test_a_quarantined_file_that_changes_afterwards_is_read_again(data_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("CSDL_INTAKE_SETTLE_S", "0.2")
+    whole = _report_bytes(tmp_path / "made")
+    (data_dir / "intake").mkdir()
+    (data_dir / "intake" / "bao-cao.xlsx").write_bytes(whole[: len(whole) // 2])  # a copy that stalled half-way
+    time.sleep(0.3)
+    [held] = _intake_run(data_dir)
+    assert held["status"] == "held"
+    quarantined = data_dir / "quarantine" / held["quarantined_as"]
+    with quarantined.open("r+b") as f:  # the copy goes on, into the file now in quarantine
+        f.seek(len(whole) // 2)
+        f.write(whole[len(whole) // 2:])
+    time.sleep(0.3)
+    [loaded] = _intake_run(data_dir)
+    assert (loaded["status"], loaded["file_name"], loaded["rows_read"]) == ("loaded", "bao-cao.xlsx", len(ROWS))
+    assert list((data_dir / "quarantine").iterdir()) == []  # the file and its note
+    assert _intake_run(data_dir) == []  # read once
+
+
+@pytest.mark.timeout(60)
+def test_report_files_built_to_exhaust_the_reader_are_held_with_a_reason(tmp_path, monkeypatch):
+    import zipfile
+
+    from sources.provinces import ReportFileError, read_report
+
+    workbook = tmp_path / "made" / "bao-cao.xlsx"
+    workbook.parent.mkdir()
+    workbook.write_bytes(_report_bytes(tmp_path / "made"))
+    assert read_report(workbook)[0]["province_code"] == "51"
+
+    bomb = tmp_path / "bomb.xlsx"  # 2 MB of zeros in a few kB: what unpacks is counted before it is unpacked
+    shutil.copyfile(workbook, bomb)
+    with zipfile.ZipFile(bomb, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/media/filler.bin", b"\0" * 2_000_000)
+    assert bomb.stat().st_size < 100_000
+    monkeypatch.setenv("CSDL_INTAKE_MAX_UNCOMPRESSED_MB", "1")
+    with pytest.raises(ReportFileError, match="unpacks to too much data"):
+        read_report(bomb)
+
+    monkeypatch.setenv("CSDL_INTAKE_MAX_ROWS", "5")
+    for path in (workbook, tmp_path / "csv" / "r.csv"):
+        if path.suffix == ".csv":
+            path.parent.mkdir()
+            path.write_bytes(_report_bytes(tmp_path / "made-csv", "csv"))
+        with pytest.raises(ReportFileError, match="too many rows .* at most 5"):
+            read_report(path)
+    monkeypatch.delenv("CSDL_INTAKE_MAX_ROWS")
+
+    monkeypatch.setenv("CSDL_INTAKE_MAX_FILE_MB", "0.001")
+    with pytest.raises(ReportFileError, match=r"too large .* at most 0.001 MB"):
+        read_report(workbook)
+
+
+@pytest.mark.timeout(60)
+def test_hostile_file_names_and_symlinks_in_the_intake_folder(data_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("CSDL_INTAKE_SETTLE_S", "0")
+    intake = data_dir / "intake"
+    intake.mkdir()
+    long_name = ("Báo cáo thống kê KH&CN năm 2024 " * 8).encode("utf-8")[:247].decode("utf-8", "ignore")
+    long_name += "x" * (247 - len(long_name.encode("utf-8"))) + ".csv"
+    assert len(long_name.encode("utf-8")) == 251
+    (intake / long_name).write_text("không có bảng số liệu\n", encoding="utf-8")
+    forged = "bao-cao.csv\nĐã nhận đủ, không cần gửi lại. Received in full.\r\u2028.csv"  # no '/' in a name
+    (intake / forged).write_text("không có bảng số liệu nào\n", encoding="utf-8")
+    outside = tmp_path / "secret.csv"
+    outside.write_text("không có bảng số liệu\n", encoding="utf-8")
+    (intake / "link.csv").symlink_to(outside)
+
+    files = _intake_run(data_dir)
+    assert sorted(f["file_name"] for f in files) == sorted([long_name, forged])
+    assert all(f["status"] == "held" for f in files)
+    for f in files:
+        note = data_dir / "quarantine" / (f["quarantined_as"] + ".note.txt")
+        assert len(note.name.encode("utf-8")) <= 255 and "\n" not in f["quarantined_as"]
+        lines = note.read_text(encoding="utf-8").splitlines()
+        assert len(lines) == 3 and lines[1].startswith("Lý do / reason:")  # no line forged by the name
+    assert outside.exists() and (intake / "link.csv").is_symlink()  # not followed, not moved

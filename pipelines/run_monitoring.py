@@ -85,8 +85,8 @@ def dead_runs(instance: dg.DagsterInstance) -> list[DeadRun]:
         if run.tags.get(HOST_TAG, here) != here:
             continue  # another machine's process: not ours to judge
         pid = _run_pid(instance, run)
-        if pid is None or pid == os.getpid():
-            continue  # not started yet as far as the events say, or this very process
+        if pid is None:
+            continue  # no start event yet: the daemon's start timeout covers a run that never starts
         if not process_is_running(pid, record.start_time):
             found.append(DeadRun(run.run_id, run.job_name, pid, record.start_time))
     return found

@@ -78,10 +78,16 @@ def run_job(name: str, log_level: str = "INFO", instance=None):
 
     from pipelines.definitions import defs
 
+    from pipelines.run_monitoring import fail_dead_runs, run_tags
+
     if instance is None:
         instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    # a run killed earlier (kill -9) still holds the `duckdb` pool slot: this run would wait for it for ever
+    for dead in fail_dead_runs(instance):
+        console.print(f"[yellow]run {dead.run_id} of {dead.job_name} was left STARTED by process {dead.pid}, "
+                      "which is gone: marked failed and its pool slot freed[/]")
     job = defs.resolve_job_def(name)
-    return job.execute_in_process(instance=instance, raise_on_error=False,
+    return job.execute_in_process(instance=instance, raise_on_error=False, tags=run_tags(),
                                   run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
 
 

@@ -13,6 +13,8 @@ import dagster as dg
 
 from assets.resources import DuckDBWarehouse
 from pipelines.jobs import JOBS, TIMEZONE, provinces_refresh
+from pipelines.run_monitoring import fail_dead_runs
+from sources.provinces import intake_files
 from quality.review import review
 
 
@@ -24,8 +26,11 @@ def province_intake_sensor(context: dg.SensorEvaluationContext, duckdb: DuckDBWa
     if not intake.is_dir():
         return dg.SkipReason(f"no intake folder at {intake}")
     requested = set()
-    for path in sorted(p for p in intake.iterdir() if p.is_file() and not p.name.startswith(".")):
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    # a file still being copied gets a run for its hash so far, which leaves it until it has settled
+    # (sources/provinces); the tick that sees it whole starts the run that loads it
+    for path in intake_files(intake):
+        with path.open("rb") as f:
+            digest = hashlib.file_digest(f, "sha256").hexdigest()
         if digest not in requested:
             requested.add(digest)
             # Dagster skips run keys it has seen; the run loads every file not loaded yet (dlt state)
@@ -77,4 +82,13 @@ daily_quality_review = dg.ScheduleDefinition(
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Daily at 07:00: stale sources and provincial reports missing after the deadline.")
 
-SENSORS = [province_intake_sensor, review_after_refresh, review_after_failure]
+@dg.sensor(minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Fails runs left STARTED whose process is gone (killed, crashed) and frees their duckdb "
+                       "pool slot, so that later runs do not wait for it for ever (pipelines/run_monitoring.py).")
+def dead_run_sensor(context: dg.SensorEvaluationContext):
+    failed = fail_dead_runs(context.instance, context.log)
+    return dg.SkipReason(f"{len(failed)} runs whose process was gone marked failed" if failed
+                         else "no run left STARTED without its process")
+
+
+SENSORS = [province_intake_sensor, review_after_refresh, review_after_failure, dead_run_sensor]

@@ -5,6 +5,7 @@ collects the problems that exist now:
 
 - `check_failed:<table>:<check>`: the latest result of a quality check failed;
 - `run_failed:<job>`: the latest finished run of a refresh job failed;
+- `run_left_started:<run>`: a refresh run is still STARTED though its process is gone or it ran too long;
 - `source_stale:<source>`: a source's last successful load is overdue (quality/freshness.py);
 - `report_missing:<year>:<province>`: a province's report is missing after the deadline.
 
@@ -16,6 +17,7 @@ is sent too. Sending is retried at the next review for any channel that failed.
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -82,6 +84,43 @@ def run_problems(instance, job_names: list[str]) -> list[Problem]:
             message=(f"Run {run.run_id} failed." + (f" First failure: {errors[0]}" if errors else "")
                      + "\nOpen the run in the Dagster UI; fix the cause and re-run the job."),
             details={"job": job, "run_id": run.run_id, "errors": errors[:5]}))
+    return problems + started_run_problems(instance, job_names)
+
+
+DEFAULT_RUN_MAX_HOURS = 6.0  # a national refresh takes minutes; hours STARTED means it hangs or its process died
+
+
+def started_run_problems(instance, job_names: list[str], now: datetime | None = None, env=None) -> list[Problem]:
+    """Runs left STARTED: their process is gone (killed, crashed), or they have run longer than
+    `CSDL_RUN_MAX_HOURS`. Either holds the `duckdb` pool slot that every later run waits for."""
+    import time
+
+    import dagster as dg  # noqa: PLC0415
+
+    from pipelines.run_monitoring import dead_runs  # noqa: PLC0415
+
+    env = os.environ if env is None else env
+    max_hours = float(env.get("CSDL_RUN_MAX_HOURS") or DEFAULT_RUN_MAX_HOURS)
+    now_ts = now.timestamp() if now else time.time()
+    gone = {d.run_id for d in dead_runs(instance)}
+    problems = []
+    for record in instance.get_run_records(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])):
+        run = record.dagster_run
+        if run.job_name not in job_names or record.start_time is None:
+            continue
+        hours = (now_ts - record.start_time) / 3600
+        if run.run_id not in gone and hours < max_hours:
+            continue
+        why = ("its process is gone (killed or crashed) but it was never marked failed" if run.run_id in gone
+               else f"it has been running for {hours:.1f} h (more than CSDL_RUN_MAX_HOURS={max_hours:g})")
+        problems.append(Problem(
+            key=f"run_left_started:{run.run_id}", kind="run_left_started", severity="ERROR",
+            subject=f"run of {run.job_name} left STARTED",
+            message=(f"Run {run.run_id} of {run.job_name} is still STARTED: {why}. It holds the duckdb pool slot, "
+                     "so later runs wait. If its process is gone, the next `csdl` run or the dead_run_sensor marks "
+                     "it failed; if it hangs, terminate it in the Dagster UI (Runs -> the run -> Terminate)."),
+            details={"job": run.job_name, "run_id": run.run_id, "hours": round(hours, 2),
+                     "process_gone": run.run_id in gone}))
     return problems
 
 

@@ -5,17 +5,21 @@
 | `CSDL_ALERT_WEBHOOK_URL` | incoming-webhook URL; receives `{"text": ...}`, which Slack and Teams both accept |
 | `CSDL_ALERT_SMTP_HOST`, `CSDL_ALERT_SMTP_PORT` | SMTP relay (port 25 unless given) |
 | `CSDL_ALERT_SMTP_USER`, `CSDL_ALERT_SMTP_PASSWORD` | login, if the relay wants one (keep them in a secret store) |
-| `CSDL_ALERT_SMTP_STARTTLS` | `true` to upgrade the connection with STARTTLS |
+| `CSDL_ALERT_SMTP_STARTTLS` | `true` to upgrade the connection with STARTTLS (the relay's certificate is verified) |
+| `CSDL_ALERT_SMTP_CA_FILE` | CA certificates (PEM) to verify the relay with, if not the system's |
+| `CSDL_ALERT_SMTP_ALLOW_PLAINTEXT_LOGIN` | `true` to log in without TLS (a relay on a trusted network only) |
 | `CSDL_ALERT_EMAIL_FROM`, `CSDL_ALERT_EMAIL_TO` | sender; comma-separated recipients |
 
 A channel that is not configured is skipped; a channel that fails is retried at the next review
-(the alert remembers which channels it reached).
+(the alert remembers which channels it reached). A login without TLS is refused before connecting:
+smtplib would otherwise send the password in cleartext whenever STARTTLS is off.
 """
 
 from __future__ import annotations
 
 import os
 import smtplib
+import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -57,25 +61,41 @@ class WebhookChannel:
         response.raise_for_status()
 
 
+class PlaintextLoginRefused(RuntimeError):
+    """An SMTP login was configured without TLS, which would send the password in cleartext."""
+
+
 class EmailChannel:
     name = "email"
 
     def __init__(self, host: str, port: int, sender: str, recipients: list[str], user: str | None = None,
-                 password: str | None = None, starttls: bool = False, timeout: float = 10.0):
+                 password: str | None = None, starttls: bool = False, timeout: float = 10.0,
+                 allow_plaintext_login: bool = False, ca_file: str | None = None):
         self.host, self.port, self.sender, self.recipients = host, port, sender, recipients
         self.user, self.password, self.starttls, self.timeout = user, password, starttls, timeout
+        self.allow_plaintext_login, self.ca_file = allow_plaintext_login, ca_file
 
     def send(self, notice: Notice) -> None:
         mail = EmailMessage()
         mail["Subject"], mail["From"], mail["To"] = notice.title, self.sender, ", ".join(self.recipients)
         mail["X-CSDL-Alert"] = f"{notice.alert_id} {notice.event}"
         mail.set_content(notice.body)
+        if self.user and not self.starttls and not self.allow_plaintext_login:
+            raise PlaintextLoginRefused(
+                f"not sending the SMTP password of {self.user} to {self.host}:{self.port} in cleartext: set "
+                "CSDL_ALERT_SMTP_STARTTLS=true (the relay must offer STARTTLS), or, for a relay reachable only over "
+                "a trusted network, CSDL_ALERT_SMTP_ALLOW_PLAINTEXT_LOGIN=true")
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
             if self.starttls:
-                smtp.starttls()
+                # smtplib's own default context does not verify the certificate: anyone on the path could answer
+                smtp.starttls(context=ssl.create_default_context(cafile=self.ca_file))
             if self.user:
                 smtp.login(self.user, self.password or "")
             smtp.send_message(mail)
+
+
+def _yes(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes")
 
 
 def channels_from_environment(env=None) -> list:
@@ -89,5 +109,7 @@ def channels_from_environment(env=None) -> list:
             sender=env.get("CSDL_ALERT_EMAIL_FROM") or "csdl-alerts@localhost",
             recipients=[r.strip() for r in env["CSDL_ALERT_EMAIL_TO"].split(",") if r.strip()],
             user=env.get("CSDL_ALERT_SMTP_USER") or None, password=env.get("CSDL_ALERT_SMTP_PASSWORD") or None,
-            starttls=(env.get("CSDL_ALERT_SMTP_STARTTLS") or "").lower() in ("1", "true", "yes")))
+            starttls=_yes(env.get("CSDL_ALERT_SMTP_STARTTLS")),
+            allow_plaintext_login=_yes(env.get("CSDL_ALERT_SMTP_ALLOW_PLAINTEXT_LOGIN")),
+            ca_file=env.get("CSDL_ALERT_SMTP_CA_FILE") or None))
     return channels

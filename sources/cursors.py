@@ -10,10 +10,16 @@ The cursors live in `dlt.current.resource_state()`, which dlt keeps in the pipel
 the destination (`_dlt_pipeline_state`), so a run from an empty pipelines folder (dagster-dlt drops it)
 gets them back. A sender's cursor moves only after all of its pages were read: a failure part-way
 leaves it where it was, and the next run asks for the same changes again (the merge deduplicates).
+
+A cursor never moves past the moment it was opened, which comes before the sender's first request: one
+record dated in 2999 (a typo, a clock set wrong) would otherwise blind the cursor, every later run
+asking only for changes after 2999. Such a record is still loaded, and staging quarantines it for its
+update time in the future; the sender is asked for it again on each run until it is corrected.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 
 import pyarrow as pa
@@ -23,6 +29,8 @@ from sources.http import EPOCH
 
 TS = pa.timestamp("us", tz="UTC")
 
+log = logging.getLogger(__name__)
+
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ").replace(".000000Z", "Z")
@@ -31,10 +39,18 @@ def _iso(moment: datetime) -> str:
 class SenderCursor:
     """What one sender has sent so far; `keep_new` is called for each of its pages, in order, by one thread."""
 
-    def __init__(self, sender: str, saved: dict | None, column: str, key: str):
+    def __init__(self, sender: str, saved: dict | None, column: str, key: str, not_after: datetime | None = None):
         self.sender, self.column, self.key = sender, column, key
+        # the latest time the cursor may move to: records dated later are loaded but do not move it
+        self.not_after = not_after or datetime.now(timezone.utc)
+        self.future_rows, self.latest_future = 0, None
         self.last_value = datetime.fromisoformat(saved["last_value"].replace("Z", "+00:00")) if saved else None
         self.keys_at_last_value = set(saved["keys_at_last_value"]) if saved else set()
+        if self.last_value is not None and self.last_value > self.not_after:
+            # saved before cursors stopped at the request time: nothing after it was ever asked for
+            log.warning(f"{sender}: the saved cursor {_iso(self.last_value)} is in the future; asking for "
+                        "every record again (the merge keeps one row each)")
+            self.last_value, self.keys_at_last_value = None, set()
         self._seen_max, self._seen_keys = self.last_value, set(self.keys_at_last_value)
 
     @property
@@ -51,7 +67,12 @@ class SenderCursor:
             seen = pc.is_in(table.column(self.key), value_set=pa.array(sorted(self.keys_at_last_value), pa.string()))
             table = table.filter(pc.invert(pc.fill_null(pc.and_(at_cursor, seen), False)))
             times = table.column(self.column)
-        page_max = pc.max(times).as_py()
+        future = pc.fill_null(pc.greater(times, pa.scalar(self.not_after, TS)), False)
+        if pc.any(future).as_py():
+            self.future_rows += pc.sum(future).as_py()
+            latest = pc.max(times).as_py()
+            self.latest_future = max(self.latest_future or latest, latest)
+        page_max = pc.max(pc.if_else(future, pa.scalar(None, TS), times)).as_py()
         if page_max is None:
             return table
         if self._seen_max is None or page_max > self._seen_max:
@@ -79,6 +100,10 @@ class SenderCursors:
 
     def advance(self, cursor: SenderCursor) -> None:
         """Called once the sender's pages have all been read, in the thread that runs the dlt resource."""
+        if cursor.future_rows:
+            log.warning(f"{cursor.sender}: {cursor.future_rows} records dated after the request "
+                        f"({_iso(cursor.not_after)}), the latest {_iso(cursor.latest_future)}: loaded for staging to "
+                        f"quarantine; the cursor does not move past the request time. Ask the sender to correct them.")
         saved = cursor.saved()
         if saved is not None:
             self._saved[cursor.sender] = saved

@@ -6,6 +6,12 @@ offices really send is read (`files.py`: formats and encodings; `layout.py`: whe
 are; `values.py`: numbers, dates, units; `report.py`: one file). A file that cannot be used, for whatever
 reason (an exception of the reader included), is moved to the quarantine folder with a note saying why, in
 Vietnamese and English, and the rest of the intake still loads. Rows are judged in staging.
+
+A file is taken only once it has settled: neither its content nor its metadata changed for
+`CSDL_INTAKE_SETTLE_S` seconds (default 5; a file that changed just before is waited for once), so a workbook still being copied is not held as unreadable
+and a CSV half copied is not loaded as complete. A quarantined file that changes afterwards (the copy
+went on into the quarantine folder, or an officer replaced it there) is moved back and read again.
+Symbolic links are not followed; names are made safe for the quarantine folder and its notes.
 """
 
 from __future__ import annotations
@@ -13,7 +19,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import re
 import shutil
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -21,7 +30,7 @@ from typing import Iterator
 import dlt
 import pyarrow as pa
 
-from sources.provinces.files import SUPPORTED_SUFFIXES, ReportFileError
+from sources.provinces.files import SUPPORTED_SUFFIXES, ReportFileError, check_file_size
 from sources.provinces.report import province_code_for_name, read_report
 
 __all__ = ["FILE_SCHEMA", "ROW_SCHEMA", "ReportFileError", "province_code_for_name", "provinces", "quarantine_file",
@@ -51,14 +60,87 @@ _FILE_METADATA = pa.schema(_FILE_FIELDS).names
 _FILE_HINTS = dlt.mark.make_hints(table_name="report_files", primary_key="file_sha256", write_disposition="merge")
 
 
+DEFAULT_SETTLE_S = 5.0
+_NAME_MAX_BYTES = 255  # what Linux, macOS and Windows file systems allow for one name
+_NOTE_SUFFIX = ".note.txt"
+# control characters, Unicode line and paragraph separators: one would forge lines in a note or a log
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def settle_seconds() -> float:
+    return float(os.environ.get("CSDL_INTAKE_SETTLE_S") or DEFAULT_SETTLE_S)
+
+
+def printable_name(name: str) -> str:
+    return _UNPRINTABLE.sub(" ", name)
+
+
+def _shortened(text: str, max_bytes: int) -> str:
+    return text.encode("utf-8")[:max(max_bytes, 0)].decode("utf-8", "ignore")
+
+
+def quarantine_name(name: str, digest: str) -> str:
+    """`<stem>.<hash><suffix>`, without control characters or separators, short enough that the note's name
+    (`+ .note.txt`) still fits in 255 bytes: a long name from the province must not stop the load."""
+    safe = re.sub(r"[\\/]", "_", _UNPRINTABLE.sub("_", name))
+    stem, dot, suffix = safe.rpartition(".") if "." in safe.lstrip(".") else (safe, "", "")
+    suffix = _shortened(dot + suffix, 16)
+    tag = f".{digest[:8]}"
+    room = _NAME_MAX_BYTES - len(_NOTE_SUFFIX) - len(tag) - len(suffix.encode("utf-8"))
+    return f"{_shortened(stem, room) or 'file'}{tag}{suffix}"
+
+
+def settled(stat: os.stat_result, now: float, settle_s: float) -> bool:
+    """Nothing wrote to the file, nor set its times, for `settle_s` seconds. The ctime counts too: a copy that
+    sets the original's mtime (cp -p, Explorer) still changes the ctime while it writes."""
+    return now - max(stat.st_mtime, stat.st_ctime) >= settle_s
+
+
+def settled_files(paths: list[Path], settle_s: float) -> list[tuple[Path, os.stat_result]]:
+    """The files that have settled, with their stat. Files that changed within the last `settle_s` are waited
+    for once (a file dropped just before the run is taken in the same run); those still changing then are
+    left for a later run."""
+    now, ready, pending = time.time(), [], []
+    for path in paths:
+        stat = path.stat()
+        (ready if settled(stat, now, settle_s) else pending).append((path, stat))
+    if pending:
+        time.sleep(max(settle_s - (now - max(max(st.st_mtime, st.st_ctime) for _, st in pending)), 0) + 0.05)
+        now = time.time()
+        for path, before in pending:
+            stat = path.stat() if path.is_file() and not path.is_symlink() else None
+            if stat and (stat.st_size, stat.st_mtime_ns) == (before.st_size, before.st_mtime_ns) \
+                    and settled(stat, now, settle_s):
+                ready.append((path, stat))
+            else:
+                log.info("report file %s is still changing (being copied?): taken at a later run",
+                         printable_name(path.name))
+    return sorted(ready, key=lambda item: item[0].name)
+
+
+def intake_files(intake: Path) -> list[Path]:
+    """The report files in the intake folder: regular files, not symbolic links, not hidden (temporary) ones."""
+    if not intake.is_dir():
+        return []
+    return sorted(p for p in intake.iterdir() if not p.name.startswith(".") and not p.is_symlink() and p.is_file())
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def quarantine_file(path: Path, quarantine_dir: Path, reason: str, digest: str) -> Path:
     """Moves the file into the quarantine folder under a name of its own (two bad files called alike never
     overwrite each other) with a note beside it."""
     quarantine_dir.mkdir(parents=True, exist_ok=True)
-    target = quarantine_dir / f"{path.stem}.{digest[:8]}{path.suffix}"
+    target = quarantine_dir / quarantine_name(path.name, digest)
     shutil.move(str(path), target)
-    name = path.name.replace("\n", " ").replace("\r", " ")
-    target.with_name(target.name + ".note.txt").write_text(
+    name = printable_name(path.name)
+    target.with_name(target.name + _NOTE_SUFFIX).write_text(
         f"Tệp / file: {name}\nLý do / reason: {reason}\n"
         "Xin sửa theo mẫu báo cáo của Cục Thông tin KH&CN quốc gia và gửi lại. "
         "Please correct it following NASATI's report template and send it again.\n", encoding="utf-8")
@@ -88,6 +170,28 @@ def _read(path: Path, data: bytes) -> tuple[dict, list[dict]]:
             "data team has been told. Saving it again in the template (.xlsx) and resending may help.") from exc
 
 
+def _take_back_changed(held: dict, intake: Path, quarantine: Path, settle_s: float, now: float) -> None:
+    """Quarantined files that changed since they were held (and have settled) go back to the intake folder
+    under their own name, to be read again like a new file."""
+    for name, was in list(held.items()):
+        path = quarantine / name
+        if path.is_symlink() or not path.is_file():
+            del held[name]  # taken away by an operator
+            continue
+        stat = path.stat()
+        if (stat.st_size, stat.st_mtime_ns) == (was["size"], was["mtime_ns"]) or not settled(stat, now, settle_s):
+            continue
+        back = intake / was["file_name"]
+        if back.exists() or back.is_symlink():
+            back = intake / quarantine_name(was["file_name"], f"{stat.st_mtime_ns:x}"[-8:])
+        intake.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(path), back)
+        path.with_name(name + _NOTE_SUFFIX).unlink(missing_ok=True)
+        del held[name]
+        log.info("quarantined report file %s changed since it was held: read again as %s", name,
+                 printable_name(back.name))
+
+
 @dlt.source(name="provinces")
 def provinces(intake_dir: str = dlt.config.value, quarantine_dir: str = dlt.config.value,
               reload_year: int | None = None):
@@ -102,21 +206,29 @@ def provinces(intake_dir: str = dlt.config.value, quarantine_dir: str = dlt.conf
 
     @dlt.resource(name="report_rows", primary_key=("file_sha256", "row_number"), write_disposition="merge")
     def report_rows() -> Iterator[pa.Table]:
-        loaded = dlt.current.resource_state().setdefault("loaded_files", {})
+        state = dlt.current.resource_state()
+        loaded = state.setdefault("loaded_files", {})
+        held = state.setdefault("held_files", {})  # quarantined name -> original name, size and mtime when held
+        settle_s = settle_seconds()
+        _take_back_changed(held, intake, quarantine, settle_s, time.time())
         batch, files = [], []
-        candidates = sorted(p for p in intake.glob("*") if p.is_file() and not p.is_symlink()
-                            and not p.name.startswith(".")) if intake.is_dir() else []
-        for path in candidates:
-            data = path.read_bytes()
-            digest = hashlib.sha256(data).hexdigest()
+        for path, stat in settled_files(intake_files(intake), settle_s):
+            digest = _sha256(path)
             if digest in loaded and reload_year is None:
                 continue
-            received = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
+            received = datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc)
             record = {"file_sha256": digest, "file_name": path.name, "received_at": received}
             try:
+                check_file_size(stat.st_size)  # before its bytes are read into memory
+                data = path.read_bytes()
+                if hashlib.sha256(data).hexdigest() != digest:
+                    log.info("report file %s changed while it was read: taken at a later run", printable_name(path.name))
+                    continue
                 meta, rows = _read(path, data)
             except ReportFileError as exc:
                 target = quarantine_file(path, quarantine, str(exc), digest)
+                moved = target.stat()
+                held[target.name] = {"file_name": path.name, "size": moved.st_size, "mtime_ns": moved.st_mtime_ns}
                 files.append({**record, **getattr(exc, "metadata", {}), "status": "held", "reason_vi": exc.vi,
                               "reason_en": exc.en, "quarantined_as": target.name})
                 continue

@@ -11,7 +11,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,14 +51,64 @@ _TEMPLATE_WORDS = ("bieu so", "ma tinh", "nam bao cao", "ma chi tieu", "ten chi 
                    "phan to", "lan nop", "ngay bao cao", "khoa hoc", "cong nghe", "tong so")
 
 
+# A report form has a few hundred lines; these limits stop a file built (or broken) to exhaust the reader's
+# memory before it is read whole. Each can be raised by its environment variable.
+DEFAULT_MAX_FILE_MB, DEFAULT_MAX_UNCOMPRESSED_MB, DEFAULT_MAX_ROWS = 50, 200, 50_000
+
+
+def _limit(variable: str, default: float) -> float:
+    return float(os.environ.get(variable) or default)
+
+
+def check_file_size(size: int) -> None:
+    """Raises for a file larger than `CSDL_INTAKE_MAX_FILE_MB`; called before its bytes are read."""
+    limit = _limit("CSDL_INTAKE_MAX_FILE_MB", DEFAULT_MAX_FILE_MB)
+    if size > limit * 1_000_000:
+        raise ReportFileError(
+            f"Tệp quá lớn ({size / 1e6:.1f} MB, tối đa {limit:g} MB): một báo cáo theo mẫu chỉ vài trăm dòng; hãy "
+            "kiểm tra đã gửi đúng tệp, xóa các trang không thuộc báo cáo và gửi lại.",
+            f"The file is too large ({size / 1e6:.1f} MB, at most {limit:g} MB): a report in the template has a few "
+            "hundred lines; check that this is the right file, remove sheets that are not the report, send it again.")
+
+
+def _check_uncompressed_size(data: bytes) -> None:
+    """An .xlsx or .ods is a ZIP: what it unpacks to is checked before anything is unpacked (a ZIP bomb)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        return  # damaged: calamine says so in its own words
+    limit = _limit("CSDL_INTAKE_MAX_UNCOMPRESSED_MB", DEFAULT_MAX_UNCOMPRESSED_MB)
+    if unpacked > limit * 1_000_000:
+        raise ReportFileError(
+            f"Bảng tính khi giải nén quá lớn ({unpacked / 1e6:.0f} MB, tối đa {limit:g} MB): hãy xóa các trang và "
+            "vùng ô không thuộc báo cáo, lưu lại thành '.xlsx' và gửi lại.",
+            f"The workbook unpacks to too much data ({unpacked / 1e6:.0f} MB, at most {limit:g} MB): remove the sheets "
+            "and cell ranges that are not the report, save it as '.xlsx' and send it again.")
+
+
+def _check_rows(rows: int) -> None:
+    limit = int(_limit("CSDL_INTAKE_MAX_ROWS", DEFAULT_MAX_ROWS))
+    if rows > limit:
+        raise ReportFileError(
+            f"Tệp có quá nhiều dòng ({rows:,}, tối đa {limit:,}): một báo cáo theo mẫu chỉ vài trăm dòng; hãy xóa "
+            "các dòng thừa và gửi lại.",
+            f"The file has too many rows ({rows:,}, at most {limit:,}): a report in the template has a few hundred "
+            "lines; delete the extra rows and send it again.")
+
+
 def read_workbook(path: Path, data: bytes | None = None) -> Workbook:
-    data = path.read_bytes() if data is None else data
+    if data is None:
+        check_file_size(path.stat().st_size)
+        data = path.read_bytes()
+    check_file_size(len(data))
     if not data.strip(b"\x00 \r\n\t"):
         raise ReportFileError("Tệp rỗng, không có nội dung.", "The file is empty.")
     if data.startswith(_OLE2):
         _refuse_if_encrypted(data)
         return _calamine(data, "xls")
     if data.startswith(_ZIP):
+        _check_uncompressed_size(data)
         return _calamine(data, "ods" if b"application/vnd.oasis.opendocument" in data[:200] else "xlsx")
     head = data[:512].lstrip().lower()
     if head.startswith(b"%pdf") or head.startswith(b"<") or b"<html" in head or b"<table" in head:
@@ -87,10 +139,16 @@ def _calamine(data: bytes, file_format: str) -> Workbook:
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
+        total_rows = 0
         for meta in workbook.sheets_metadata:
-            rows = workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+            sheet = workbook.get_sheet_by_name(meta.name)
+            total_rows += sheet.total_height
+            _check_rows(total_rows)  # before the cells become Python objects
+            rows = sheet.to_python(skip_empty_area=False)
             sheets.append(Sheet(meta.name, [[None if c == "" else c for c in row] for row in rows],
                                 visible=meta.visible == SheetVisibleEnum.Visible))
+    except ReportFileError:
+        raise
     except Exception as exc:  # calamine raises its own types for damaged, foreign or protected files
         if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
             raise ReportFileError("Tệp được đặt mật khẩu nên không đọc được: hãy lưu lại tệp không đặt mật khẩu "
@@ -110,6 +168,7 @@ def _delimited(data: bytes) -> Workbook:
     text, encoding = decode_text(data)
     if not text.strip():
         raise ReportFileError("Tệp CSV rỗng, không có nội dung.", "The CSV file is empty.")
+    _check_rows(text.count("\n") + 1)
     rows = _split(text)
     return Workbook("csv", [Sheet("csv", rows)], byte_encoding=encoding)
 

@@ -34,6 +34,9 @@ SELECT
     r._dlt_load_id,
     CASE
         WHEN r.parse_error IS NOT NULL THEN r.parse_error
+        -- a clock or a typo sets a time in the future: the cursor stops at the request time, the record stops here
+        WHEN r.datestamp > to_timestamp(TRY_CAST(r._dlt_load_id AS DOUBLE)) + INTERVAL 1 DAY
+            THEN 'datestamp ' || CAST(r.datestamp AS VARCHAR) || ' is in the future (more than a day after the record was received); ask the sender to correct it'
         WHEN r.deleted THEN NULL
         WHEN r.title IS NULL OR trim(r.title) = '' THEN 'record has no dc:title'
         WHEN TRY_CAST(substr(r.date, 1, 4) AS INTEGER) IS NULL THEN 'dc:date ' || coalesce(r.date, '(blank)') || ' has no year'

@@ -26,6 +26,9 @@ SELECT
     t._dlt_load_id,
     CASE
         WHEN t.title IS NULL OR trim(t.title) = '' THEN 'task has no title'
+        -- a clock or a typo sets a time in the future: the cursor stops at the request time, the record stops here
+        WHEN t.updated_at > to_timestamp(TRY_CAST(t._dlt_load_id AS DOUBLE)) + INTERVAL 1 DAY
+            THEN 'updated_at ' || CAST(t.updated_at AS VARCHAR) || ' is in the future (more than a day after the record was received); ask the sender to correct it'
         WHEN TRY_CAST(t.start_date AS DATE) IS NULL THEN 'start_date ' || coalesce(t.start_date, '(blank)') || ' is not a date (YYYY-MM-DD)'
         WHEN t.end_date IS NOT NULL AND TRY_CAST(t.end_date AS DATE) IS NULL THEN 'end_date ' || t.end_date || ' is not a date (YYYY-MM-DD)'
         WHEN t.level IS NULL OR upper(t.level) NOT IN (SELECT level_code FROM staging.task_levels) THEN 'task level ' || coalesce(t.level, '(blank)') || ' is not one of QG, BO, TINH, CS'

@@ -91,7 +91,9 @@ def write(con, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written, seen = [], set()
     for f in received_files(con):
-        name = re.sub(r"[^\w.\-]+", "_", _safe(f["file_name"]))[:200] or f["report_id"][:12]
+        name = re.sub(r"[^\w.\-]+", "_", _safe(f["file_name"]))
+        # a file name may hold 255 bytes, and Vietnamese letters take two or three each
+        name = name.encode("utf-8")[:200].decode("utf-8", errors="ignore") or f["report_id"][:12]
         if name in seen:
             continue
         seen.add(name)

@@ -12,7 +12,7 @@ def test_a_personal_identifier_column_stops_publishing_and_keeps_the_last_snapsh
     con.execute("CREATE SCHEMA core")
     con.execute("CREATE TABLE core.dim_researcher AS SELECT 'NCV-1' AS researcher_id, 'Lê Thị Hoa' AS full_name")
     first = publish(con, published, "run-1", [])
-    assert first == {"core.dim_researcher": 1}
+    assert first.rows == {"core.dim_researcher": 1}
 
     con.execute("ALTER TABLE core.dim_researcher ADD COLUMN email VARCHAR DEFAULT 'hoa@example.vn'")
     with pytest.raises(PublishError, match="core.dim_researcher.email"):
@@ -21,7 +21,8 @@ def test_a_personal_identifier_column_stops_publishing_and_keeps_the_last_snapsh
     snapshot = duckdb.connect(str(published / "csdl.duckdb"), read_only=True)
     assert snapshot.execute("SELECT run_id FROM main.refresh").fetchall() == [("run-1",)]
     assert "email" not in {c for (c,) in snapshot.execute("SELECT column_name FROM information_schema.columns").fetchall()}
-    assert sorted(p.name for p in published.iterdir()) == ["csdl.duckdb", "parquet", "provinces"]  # no temporary files
+    assert sorted(p.name for p in published.iterdir()) == ["csdl.duckdb", "current", "parquet", "provinces", "versions"]
+    assert len(list((published / "versions").iterdir())) == 1  # no temporary files
 
 
 

@@ -116,6 +116,8 @@ def publish(con: duckdb.DuckDBPyConnection, published_dir: Path, run_id: str, mo
     models_by_table = {m.table: m for m in models}
     versions = published_dir / VERSIONS
     versions.mkdir(parents=True, exist_ok=True)
+    for folder in (published_dir, versions):  # analysts pass through these (the rest of the data folder is private)
+        os.chmod(folder, 0o755)
     remove_leftovers(published_dir)
     work = versions / f"{WORK_PREFIX}{uuid.uuid4().hex}"
     (work / "parquet").mkdir(parents=True)

@@ -1,16 +1,23 @@
 """Personal data typed into names and titles is masked in every published copy, counted, and alerted on;
 numbers that only look like it (budgets, years, DOIs, ORCID iDs, task codes) are left as they are."""
 
-import duckdb
+import os
+import stat
+
 import dagster as dg
+import dlt
+import duckdb
 import pytest
 
 from assets.publish import PERSONAL_DATA_CHECK, published_snapshot
 from assets.resources import DuckDBWarehouse
 from quality.alerts import check_problems
+from quality.quarantine import export
 from warehouse.database import connect
 from warehouse.personal_data import find_and_mask
 from warehouse.publish import publish
+
+from tests.test_publish import as_another_user, shared_tmp  # noqa: F401  (shared_tmp: a fixture)
 
 FOUND = [  # (text as received, as published)
     ("Nguyễn Văn An - 0912 345 678", "Nguyễn Văn An - [phone]"),
@@ -136,3 +143,43 @@ def test_masked_personal_data_is_a_warning_check_and_an_alert(tmp_path):
     assert check.passed
     with connect(data / "warehouse.duckdb") as con:
         assert not [p for p in check_problems(con) if p.key.endswith(PERSONAL_DATA_CHECK)]
+
+
+def test_the_data_folder_is_its_owners_but_for_the_published_snapshot(shared_tmp):
+    """The working warehouse, dlt's load packages and quarantine exports are 0600 in 0700 folders (the data
+    folder 0711: passable to published/), dlt keeps no loaded rows; another user reads only the snapshot."""
+    data = shared_tmp / "data"
+    warehouse = DuckDBWarehouse(data_dir=str(data))
+
+    @dlt.resource(name="researchers", write_disposition="merge", primary_key="source_id")
+    def researchers():
+        yield [{"source_id": "R1", "full_name": "Lê Hoa", "phone": "0912345678"}]
+
+    warehouse.dlt_pipeline("people").run(researchers())
+    with warehouse.connect() as con:
+        con.execute("CREATE SCHEMA core")
+        con.execute("CREATE TABLE core.dim_researcher AS SELECT source_id AS researcher_id, full_name FROM raw_people.researchers")
+        con.execute("INSERT INTO quality.quarantine VALUES ('staging.x', 'BYT', 'R1', 'why', "
+                    "'{\"phone\": \"0912345678\"}', 'l1', now())")
+        export(con, data / "fixes.jsonl")
+        assert con.execute("SELECT count(*) FROM raw_people_staging.researchers").fetchall() == [(0,)]  # truncated
+        publish(con, warehouse.published_dir, "run-1", [])
+
+    def mode(path):
+        return stat.S_IMODE(path.lstat().st_mode)
+
+    assert mode(data) == 0o711
+    assert mode(data / "warehouse.duckdb") == 0o600 and mode(data / "fixes.jsonl") == 0o600
+    pipelines = data / "dlt_pipelines"
+    assert mode(pipelines) == 0o700
+    for path in pipelines.rglob("*"):
+        assert mode(path) == (0o700 if path.is_dir() else 0o600), path
+    assert not [p for p in pipelines.rglob("completed_jobs/*")]  # the loaded rows are deleted once loaded
+
+    def read(path):
+        return len(path.read_bytes())
+
+    assert as_another_user(lambda: read(data / "warehouse.duckdb"))[0] == "error"
+    assert as_another_user(lambda: read(data / "fixes.jsonl"))[0] == "error"
+    assert as_another_user(lambda: os.listdir(data))[0] == "error"
+    assert as_another_user(lambda: read(data / "published" / "csdl.duckdb"))[0] == "ok"

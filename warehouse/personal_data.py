@@ -11,7 +11,7 @@ What counts, and what must not:
   spaces, dots, dashes or a parenthesised area code;
 - national id: a 12-digit CCCD (it starts with the 0 of its province code, 001-096), grouped or not; a
   9-digit CMND, or any 9 or 12 digits, only where a label says it is one ("CMND", "CCCD", "số định danh").
-- never: numbers glued to a longer number or a decimal ("1.050.000.000 đồng", "0.912345678"), numbers
+- never: identifiers ("NCV-010095683923"), numbers glued to a longer number or a decimal ("1.050.000.000 đồng", "0.912345678"), numbers
   inside a DOI, URL or ORCID iD, a tax code after "MST", task codes, years and indicator codes.
 """
 
@@ -22,8 +22,9 @@ from collections import Counter
 
 MASKS = {"email": "[email]", "phone": "[phone]", "national_id": "[national id]"}
 
-# A match stands alone: not inside a word, not the tail of a longer number or decimal, not a URL's path.
-_START = r"(?<![\w+/@])(?<!\d[.,\-])"
+# A match stands alone: not inside a word, not the tail of a longer number or decimal, not a URL's path,
+# not the digits of an identifier ("NCV-010095683923", "PUB_0912345678").
+_START = r"(?<![\w+/@])(?<!\d[.,])(?<!\w[\-_])"
 _END = r"(?![\w@])(?![.,\-/]\d)"
 _GAP = r"(?:[ .\-]|\)\s?)?"  # between digits: "0912 345 678", "0912.345.678", "(024) 3826 1234"
 

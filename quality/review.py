@@ -29,7 +29,9 @@ def warehouse_for_review(path: Path, env=None) -> Iterator[tuple[duckdb.DuckDBPy
     runs on a private copy of it instead, with a `warehouse_locked` problem that says so: the alerts and the
     report still go out, but what the review records is not kept (it is sent again next time)."""
     from warehouse.database import connect  # noqa: PLC0415  (quality/ stays importable on its own)
+    from warehouse.permissions import secure_data_folder  # noqa: PLC0415
 
+    secure_data_folder(path.parent)  # a fresh data folder is reviewed too (an empty warehouse)
     env = os.environ if env is None else env
     wait_s = float(env.get("CSDL_REVIEW_LOCK_WAIT_S") or LOCK_WAIT_S)
     deadline = time.monotonic() + wait_s

@@ -12,9 +12,14 @@ import dlt
 import duckdb
 
 from warehouse.database import connect
+from warehouse.permissions import secure_data_folder
 
 # Arrow loads carry no dlt row ids unless asked; staging and quarantine name the load of every row.
 os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
+# A load package holds the rows as received (personal data included): deleted once loaded, as are the
+# rows merged through the `raw_*_staging` datasets.
+os.environ.setdefault("LOAD__DELETE_COMPLETED_JOBS", "true")
+os.environ.setdefault("LOAD__TRUNCATE_STAGING_DATASET", "true")
 
 
 class DuckDBWarehouse(dg.ConfigurableResource):
@@ -44,7 +49,7 @@ class DuckDBWarehouse(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        self.root.mkdir(parents=True, exist_ok=True)
+        secure_data_folder(self.root)
         # the reporting deadline the completeness mart uses: the same setting the deadline alerts read
         deadline = os.environ.get("CSDL_REPORT_DEADLINE") or "02-15"
         with connect(self.database_path, variables={"reporting_deadline": deadline}) as con:
@@ -52,6 +57,7 @@ class DuckDBWarehouse(dg.ConfigurableResource):
 
     def dlt_pipeline(self, source_name: str) -> dlt.Pipeline:
         """The dlt pipeline that loads one source family into `raw_<source>` of the working warehouse."""
+        secure_data_folder(self.root)
         return dlt.pipeline(
             pipeline_name=source_name,
             destination=dlt.destinations.duckdb(str(self.database_path)),

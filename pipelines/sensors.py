@@ -14,8 +14,8 @@ import dagster as dg
 from assets.resources import DuckDBWarehouse
 from pipelines.jobs import JOBS, TIMEZONE, provinces_refresh
 from pipelines.run_monitoring import fail_dead_runs
+from quality.review import review, warehouse_for_review
 from sources.provinces import intake_files
-from quality.review import review
 
 
 @dg.sensor(job=provinces_refresh, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED,
@@ -42,9 +42,11 @@ def province_intake_sensor(context: dg.SensorEvaluationContext, duckdb: DuckDBWa
 
 @dg.op(pool="duckdb", description="Collects open problems, opens/closes alerts and sends them, writes the quality report.")
 def review_quality(context: dg.OpExecutionContext, duckdb: DuckDBWarehouse) -> dict:
-    with duckdb.connect() as con:
+    with warehouse_for_review(duckdb.database_path) as (con, problems):
+        for problem in problems:
+            context.log.error(problem.message)
         outcome = review(con, context.instance, duckdb.root / "reports" / "quality.html",
-                         job_names=[job.name for job in JOBS])
+                         job_names=[job.name for job in JOBS], problems_found=problems)
     context.log.info(f"alerts: {outcome['opened']} opened, {outcome['closed']} closed, {outcome['open']} open; "
                      f"{outcome['sent']} messages sent; report at {outcome['report']}")
     for failure in outcome["failures"]:

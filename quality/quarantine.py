@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from warehouse.models import Model, discover
+from warehouse.permissions import create_private_file
 
 
 class CorrectionError(ValueError):
@@ -48,7 +49,7 @@ def records(con, model: str | None = None) -> list[dict]:
 
 def export(con, path: Path, model: str | None = None) -> int:
     found = records(con, model)
-    with open(path, "w", encoding="utf-8") as f:
+    with create_private_file(path) as f:  # the raw records hold personal data as received
         for r in found:
             line = {k: r[k] for k in ("model", "source_system", "source_key", "reason", "raw_record")}
             f.write(json.dumps(line, ensure_ascii=False) + "\n")

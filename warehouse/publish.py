@@ -1,22 +1,38 @@
 """Publishing the analysts' snapshot under `published/`: `csdl.duckdb`, `parquet/` and `provinces/<code>/`.
 
-Everything is written into a fresh folder beside its final place, and each part (the DuckDB file, the
-Parquet folder, the province folder) is then renamed into place: a reader of one part sees its old
-version or its new one, never half of one. Personal identifiers never leave the
-working warehouse.
+Layout (every analyst path is a fixed symlink through `current`):
+
+    published/versions/<stamp>-<id>/{csdl.duckdb, parquet/, provinces/}   one whole snapshot, read-only on disk
+    published/current  -> versions/<stamp>-<id>        switched in one os.replace: all parts change together
+    published/previous -> the version current replaced   kept one publish longer for readers who just opened it
+    published/csdl.duckdb -> current/csdl.duckdb, parquet -> current/parquet, provinces -> current/provinces
+
+A snapshot is written into `versions/.publishing-<id>`, made read-only (files 0444, folders 0555, so an
+analyst who opens it without `read_only=True` gets an error instead of a lock on everyone), renamed to
+its version name and only then made `current`. A publish killed at any point leaves `current` on the last
+whole snapshot; its leftovers are removed at the next publish.
+
+Personal identifiers never leave the working warehouse: columns named like one stop publishing, and
+e-mail addresses, phone numbers and citizen ID numbers typed into text are masked in every published
+copy (warehouse/personal_data.py); how many, per table and column, is in `main.personal_data_masked`.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 
 from warehouse.catalog import describe
+from warehouse.database import _per_distinct_value
 from warehouse.models import Model
+from warehouse.personal_data import CANDIDATE_RE2, MASKS, mask
 
 PUBLISHED_SCHEMAS = ("core", "marts")
 PERSONAL_COLUMNS = {"national_id", "email", "phone", "birth_date", "cccd", "so_dien_thoai"}
@@ -33,10 +49,24 @@ PROVINCE_SLICES = {
     "reporting_completeness": "SELECT *, successor_code AS _province FROM marts.reporting_completeness",
 }
 PARTS = ("csdl.duckdb", "parquet", "provinces")
+VERSIONS, CURRENT, PREVIOUS, WORK_PREFIX = "versions", "current", "previous", ".publishing-"
+TEXT_TYPES = ("VARCHAR", "VARCHAR[]")
 
 
 class PublishError(RuntimeError):
     pass
+
+
+@dataclass
+class Snapshot:
+    """What one publish wrote: rows per table, and personal data masked as (schema, table, column, kind, count)."""
+    path: Path
+    rows: dict[str, int] = field(default_factory=dict)
+    personal_data: list[tuple[str, str, str, str, int]] = field(default_factory=list)
+
+    @property
+    def personal_data_masked(self) -> int:
+        return sum(count for *_, count in self.personal_data)
 
 
 def _published_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str]]:
@@ -47,8 +77,36 @@ def _published_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, s
         "AND t.table_type = 'BASE TABLE' ORDER BY 1, 2, c.ordinal_position").fetchall()
 
 
-def publish(con: duckdb.DuckDBPyConnection, published_dir: Path, run_id: str, models: list[Model]) -> dict:
-    """Copies core and marts into a fresh snapshot with its catalog and province slices; returns {table: rows}."""
+def _masked(column: str, data_type: str) -> str:
+    """The SQL giving `column` with personal data masked; only text that may hold some reaches Python."""
+    quoted = f'"{column}"'
+    one = "CASE WHEN regexp_matches({v}, '{re}') THEN mask_personal_data({v}) ELSE {v} END"
+    if data_type == "VARCHAR[]":
+        return f"list_transform({quoted}, lambda v: {one.format(v='v', re=CANDIDATE_RE2)}) AS {quoted}"
+    return f"{one.format(v=quoted, re=CANDIDATE_RE2)} AS {quoted}"
+
+
+def _mask_counts(con, schema: str, table: str, text_columns: list[tuple[str, str]]) -> list[tuple]:
+    """Masks per column and kind: each mask in the snapshot's text, less any the source text already held."""
+    if not text_columns:
+        return []
+    terms, keys = [], []
+    for column, data_type in text_columns:
+        text = f'array_to_string("{column}", chr(10))' if data_type == "VARCHAR[]" else f'"{column}"'
+        for kind, token in MASKS.items():
+            terms.append(f"coalesce(sum((length({text}) - length(replace({text}, '{token}', ''))) // {len(token)}), 0)")
+            keys.append((column, kind))
+    select = ", ".join(terms)
+    published = con.execute(f'SELECT {select} FROM snapshot."{schema}"."{table}"').fetchall()[0]
+    if not any(published):
+        return []
+    received = con.execute(f'SELECT {select} FROM "{schema}"."{table}"').fetchall()[0]
+    return [(schema, table, column, kind, p - r) for (column, kind), p, r in zip(keys, published, received) if p - r]
+
+
+def publish(con: duckdb.DuckDBPyConnection, published_dir: Path, run_id: str, models: list[Model]) -> Snapshot:
+    """Copies core and marts, personal data masked, into a new read-only version with its catalog and
+    province slices, and makes it current."""
     columns = _published_columns(con)
     leaked = sorted({f"{s}.{t}.{c}" for s, t, c, _ in columns if c.lower() in PERSONAL_COLUMNS})
     if leaked:
@@ -56,20 +114,31 @@ def publish(con: duckdb.DuckDBPyConnection, published_dir: Path, run_id: str, mo
                            "drop these columns from the core/marts models")
     tables = list(dict.fromkeys((s, t) for s, t, _, _ in columns))
     models_by_table = {m.table: m for m in models}
-    published_dir.mkdir(parents=True, exist_ok=True)
-    work = published_dir / f".publishing-{uuid.uuid4().hex}"
+    versions = published_dir / VERSIONS
+    versions.mkdir(parents=True, exist_ok=True)
+    for folder in (published_dir, versions):  # analysts pass through these (the rest of the data folder is private)
+        os.chmod(folder, 0o755)
+    remove_leftovers(published_dir)
+    work = versions / f"{WORK_PREFIX}{uuid.uuid4().hex}"
     (work / "parquet").mkdir(parents=True)
-    counts = {}
+    con.create_function("mask_personal_data", _per_distinct_value(mask), [duckdb.sqltype("VARCHAR")],
+                        duckdb.sqltype("VARCHAR"), type="arrow", side_effects=False, null_handling="special")
+    result = Snapshot(published_dir / "csdl.duckdb")
     try:
         con.execute(f"ATTACH '{work / 'csdl.duckdb'}' AS snapshot")
         try:
             for schema in PUBLISHED_SCHEMAS:
                 con.execute(f"CREATE SCHEMA snapshot.{schema}")
             for schema, table in tables:
-                con.execute(f"CREATE TABLE snapshot.{schema}.{table} AS SELECT * FROM {schema}.{table}")
-                counts[f"{schema}.{table}"] = con.execute(
+                own = [(c, d) for s, t, c, d in columns if (s, t) == (schema, table)]
+                text = [(c, d) for c, d in own if d in TEXT_TYPES]
+                replace = f" REPLACE ({', '.join(_masked(c, d) for c, d in text)})" if text else ""
+                con.execute(f"CREATE TABLE snapshot.{schema}.{table} AS SELECT *{replace} FROM {schema}.{table}")
+                result.rows[f"{schema}.{table}"] = con.execute(
                     f"SELECT count(*) FROM snapshot.{schema}.{table}").fetchall()[0][0]
-                con.execute(f"COPY {schema}.{table} TO '{work / 'parquet' / f'{schema}.{table}.parquet'}' (FORMAT parquet)")
+                result.personal_data += _mask_counts(con, schema, table, text)
+                # the Parquet copy is made from the masked table, never from the working one
+                con.execute(f"COPY snapshot.{schema}.{table} TO '{work / 'parquet' / f'{schema}.{table}.parquet'}' (FORMAT parquet)")
             catalog = []
             for schema, table in tables:
                 model = models_by_table.get(f"{schema}.{table}")
@@ -78,23 +147,92 @@ def publish(con: duckdb.DuckDBPyConnection, published_dir: Path, run_id: str, mo
             con.execute("CREATE TABLE snapshot.main.catalog (table_schema VARCHAR, table_name VARCHAR, "
                         "column_name VARCHAR, data_type VARCHAR, description_en VARCHAR, description_vi VARCHAR)")
             con.executemany("INSERT INTO snapshot.main.catalog VALUES (?, ?, ?, ?, ?, ?)", catalog)
-            con.execute("CREATE TABLE snapshot.main.refresh AS SELECT ? AS run_id, ?::TIMESTAMPTZ AS refreshed_at",
-                        [run_id, datetime.now(timezone.utc)])
+            con.execute("CREATE TABLE snapshot.main.personal_data_masked (table_schema VARCHAR, table_name VARCHAR, "
+                        "column_name VARCHAR, kind VARCHAR, values_masked BIGINT)")
+            if result.personal_data:
+                con.executemany("INSERT INTO snapshot.main.personal_data_masked VALUES (?, ?, ?, ?, ?)",
+                                result.personal_data)
+            con.execute("CREATE TABLE snapshot.main.refresh AS SELECT ? AS run_id, ?::TIMESTAMPTZ AS refreshed_at, "
+                        "?::BIGINT AS personal_data_masked",
+                        [run_id, datetime.now(timezone.utc), result.personal_data_masked])
         finally:
             con.execute("DETACH snapshot")
-        _write_province_slices(con, work / "provinces")
-        for part in PARTS:  # swap each part into place; the old one is removed only after
-            target, retired = published_dir / part, published_dir / f".retired-{uuid.uuid4().hex}"
-            if target.exists():
-                target.rename(retired)
-            (work / part).rename(target)
-            if retired.is_dir():
-                shutil.rmtree(retired)
-            else:
-                retired.unlink(missing_ok=True)
+        # the province slices are cut from the masked snapshot, like the Parquet copies
+        with duckdb.connect(str(work / "csdl.duckdb"), read_only=True) as masked:
+            _write_province_slices(masked, work / "provinces")
+        _make_read_only(work)
+        version = versions / f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}-{work.name[len(WORK_PREFIX):][:8]}"
+        work.rename(version)
+    except BaseException:
+        _remove(work)
+        raise
     finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return counts
+        con.remove_function("mask_personal_data")
+    _switch(published_dir, version)
+    remove_leftovers(published_dir)
+    return result
+
+
+def _switch(published_dir: Path, version: Path) -> None:
+    """Makes `version` current in one rename; the analyst paths point through `current` and never move."""
+    current = published_dir / CURRENT
+    replaced = os.readlink(current) if current.is_symlink() else None
+    _symlink_replace(current, f"{VERSIONS}/{version.name}")
+    if replaced and replaced != f"{VERSIONS}/{version.name}":
+        _symlink_replace(published_dir / PREVIOUS, replaced)
+    for part in PARTS:
+        path, target = published_dir / part, f"{CURRENT}/{part}"
+        if path.is_symlink() and os.readlink(path) == target:
+            continue
+        if path.exists() and not path.is_symlink():  # a part from before versions: moved aside, once
+            retired = published_dir / f".retired-{uuid.uuid4().hex}"
+            path.rename(retired)
+        _symlink_replace(path, target)
+
+
+def _symlink_replace(path: Path, target: str) -> None:
+    staged = path.with_name(f".{path.name}-{uuid.uuid4().hex}")
+    staged.symlink_to(target)
+    os.replace(staged, path)  # atomic: a reader sees the old link or the new one
+
+
+def remove_leftovers(published_dir: Path) -> None:
+    """Removes what a killed or finished publish left: unfinished and replaced versions (all but `current` and
+    `previous`), staged links, and the parts of the layout before versions."""
+    kept = {os.path.basename(os.readlink(published_dir / link)) for link in (CURRENT, PREVIOUS)
+            if (published_dir / link).is_symlink()}
+    versions = published_dir / VERSIONS
+    for entry in (versions.iterdir() if versions.is_dir() else []):
+        if entry.name not in kept:
+            _remove(entry)
+    for entry in published_dir.iterdir():
+        if entry.name.startswith((".publishing-", ".retired-")) or (
+                entry.is_symlink() and entry.name.startswith(".") and entry.name != "."):
+            _remove(entry)
+
+
+def _make_read_only(folder: Path) -> None:
+    for root, dirs, files in os.walk(folder):
+        for name in files:
+            os.chmod(os.path.join(root, name), 0o444)
+    for root, dirs, _ in os.walk(folder, topdown=False):
+        for name in dirs:
+            os.chmod(os.path.join(root, name), 0o555)
+    os.chmod(folder, 0o555)
+
+
+def _remove(path: Path) -> None:
+    """Removes a file, link or folder, read-only ones included (a version's folders are 0555)."""
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+        return
+    if not path.exists():
+        return
+    for root, dirs, _ in os.walk(path):
+        os.chmod(root, stat.S_IRWXU)
+        for name in dirs:
+            os.chmod(os.path.join(root, name), stat.S_IRWXU)
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _write_province_slices(con: duckdb.DuckDBPyConnection, folder: Path) -> None:

@@ -25,6 +25,8 @@ SELECT
     t.updated_at,
     t._dlt_load_id,
     CASE
+        -- a record the source could not read (sources/ministries: parse_error, raw_text)
+        WHEN t.parse_error IS NOT NULL THEN t.parse_error
         WHEN t.title IS NULL OR trim(t.title) = '' THEN 'task has no title'
         WHEN TRY_CAST(t.start_date AS DATE) IS NULL THEN 'start_date ' || coalesce(t.start_date, '(blank)') || ' is not a date (YYYY-MM-DD)'
         WHEN t.end_date IS NOT NULL AND TRY_CAST(t.end_date AS DATE) IS NULL THEN 'end_date ' || t.end_date || ' is not a date (YYYY-MM-DD)'

@@ -283,7 +283,9 @@ def fetch_parsed(session: requests.Session, url: str, params: dict, parse: Calla
                 response = session.get(url, params=params, timeout=timeout_s, stream=True)
                 _read_body(response, int(max_page_mb * 2**20))
             except requests.exceptions.RetryError as exc:  # urllib3 gave up on 429/5xx: report it plainly
-                raise requests.HTTPError(f"{redact(url)} kept failing after {retries} retries: {redact(exc)}") from None
+                cause = getattr(exc.args[0], "reason", None) if exc.args else None  # urllib3's MaxRetryError
+                raise requests.HTTPError(f"{redact(url)} kept failing after {retries} retries: "
+                                         f"{redact(cause or exc)}") from None
             except (requests.RequestException, OSError) as exc:
                 if deadline.expired:
                     raise RequestDeadlineExceeded(

@@ -20,7 +20,7 @@ import pytest
 from quality.alerts import Problem, sync
 from quality.channels import Notice, WebhookChannel
 from sources.academies import academies
-from sources.http import RedirectRefused, RequestDeadlineExceeded, fetch_parsed, retrying_session
+from sources.http import RedirectRefused, RefusedReply, RequestDeadlineExceeded, fetch_parsed, retrying_session
 from sources.ministries import ministries
 from warehouse.database import connect
 from warehouse.models import discover, run_model
@@ -141,7 +141,7 @@ def task_state(run: dlt.Pipeline) -> dict:
 def keys(monkeypatch):
     """Each ministry's own key, in the environment as an operator would set it; no shared key."""
     monkeypatch.delenv("SOURCES__MINISTRIES__API_KEY", raising=False)
-    own = {"BKHCN": "key-of-bkhcn-7f3a", "BYT": "key-of-byt-91c2", "BCT": "key-of-bct-55d0"}
+    own = {"BKHCN": "key-of-bkhcn-7f3a", "BYT": "key-of-byt-91c2", "BCT": "key-of-bct-55d0", "BNV": "key-of-bnv-3e8b"}
     for code, key in own.items():
         monkeypatch.setenv(f"SOURCES__MINISTRIES__KEYS__{code}", key)
     return own
@@ -225,28 +225,52 @@ def test_a_page_nested_20000_levels_deep_is_refused_before_arrow_reads_it(sender
     assert sum("/tasks" in path for path, _ in nested.requests) == 1  # refused, not asked again
 
 
-def test_a_page_larger_than_allowed_is_refused(senders):
-    sender = senders(lambda handler, path, query: reply(handler, b'{"items": [' + b'"x", ' * 400_000 + b'"x"]}'))
-    with retrying_session() as session, pytest.raises(Exception, match=r"more than the 1 MB allowed \(max_page_mb"):
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "no-length-given"])
+def test_a_page_larger_than_allowed_is_refused(senders, declared):
+    big = b'{"items": [' + b'"x", ' * 400_000 + b'"x"]}'
+
+    def answer(handler, path, query):
+        if declared:
+            return reply(handler, big)
+        handler.send_response(200)  # no Content-Length: the body ends when the connection closes
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        handler.wfile.write(big)
+        handler.close_connection = True
+
+    sender = senders(answer)
+    refusal = r"page is 2 MB, more than the 1 MB allowed \(max_page_mb\); refused unread" if declared else \
+        r"page is more than the 1 MB allowed \(max_page_mb, counted uncompressed\); refused"
+    with retrying_session() as session, pytest.raises(RefusedReply, match=refusal):
         fetch_parsed(session, f"{sender.url}/tasks", {}, lambda r: r.json(), max_page_mb=1, **QUICK)
-    assert len(sender.requests) == 1
+    assert len(sender.requests) == 1  # refused, not asked again
 
 
 # -- 6. pagination that never ends ----------------------------------------------------------------------------------
 def test_pagination_that_loops_or_never_ends_stops_that_ministry_only(senders, keys, tmp_path, data_dir):
     looping = senders(feed(lambda handler, page: {"items": [task(f"BKHCN-{page}", page)], "next_page": 3 - page}))
     endless = senders(feed(lambda handler, page: {"items": [task(f"BYT-{page}", page % 60)], "next_page": page + 1}))
-    honest = senders(feed({1: {"items": [task("BCT-1")], "next_page": 2}, 2: {"items": [task("BCT-2", 1)],
-                                                                                 "next_page": None}}))
+    stuck = senders(feed(lambda handler, page: {"items": [task("BNV-1")], "next_page": 1}))
+    asked_again = []
+
+    def catching_up(handler, page):  # page 2 is first answered with page 1 again and "ask again": honest
+        if page == 2 and not asked_again:
+            asked_again.append(page)
+            return {"items": [task("BCT-1")], "next_page": 2}
+        return {1: {"items": [task("BCT-1")], "next_page": 2}, 2: {"items": [task("BCT-2", 1)], "next_page": None}}[page]
+
+    honest = senders(feed(catching_up))
     run = pipeline("ministries", data_dir)
-    run.run(ministries(registry_file=registry(tmp_path, {"BKHCN": looping.url, "BYT": endless.url, "BCT": honest.url}),
-                       max_pages=5, **QUICK))
+    run.run(ministries(registry_file=registry(tmp_path, {"BKHCN": looping.url, "BYT": endless.url, "BNV": stuck.url,
+                                                         "BCT": honest.url}), max_pages=20, **QUICK))
     failures = task_state(run)["failures"]
     assert "page 2 points back to page 1, read before in this run: the feed loops" in failures["BKHCN"]["error"]
-    assert "more than 5 pages in one run (max_pages)" in failures["BYT"]["error"]
-    assert sum("/tasks" in path for path, _ in endless.requests) == 5
+    assert "more than 20 pages in one run (max_pages)" in failures["BYT"]["error"]
+    assert sum("/tasks" in path for path, _ in endless.requests) == 20
+    assert "page 1 answered `next_page: 1` 11 times in a row" in failures["BNV"]["error"]
     assert set(task_state(run)["cursors"]) == {"BCT"}  # the stopped ministries are asked from where they were
-    assert ("BCT", 2) in rows(data_dir, "SELECT source_system, count(*) FROM raw_ministries.tasks GROUP BY ALL")
+    assert asked_again and ("BCT", 2) in rows(
+        data_dir, "SELECT source_system, count(*) FROM raw_ministries.tasks GROUP BY ALL")
 
 
 def oai_repository(next_token):

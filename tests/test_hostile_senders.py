@@ -465,7 +465,7 @@ def _now():
     return datetime.now(timezone.utc)
 
 
-def test_a_password_in_a_base_url_is_not_in_the_failure_reason(senders, data_dir):
+def test_a_password_in_a_base_url_is_not_in_the_failure_reason_state_or_log(senders, data_dir, caplog):
     server = senders(lambda handler, path, query: reply(handler, b"<html>down</html>", 503, content_type="text/html"))
     url = server.url.replace("http://", "http://harvester:pa55w0rd-9@")
     run = pipeline("academies", data_dir)
@@ -473,4 +473,4 @@ def test_a_password_in_a_base_url_is_not_in_the_failure_reason(senders, data_dir
     (error, base_url), = rows(data_dir, "SELECT error, base_url FROM raw_academies.harvest_status")
     state = json.dumps(run.state["sources"]["academies"])
     assert "too many 503 error responses" in error and base_url == server.url.replace("http://", "http://***@") + "/vast"
-    assert not any("pa55w0rd-9" in text for text in (error, base_url, state))
+    assert "vast" in caplog.text and not any("pa55w0rd-9" in text for text in (error, base_url, state, caplog.text))

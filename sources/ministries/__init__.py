@@ -303,12 +303,13 @@ def _sender_pages(resource: str, ministry: dict, cursor: SenderCursor, base_url:
     url = f"{(ministry.get('base_url') or base_url).rstrip('/')}{ministry['path']}/{resource}"
     params = {"updated_since": cursor.since.isoformat().replace("+00:00", "Z"), "page_size": page_size}
     with session:
-        page, asked, repeats = 1, set(), 0
+        page, asked, repeats, requested = 1, set(), 0, 0
         while page:
-            if len(asked) + repeats >= max_pages:
+            if requested >= max_pages:
                 raise EndlessFeed(f"{url}: more than {max_pages} pages in one run (max_pages); stopped, the cursor "
                                   "stays: ask the sender whether its paging ends, or raise max_pages")
             asked.add(page)
+            requested += 1
 
             def parse(response, number=page):
                 return read_page(resource, ministry["code"], f"{_answered(response, ministry).url} (page {number})",

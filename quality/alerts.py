@@ -206,7 +206,8 @@ def _deliver(con, channels: list) -> tuple[int, list[str]]:
                 try:
                     channel.send(Notice(event, alert_id, key, kind, severity, subject, message))
                 except Exception as error:  # noqa: BLE001  (one channel down must not stop the others)
-                    failures.append(f"{channel.name}: {alert_id} {event}: {error}")
+                    # the failure goes to the console and the run log: no channel secret in it
+                    failures.append(f"{channel.name}: {alert_id} {event}: {getattr(channel, 'redact', str)(str(error))}")
                     continue
                 con.execute(f"UPDATE quality.alerts SET {column} = list_append({column}, ?) WHERE alert_id = ?",
                             [channel.name, alert_id])

@@ -12,7 +12,10 @@
 
 A channel that is not configured is skipped; a channel that fails is retried at the next review
 (the alert remembers which channels it reached). A login without TLS is refused before connecting:
-smtplib would otherwise send the password in cleartext whenever STARTTLS is off.
+smtplib would otherwise send the password in cleartext whenever STARTTLS is off. A webhook URL is its own
+credential: an error names only its host, never its path or query, and no error shows the SMTP password. Text
+that comes from records (subjects and messages quote source values) is escaped for Slack, so `<!channel>` or a
+disguised link `<http://x|text>` in a record shows as typed and pings or links nobody.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 import requests
+
+from sources.http import redact, url_without_secrets
 
 
 @dataclass(frozen=True)
@@ -49,16 +54,38 @@ class Notice:
         return f"{tail}\n\nalert {self.alert_id} · {self.kind} · {self.problem_key}"
 
 
+class DeliveryFailed(RuntimeError):
+    """A channel did not take the message; the text names no secret of the channel."""
+
+
+def slack_escaped(text: str) -> str:
+    """Text shown as written in Slack: `&`, `<` and `>` are its control characters (mentions such as
+    `<!channel>`, links `<url|label>`), and Slack asks for exactly these three to be escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 class WebhookChannel:
     name = "webhook"
 
     def __init__(self, url: str, timeout: float = 10.0):
         self.url, self.timeout = url, timeout
 
+    def redact(self, text: str) -> str:
+        parts = requests.utils.urlparse(self.url)
+        return redact(text, [self.url, parts.path if len(parts.path) > 1 else None, parts.query or None])
+
     def send(self, notice: Notice) -> None:
         # `text` is the one field both Slack incoming webhooks and Teams connectors/workflows render.
-        response = requests.post(self.url, json={"text": f"*{notice.title}*\n{notice.body}"}, timeout=self.timeout)
-        response.raise_for_status()
+        text = f"*{slack_escaped(notice.title)}*\n{slack_escaped(notice.body)}"
+        where = url_without_secrets(self.url)
+        try:
+            response = requests.post(self.url, json={"text": text}, timeout=self.timeout)
+        except requests.RequestException as error:  # its message quotes the URL, path and token included
+            raise DeliveryFailed(f"webhook {where} could not be reached: "
+                                 f"{self.redact(type(error).__name__ + ': ' + str(error))}") from None
+        if response.status_code >= 400:
+            raise DeliveryFailed(f"webhook {where} answered HTTP {response.status_code} {response.reason}: "
+                                 f"{self.redact(response.text[:200])}")
 
 
 class PlaintextLoginRefused(RuntimeError):
@@ -75,7 +102,17 @@ class EmailChannel:
         self.user, self.password, self.starttls, self.timeout = user, password, starttls, timeout
         self.allow_plaintext_login, self.ca_file = allow_plaintext_login, ca_file
 
+    def redact(self, text: str) -> str:
+        return redact(text, [self.password])
+
     def send(self, notice: Notice) -> None:
+        try:
+            self._send(notice)
+        except (smtplib.SMTPException, OSError) as error:
+            raise DeliveryFailed(f"e-mail via {self.host}:{self.port} failed: "
+                                 f"{self.redact(type(error).__name__ + ': ' + str(error))}") from None
+
+    def _send(self, notice: Notice) -> None:
         mail = EmailMessage()
         mail["Subject"], mail["From"], mail["To"] = notice.title, self.sender, ", ".join(self.recipients)
         mail["X-CSDL-Alert"] = f"{notice.alert_id} {notice.event}"

@@ -1,6 +1,7 @@
 """Every source against the simulator over real HTTP: pagination, incremental reruns, bad files."""
 
 import json
+import re
 import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -118,12 +119,19 @@ def test_ministry_api_refuses_a_wrong_key(simulator, data_dir):
         _pipeline("ministries", data_dir).run(ministries(api_key="wrong"))
 
 
-def test_a_value_of_the_wrong_type_names_the_ministry_page_and_field(simulator, data_dir):
+def test_a_value_of_the_wrong_type_is_kept_for_quarantine_naming_the_ministry_page_and_field(simulator, demo_dir,
+                                                                                           data_dir):
     template = simulator.ministries[("byt", "tasks")][0]
     simulator.add_ministry_record("BYT", "tasks", {**template, "source_id": "BYT-NV-BAD", "budget_state_vnd": "một tỷ"})
-    with pytest.raises(Exception, match=r"ministry BYT, tasks, \S+/byt/api/v1/tasks\S* \(page \d+\): "
-                                        r"field `budget_state_vnd` is not int64"):
-        _pipeline("ministries", data_dir).run(ministries())
+    pipeline = _pipeline("ministries", data_dir)
+    pipeline.run(ministries())
+    assert _loaded(pipeline)["tasks"] == _jsonl_count(demo_dir, "tasks") + 1  # the rest of its page loads
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        (error, raw), = con.execute("SELECT parse_error, raw_text FROM raw_ministries.tasks "
+                                    "WHERE source_id = 'BYT-NV-BAD'").fetchall()
+    assert re.match(r"ministry BYT, tasks, \S+/byt/api/v1/tasks\S* \(page \d+\): record \d+: "
+                    r"field `budget_state_vnd` is not int64", error), error
+    assert '"một tỷ"' in raw
 
 
 def test_academies_follow_resumption_tokens_and_harvest_from(simulator, demo_dir, data_dir):

@@ -30,7 +30,8 @@ from sources.academies.oai import DAYS, MAX_RESTARTS, OaiError, identify, list_r
 from sources.academies.records import NS, SCHEMA, parse_record, parse_record_safely, utc_datestamp  # noqa: F401
 from sources.batching import batched
 from sources.cursors import SenderCursors
-from sources.http import DEFAULT_BACKOFF_S, DEFAULT_RETRIES, DEFAULT_TIMEOUT_S, FINISHED, read_senders, retrying_session
+from sources.http import (DEFAULT_BACKOFF_S, DEFAULT_DEADLINE_S, DEFAULT_MAX_PAGE_MB, DEFAULT_MAX_PAGES, DEFAULT_RETRIES,
+                          DEFAULT_TIMEOUT_S, FINISHED, REDACTING_FILTER, read_senders, redact, retrying_session)
 
 DEFAULT_REPOSITORIES = ("vast", "vass", "vnu")
 STATUS_TABLE = "harvest_status"
@@ -42,6 +43,7 @@ STATUS_SCHEMA = pa.schema([
 ])
 
 log = logging.getLogger(__name__)
+log.addFilter(REDACTING_FILTER)
 
 
 class _Identified:
@@ -57,10 +59,10 @@ class _Failed:
 
 
 def failure_reason(exc: BaseException) -> str:
-    """The OAI error or the HTTP status, in one line."""
+    """The OAI error or the HTTP status, in one line, without secrets (a password in a base URL)."""
     if isinstance(exc, requests.HTTPError) and exc.response is not None:
         return f"HTTP {exc.response.status_code} {exc.response.reason}"
-    return f"{type(exc).__name__}: {exc}".splitlines()[0]
+    return redact(f"{type(exc).__name__}: {exc}".splitlines()[0])
 
 
 def harvest_key(repo: str, set_spec: str | None) -> str:
@@ -72,13 +74,16 @@ def harvest_key(repo: str, set_spec: str | None) -> str:
 def academies(base_url: str = dlt.config.value, repositories: list[str] = DEFAULT_REPOSITORIES,
               sets: list[str] | None = None, workers: int = len(DEFAULT_REPOSITORIES),
               timeout_s: float = DEFAULT_TIMEOUT_S, retries: int = DEFAULT_RETRIES,
-              backoff_s: float = DEFAULT_BACKOFF_S):
+              backoff_s: float = DEFAULT_BACKOFF_S, deadline_s: float = DEFAULT_DEADLINE_S,
+              max_page_mb: float = DEFAULT_MAX_PAGE_MB, max_pages: int = DEFAULT_MAX_PAGES):
     """Publications from each academy repository at `<base_url>/<repo>`; only `sets` if given.
 
     Each repository keeps its own `datestamp` cursor in the pipeline state, and a harvest of some sets
     keeps one per set, so harvesting a subset of repositories or sets leaves the others' cursors alone.
-    `workers` repositories (or sets) are harvested at once."""
-    http = {"timeout_s": timeout_s, "retries": retries, "backoff_s": backoff_s}
+    `workers` repositories (or sets) are harvested at once. `timeout_s` bounds one read, `deadline_s` one
+    whole request, `max_page_mb` one page and `max_pages` one harvest's pages in a run."""
+    http = {"timeout_s": timeout_s, "retries": retries, "backoff_s": backoff_s, "deadline_s": deadline_s,
+            "max_page_mb": max_page_mb}
     harvests = [(repo, set_spec) for repo in repositories for set_spec in sets or [None]]
     endpoint = lambda repo: f"{base_url.rstrip('/')}/{repo}"  # noqa: E731
 
@@ -108,7 +113,8 @@ def academies(base_url: str = dlt.config.value, repositories: list[str] = DEFAUL
                         log.warning(f"{endpoint(repo)}: Identify failed ({failure_reason(exc)}); "
                                     f"harvesting with granularity {identity['granularity']}")
                     for page in list_records(session, endpoint(repo), repo, opened[harvest].since, set_spec, http,
-                                             granularity=identity.get("granularity", DAYS), log=log):
+                                             granularity=identity.get("granularity", DAYS), log=log,
+                                             max_pages=max_pages):
                         if page:
                             yield opened[harvest].keep_new(pa.Table.from_pylist(page, schema=SCHEMA))
             except Exception as exc:  # this repository's failure is its own: the others go on
@@ -122,7 +128,7 @@ def academies(base_url: str = dlt.config.value, repositories: list[str] = DEFAUL
                 repo, set_spec = harvest
                 key = harvest_key(*harvest)
                 row = status.setdefault(key, {"harvest": key, "repository": repo, "set_spec": set_spec,
-                                              "base_url": endpoint(repo), "records": 0, **{
+                                              "base_url": redact(endpoint(repo)), "records": 0, **{
                                                   k: known[repo].get(k) for k in ("granularity", "deleted_record")}})
                 if isinstance(item, _Identified):
                     identities[repo] = item.identity
@@ -132,7 +138,7 @@ def academies(base_url: str = dlt.config.value, repositories: list[str] = DEFAUL
                     # the cursor does not move: the next run asks this repository for the same changes again
                     log.warning(f"academy repository {key} at {endpoint(repo)} failed, the others load: {item.reason}")
                     row.update(status="failed", error=item.reason)
-                    failures[key] = {"base_url": endpoint(repo), "error": item.reason, "at": now.isoformat()}
+                    failures[key] = {"base_url": redact(endpoint(repo)), "error": item.reason, "at": now.isoformat()}
                 elif item is FINISHED:
                     if row.get("status") != "failed":
                         cursors.advance(opened[harvest])

@@ -8,6 +8,8 @@
   `TruncatedPage`, which sources/http.py retries.
 - `from` is sent in the repository's granularity (`Identify`): a day-granularity repository must
   answer a `from` with seconds with `badArgument`.
+- A list that does not end is stopped (`EndlessFeed`): a resumption token seen before in this list (other
+  than the one just asked with, which may come back a few times), or more than `max_pages` pages.
 """
 
 from __future__ import annotations
@@ -20,10 +22,13 @@ from typing import Iterator
 from lxml import etree
 
 from sources.academies.records import NS, parse_record_safely, unreadable_row
-from sources.http import EPOCH, TruncatedPage, fetch_parsed
+from sources.http import DEFAULT_MAX_PAGES, EPOCH, EndlessFeed, TruncatedPage, fetch_parsed
 
 SECONDS, DAYS = "YYYY-MM-DDThh:mm:ssZ", "YYYY-MM-DD"
 MAX_RESTARTS = 2  # after this many badResumptionToken restarts of one list, the harvest fails
+# A repository may hand back the token it was asked with ("ask again") while it catches up; more than
+# this many times in a row is a loop.
+MAX_REPEATS_OF_A_TOKEN = 10
 
 _FORBIDDEN_CHARACTERS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")  # C0 controls, U+FFFE/F
 _FORBIDDEN_REFERENCES = re.compile(  # &#11; &#x0B; ... are forbidden as well
@@ -129,15 +134,20 @@ def from_argument(since: datetime, granularity: str) -> str:
 
 
 def list_records(session, endpoint: str, repo: str, since: datetime | None, set_spec: str | None = None,
-                 http: dict | None = None, granularity: str = SECONDS, log=None) -> Iterator[list[dict]]:
+                 http: dict | None = None, granularity: str = SECONDS, log=None,
+                 max_pages: int = DEFAULT_MAX_PAGES) -> Iterator[list[dict]]:
     """Yields one page of parsed records at a time, following resumption tokens to the end."""
     first = {"verb": "ListRecords", "metadataPrefix": "oai_dc"}
     if since and since > EPOCH:
         first["from"] = from_argument(since, granularity)
     if set_spec:
         first["set"] = set_spec
-    params, restarts = first, 0
+    params, restarts, seen, repeats, pages = first, 0, set(), 0, 0
     while True:
+        pages += 1
+        if pages > max_pages:
+            raise EndlessFeed(f"{endpoint}: more than {max_pages} pages in one run (max_pages); stopped, the cursor "
+                              "stays: ask the repository whether its resumption tokens end, or raise max_pages")
         page = fetch_parsed(session, endpoint, params, read_page, **(http or {}))
         try:
             _raise_error(page, endpoint)
@@ -145,7 +155,7 @@ def list_records(session, endpoint: str, repo: str, since: datetime | None, set_
             if error.code == "noRecordsMatch":
                 return
             if error.code == "badResumptionToken" and params is not first and restarts < MAX_RESTARTS:
-                restarts, params = restarts + 1, first
+                restarts, params, seen, repeats = restarts + 1, first, set(), 0  # the list again: its tokens again
                 continue
             raise
         listing = page.root.find("oai:ListRecords", NS)
@@ -161,4 +171,15 @@ def list_records(session, endpoint: str, repo: str, since: datetime | None, set_
         token = listing.find("oai:resumptionToken", NS)
         if token is None or not (token.text or "").strip():
             return
-        params = {"verb": "ListRecords", "resumptionToken": token.text.strip()}
+        token = token.text.strip()
+        if token == params.get("resumptionToken"):  # "ask again": an older page was served in place of this one
+            repeats += 1
+            if repeats > MAX_REPEATS_OF_A_TOKEN:
+                raise EndlessFeed(f"{endpoint}: the resumptionToken {token[:80]} came back {repeats} times in a row; "
+                                  "the list does not move on, stopped")
+            continue
+        if token in seen:
+            raise EndlessFeed(f"{endpoint}: the resumptionToken {token[:80]} came again after other pages: the list "
+                              "loops; stopped, the cursor stays")
+        seen.add(token)
+        params, repeats = {"verb": "ListRecords", "resumptionToken": token}, 0

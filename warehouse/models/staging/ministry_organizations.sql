@@ -18,6 +18,8 @@ SELECT
     o.updated_at,
     o._dlt_load_id,
     CASE
+        -- a record the source could not read (sources/ministries: parse_error, raw_text)
+        WHEN o.parse_error IS NOT NULL THEN o.parse_error
         WHEN o.name IS NULL OR trim(o.name) = '' THEN 'organisation has no name'
         WHEN o.province_code IS NOT NULL AND p.province_code IS NULL
             THEN 'province code ' || o.province_code || ' was not valid on ' || CAST(CAST(o.updated_at AS DATE) AS VARCHAR)

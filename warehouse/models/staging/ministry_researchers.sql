@@ -20,6 +20,8 @@ SELECT
     r.updated_at,
     r._dlt_load_id,
     CASE
+        -- a record the source could not read (sources/ministries: parse_error, raw_text)
+        WHEN r.parse_error IS NOT NULL THEN r.parse_error
         WHEN r.full_name IS NULL OR trim(r.full_name) = '' THEN 'researcher has no name'
         WHEN r.birth_date IS NOT NULL AND TRY_CAST(r.birth_date AS DATE) IS NULL
             THEN 'birth_date ' || r.birth_date || ' is not a date (YYYY-MM-DD)'

@@ -11,6 +11,8 @@ SELECT
     r.updated_at,
     r._dlt_load_id,
     CASE
+        -- a record the source could not read (sources/ministries: parse_error, raw_text)
+        WHEN r.parse_error IS NOT NULL THEN r.parse_error
         WHEN r.task_source_id IS NULL THEN 'result names no task'
         WHEN TRY_CAST(r.acceptance_date AS DATE) IS NULL THEN 'acceptance_date ' || coalesce(r.acceptance_date, '(blank)') || ' is not a date (YYYY-MM-DD)'
     END AS reject_reason,

@@ -25,6 +25,8 @@ SELECT
     t.updated_at,
     t._dlt_load_id,
     CASE
+        -- a record the source could not read (sources/ministries: parse_error, raw_text)
+        WHEN t.parse_error IS NOT NULL THEN t.parse_error
         WHEN t.title IS NULL OR trim(t.title) = '' THEN 'task has no title'
         -- a clock or a typo sets a time in the future: the cursor stops at the request time, the record stops here
         WHEN t.updated_at > to_timestamp(TRY_CAST(t._dlt_load_id AS DOUBLE)) + INTERVAL 1 DAY

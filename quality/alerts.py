@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from quality.channels import Notice
+from warehouse.personal_data import mask
 from quality.freshness import Freshness, days_overdue, last_due_year
 
 
@@ -51,7 +52,9 @@ def check_problems(con) -> list[Problem]:
             what = (f"{details.get('received')} rows received, {details.get('kept')} kept and "
                     f"{details.get('quarantined')} quarantined: some rows are unaccounted for.")
         else:
-            what = "; ".join(f"{name}: {v.get('unexpected')} rows, e.g. {', '.join(v.get('sample', [])[:3])}"
+            # samples quote the failing values: a phone number or e-mail in a name must not travel to Slack or mail
+            what = "; ".join(f"{name}: {v.get('unexpected')} rows, e.g. "
+                             f"{', '.join(mask(str(x)) for x in v.get('sample', [])[:3])}"
                              for name, v in details.items()) or f"{failed} expectations failed."
         effect = ("Publishing is stopped; analysts keep the last good snapshot." if severity == "ERROR"
                   else "A warning: the run still published.")

@@ -469,3 +469,17 @@ def test_an_unknown_model_name_is_refused_not_shown_as_nothing_quarantined(tmp_p
                     ["quarantine", "export", str(tmp_path / "x.jsonl"), "--model", "staging.ministry_task"]):
         refused = CliRunner().invoke(app, command, env={"COLUMNS": "250"})
         assert refused.exit_code == 2 and "staging.ministry_tasks" in refused.output, refused.output
+
+
+def test_check_samples_in_alerts_carry_no_phone_number_or_e_mail(tmp_path):
+    from quality.alerts import check_problems
+    from warehouse.database import connect
+
+    sample = ["Lê Thị Hoa 0912 345 678", "hoa.le@vast.vn Nguyễn Văn A", "Trần B"]
+    with connect(tmp_path / "w.duckdb") as con:
+        con.execute("INSERT INTO quality.check_results VALUES ('r1', 'core.dim_researcher', 'great_expectations', false, "
+                    "'ERROR', 1, ?, now())", [json.dumps({"ExpectColumnValuesToMatchRegex": {"unexpected": 3,
+                                                                                              "sample": sample}})])
+        [problem] = check_problems(con)
+    assert "0912" not in problem.message and "hoa.le@" not in problem.message
+    assert "[phone]" in problem.message and "[email]" in problem.message and "Trần B" in problem.message

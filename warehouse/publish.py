@@ -176,6 +176,9 @@ def publish(con: duckdb.DuckDBPyConnection, published_dir: Path, run_id: str, mo
 def _switch(published_dir: Path, version: Path) -> None:
     """Makes `version` current in one rename; the analyst paths point through `current` and never move."""
     current = published_dir / CURRENT
+    for part in PARTS:  # the first publish: the analyst paths are there (dangling) before `current` appears
+        if not (published_dir / part).exists() and not (published_dir / part).is_symlink():
+            _symlink_replace(published_dir / part, f"{CURRENT}/{part}")
     replaced = os.readlink(current) if current.is_symlink() else None
     _symlink_replace(current, f"{VERSIONS}/{version.name}")
     if replaced and replaced != f"{VERSIONS}/{version.name}":

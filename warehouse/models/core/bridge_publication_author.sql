@@ -3,7 +3,8 @@
 WITH best_record AS (
     SELECT
         m.publication_id,
-        arg_max(p.creators, p.title_has_diacritics::INTEGER) AS creators
+        -- the record with diacritics; among equals the same one whatever order the records were loaded in
+        arg_max(p.creators, (p.title_has_diacritics::INTEGER, p.source_system, p.source_id)) AS creators
     FROM staging.academy_publications AS p
     JOIN staging.publication_matches AS m USING (source_system, source_id)
     WHERE NOT p.deleted

@@ -11,7 +11,7 @@ WITH keyed AS (
 )
 SELECT
     publication_id,
-    arg_max(title, title_quality) AS title,
+    arg_max(title, (title_quality, source_system, source_id)) AS title,  -- among equals, not by load order
     min(year) AS year,
     mode(publication_type) AS publication_type,
     mode(venue) AS venue,

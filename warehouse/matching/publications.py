@@ -247,9 +247,10 @@ def ruled_out(a: Prepared, b: Prepared, values: list[float]) -> bool:
     return False
 
 
-def decide(pairs: list[tuple[Prepared, Prepared]], threshold: float | None = None) -> list[bool]:
-    """Same work or not, for each pair of prepared records (scored together: the trees run on arrays)."""
-    decided = [False] * len(pairs)
+def _scored(pairs: list[tuple[Prepared, Prepared]]) -> np.ndarray:
+    """The model's probability per pair of prepared records, 0 for pairs the prefilter or a rule rejects (the
+    trees run on arrays: the pairs are scored together)."""
+    out = np.zeros(len(pairs))
     scored, rows = [], []
     for i, (a, b) in enumerate(pairs):
         if worth_scoring(a, b):
@@ -258,25 +259,19 @@ def decide(pairs: list[tuple[Prepared, Prepared]], threshold: float | None = Non
                 scored.append(i)
                 rows.append(values)
     if rows:
-        for i, p in zip(scored, model().probability(np.array(rows))):
-            decided[i] = bool(p >= (model().threshold if threshold is None else threshold))
-    return decided
+        out[scored] = model().probability(np.array(rows))
+    return out
+
+
+def decide(pairs: list[tuple[Prepared, Prepared]], threshold: float | None = None) -> list[bool]:
+    """Same work or not, for each pair of prepared records."""
+    cut = model().threshold if threshold is None else threshold
+    return [bool(p > 0 and p >= cut) for p in _scored(pairs)]  # 0: rejected before scoring
 
 
 def probabilities(pairs: list[tuple[dict, dict]]) -> np.ndarray:
     """The model's probability per pair of records, 0 for pairs the prefilter or the number rule rejects."""
-    out = np.zeros(len(pairs))
-    prepared = [(prepare(a), prepare(b)) for a, b in pairs]
-    scored, rows = [], []
-    for i, (a, b) in enumerate(prepared):
-        if worth_scoring(a, b):
-            values = prepared_features(a, b)
-            if not ruled_out(a, b, values):
-                scored.append(i)
-                rows.append(values)
-    if rows:
-        out[scored] = model().probability(np.array(rows))
-    return out
+    return _scored([(prepare(a), prepare(b)) for a, b in pairs])
 
 
 def same_publication(a: dict, b: dict, threshold: float | None = None) -> bool:

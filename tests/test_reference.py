@@ -60,3 +60,20 @@ def test_reference_codes_are_consistent():
     fields = read_reference("fields")
     assert sum(1 for f in fields if f["level"] == "2") == 46
     assert {f["parent_code"] for f in fields if f["parent_code"]} == {f["field_code"] for f in fields if f["level"] == "1"}
+
+
+# Resolution 202/2025/QH15 as ../shared/domain.md tabulates it: current unit <- the former provinces it absorbed.
+MERGER = {
+    "01": "01", "04": "04", "08": "02 08", "11": "11", "12": "12", "14": "14", "15": "10 15", "19": "06 19",
+    "20": "20", "22": "22", "24": "24 27", "25": "17 25 26", "31": "30 31", "33": "33 34", "37": "35 36 37",
+    "38": "38", "40": "40", "42": "42", "44": "44 45", "46": "46", "48": "48 49", "51": "51 62", "52": "52 64",
+    "56": "56 58", "66": "54 66", "68": "60 67 68", "75": "70 75", "79": "74 77 79", "80": "72 80", "82": "82 87",
+    "86": "83 84 86", "91": "89 91", "92": "92 93 94", "96": "95 96",
+}
+
+
+def test_every_former_province_rolls_up_to_the_unit_the_resolution_names():
+    expected = {old: new for new, olds in MERGER.items() for old in olds.split()}
+    former = {p["province_code"]: p["successor_code"] for p in load_provinces() if p["valid_to"]}
+    current = {p["province_code"] for p in load_provinces() if not p["valid_to"]}
+    assert former == expected and current == set(MERGER)

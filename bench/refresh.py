@@ -91,7 +91,8 @@ def run_pipeline(data_dir: Path) -> dict:
 
 def run_baseline(demo_dir: Path, data_dir: Path) -> dict:
     """The same payloads with DuckDB's readers, the same SQL models and publishing: no Dagster, no dlt."""
-    from sources.provinces import ROW_SCHEMA, read_report
+    from sources.provinces import FILE_SCHEMA, ROW_SCHEMA, read_report
+    from sources.provinces.template import template_rows
     from sources.reference import TABLES
     from warehouse.database import connect
     from warehouse.matching.tables import BUILDERS
@@ -109,10 +110,13 @@ def run_baseline(demo_dir: Path, data_dir: Path) -> dict:
         for table in TABLES:
             path = REPO / "sources" / "reference" / f"{table}.csv"
             con.execute(f"CREATE TABLE raw_reference.{table} AS SELECT * FROM read_csv('{path}', all_varchar = true)")
+        template = pa.Table.from_pylist(template_rows())  # noqa: F841  (read by the next statement)
+        con.execute("CREATE TABLE raw_reference.report_template AS SELECT * FROM template")
         for resource_name in ("tasks", "task_results", "organizations", "researchers"):
             files = sorted(str(p) for p in (demo_dir / "ministries").glob(f"*/{resource_name}.jsonl"))
             con.execute(f"""CREATE TABLE raw_ministries.{resource_name} AS
                 SELECT * EXCLUDE (filename, updated_at), updated_at::TIMESTAMPTZ AS updated_at, NULL::VARCHAR AS extra,
+                       NULL::VARCHAR AS parse_error, NULL::VARCHAR AS raw_text,
                        regexp_extract(filename, 'ministries/([^/]+)/', 1) AS source_system, 'baseline' AS _dlt_load_id
                 FROM read_json({files}, filename = true, format = 'newline_delimited')""")
         files = sorted(str(p) for p in (demo_dir / "academies").glob("*.jsonl"))
@@ -123,15 +127,19 @@ def run_baseline(demo_dir: Path, data_dir: Path) -> dict:
                    to_json(list_filter(['https://doi.org/' || doi, identifier], lambda x: x IS NOT NULL))::VARCHAR AS identifiers,
                    source, to_json(list_filter([subject], lambda x: x IS NOT NULL))::VARCHAR AS subjects, language,
                    publisher, NULL::VARCHAR AS parse_error, NULL::VARCHAR AS raw_xml, lower(doi) AS doi,
-                   to_json([{'text': title, 'lang': NULL}])::VARCHAR AS titles, to_json(["set"])::VARCHAR AS set_specs,
+                   to_json([{{'text': title, 'lang': NULL}}])::VARCHAR AS titles, to_json(["set"])::VARCHAR AS set_specs,
                    'baseline' AS _dlt_load_id
             FROM read_json({files}, filename = true, format = 'newline_delimited')""")
-        rows = []
+        rows, files = [], []
         for path in sorted((data_dir.parent / "intake_baseline").glob("*")):
             meta, data = read_report(path)
-            rows += [{"file_sha256": path.name, "file_name": path.name, "received_at": None, **meta, **row} for row in data]
+            received = {"file_sha256": path.name, "file_name": path.name, "received_at": None, **meta}
+            rows += [{**received, **row} for row in data]
+            files.append({**received, "status": "loaded", "rows_read": len(data), "notes": None})
         report_rows = pa.Table.from_pylist(rows, schema=ROW_SCHEMA)  # noqa: F841  (read by the next statement)
+        report_files = pa.Table.from_pylist(files, schema=FILE_SCHEMA)  # noqa: F841
         con.execute("CREATE TABLE raw_provinces.report_rows AS SELECT *, 'baseline' AS _dlt_load_id FROM report_rows")
+        con.execute("CREATE TABLE raw_provinces.report_files AS SELECT *, 'baseline' AS _dlt_load_id FROM report_files")
         stages["load"] = time.perf_counter() - started
         mark = time.perf_counter()
         models = in_dependency_order(discover())

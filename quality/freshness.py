@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from quality.suites import FORM_CODES
+from warehouse.database import table_exists
 
 # Hours between expected loads (the schedules in pipelines/jobs.py; reference data is loaded by every run).
 DEFAULT_CADENCE_HOURS = {"ministries": 24, "provinces": 24, "academies": 168, "reference": 168}
@@ -80,10 +81,9 @@ def last_due_year(today: date, env=None) -> int:
     return today.year - 1 if today > deadline(today.year - 1, env) else today.year - 2
 
 
-def _tables_exist(con, *tables: str) -> bool:
-    found = {f"{schema}.{name}" for schema, name in con.execute(
-        "SELECT table_schema, table_name FROM information_schema.tables").fetchall()}
-    return all(t in found for t in tables)
+def tables_exist(con, *tables: str) -> bool:
+    """Every `schema.table` named is in the warehouse (nothing is before the first load)."""
+    return all(table_exists(con, *t.split(".")) for t in tables)
 
 
 def reporting_completeness(con, today: date, env=None) -> list[dict]:
@@ -91,7 +91,7 @@ def reporting_completeness(con, today: date, env=None) -> list[dict]:
     and each form: when it arrived (first submission; the day received when the signing date is unreadable)
     and whether on time, late, held (a file came but was refused whole) or missing. Nothing before the
     first report file arrives."""
-    if not _tables_exist(con, "staging.province_report_rows", "staging.province_report_files", "staging.provinces"):
+    if not tables_exist(con, "staging.province_report_rows", "staging.province_report_files", "staging.provinces"):
         return []
     first = con.execute("SELECT min(reference_year) FROM staging.province_report_files "
                         "WHERE reference_year >= 2000").fetchall()[0][0]

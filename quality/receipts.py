@@ -9,7 +9,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from quality.alerts import Problem
-from quality.freshness import _tables_exist
+from quality.freshness import tables_exist
 
 MODEL = "staging.province_report_rows"
 
@@ -17,9 +17,9 @@ MODEL = "staging.province_report_rows"
 def received_files(con) -> list[dict]:
     """Every file received, newest first, with its rows kept and quarantined (and their reasons), whether
     core uses it, and the later file that replaced it, if any."""
-    if not _tables_exist(con, "staging.province_report_files", MODEL):
+    if not tables_exist(con, "staging.province_report_files", MODEL):
         return []
-    in_core = "report_id IN (SELECT report_id FROM core.fct_statistic)" if _tables_exist(con, "core.fct_statistic") \
+    in_core = "report_id IN (SELECT report_id FROM core.fct_statistic)" if tables_exist(con, "core.fct_statistic") \
         else "false"
     files = con.execute(f"""
         SELECT f.report_id, f.file_name, f.received_at, f.status, f.reason_vi, f.reason_en, f.form_code,
@@ -39,14 +39,22 @@ def received_files(con) -> list[dict]:
              "province_name", "reference_year", "report_date", "revision", "rows_read", "rows_skipped",
              "quarantined_as", "notes", "kept", "in_core"]
     result = [dict(zip(names, row)) | {"quarantined_rows": held_rows.get(row[0], [])} for row in files]
+    newest: dict = {}  # a file name, or a report's (province, year, form) -> the newest file loaded for it
+    for f in result:  # newest first
+        if f["status"] == "loaded":
+            for key in _replacement_keys(f):
+                newest.setdefault(key, f)
     for f in result:
-        later = [g for g in result if g["status"] == "loaded" and g["received_at"] > f["received_at"]
-                 and g["report_id"] != f["report_id"] and (g["file_name"] == f["file_name"] or (
-                     g["province_code"], g["reference_year"], g["form_code"]) ==
-                     (f["province_code"], f["reference_year"], f["form_code"]))]
-        f["superseded_by"] = later[-1]["file_name"] if later else None
+        later = [g for g in map(newest.get, _replacement_keys(f))
+                 if g is not None and g["received_at"] > f["received_at"] and g["report_id"] != f["report_id"]]
+        f["superseded_by"] = later[0]["file_name"] if later else None
         f["outcome"] = ("held" if f["status"] == "held" else "partly" if f["quarantined_rows"] else "loaded")
     return result
+
+
+def _replacement_keys(f: dict) -> list[tuple]:
+    """A later file replaces this one when it has the same name or reports the same province, year and form."""
+    return [("name", f["file_name"]), ("report", f["province_code"], f["reference_year"], f["form_code"])]
 
 
 def _unit(f: dict) -> str:

@@ -187,6 +187,11 @@ def test_a_held_file_fixed_and_sent_again_and_a_replayed_row_reach_core_and_noth
     assert after - before - {(p, y, f, c, b, v) for p, y, f, c, b, v in after if (p, y, f) == ("44", 2024, "04/KHCN-NV")} \
         == {(fixed.province_code, fixed.year, fixed.form, row["indicator_code"], row["breakdown"], 50.0)}
     assert before - after == set()  # nothing else moved
+    # the review that ends the replay closes the alert on the held file: a later file reports the same
+    open_alerts = [s for (s,) in _rows(data / "warehouse.duckdb", "SELECT subject FROM quality.alerts WHERE closed_at IS NULL")]
+    assert not any(locked.name.split(".")[0] in s and "held" in s for s in open_alerts), open_alerts
+    assert "replaced by a later file: encrypted_xlsx_khong_mat_khau.xlsx" in (
+        data / "receipts" / "encrypted_xlsx.xlsx.txt").read_text(encoding="utf-8")
 
 
 def test_every_job_runs_on_a_fresh_data_folder(demo_dir, tmp_path, monkeypatch):

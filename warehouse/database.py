@@ -70,3 +70,8 @@ def connect(path: Path | str, read_only: bool = False,
         yield con
     finally:
         con.close()
+
+
+def table_exists(con, schema: str, table: str) -> bool:
+    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
+                       "AND table_schema = ? AND table_name = ?", [schema, table]).fetchall() == [(1,)]

@@ -31,10 +31,9 @@ import dlt
 import pyarrow as pa
 
 from sources.provinces.files import SUPPORTED_SUFFIXES, ReportFileError, check_file_size
-from sources.provinces.report import province_code_for_name, read_report
+from sources.provinces.report import read_report
 
-__all__ = ["FILE_SCHEMA", "ROW_SCHEMA", "ReportFileError", "province_code_for_name", "provinces", "quarantine_file",
-           "read_report"]
+__all__ = ["FILE_SCHEMA", "ROW_SCHEMA", "ReportFileError", "provinces", "quarantine_file", "read_report"]
 
 log = logging.getLogger(__name__)
 

@@ -120,6 +120,10 @@ def read_workbook(path: Path, data: bytes | None = None) -> Workbook:
     return _delimited(data)
 
 
+_PASSWORD_PROTECTED = ("Tệp được đặt mật khẩu nên không đọc được: hãy lưu lại tệp không đặt mật khẩu và gửi lại.",
+                       "The file is protected by a password: save it without a password and send it again.")
+
+
 def _refuse_if_encrypted(data: bytes) -> None:
     import msoffcrypto  # noqa: PLC0415  (only for OLE2 files)
 
@@ -128,9 +132,7 @@ def _refuse_if_encrypted(data: bytes) -> None:
     except Exception:  # noqa: BLE001  (not an Office file msoffcrypto knows: let the reader say what it is)
         encrypted = b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e" in data
     if encrypted:
-        raise ReportFileError(
-            "Tệp được đặt mật khẩu nên không đọc được: hãy lưu lại tệp không đặt mật khẩu và gửi lại.",
-            "The file is protected by a password: save it without a password and send it again.")
+        raise ReportFileError(*_PASSWORD_PROTECTED)
 
 
 def _calamine(data: bytes, file_format: str) -> Workbook:
@@ -151,9 +153,7 @@ def _calamine(data: bytes, file_format: str) -> Workbook:
         raise
     except Exception as exc:  # calamine raises its own types for damaged, foreign or protected files
         if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
-            raise ReportFileError("Tệp được đặt mật khẩu nên không đọc được: hãy lưu lại tệp không đặt mật khẩu "
-                                  "và gửi lại.", "The file is protected by a password: save it without a password "
-                                  "and send it again.") from exc
+            raise ReportFileError(*_PASSWORD_PROTECTED) from exc
         raise ReportFileError(
             f"Tệp bảng tính bị hỏng hoặc không đọc được ({type(exc).__name__}): hãy mở bằng Excel, lưu lại thành "
             "'.xlsx' và gửi lại.",
@@ -173,11 +173,6 @@ def _delimited(data: bytes) -> Workbook:
     return Workbook("csv", [Sheet("csv", rows)], byte_encoding=encoding)
 
 
-def template_word_score(text: str) -> int:
-    folded = fold(text) or ""
-    return sum(folded.count(word) for word in _TEMPLATE_WORDS)
-
-
 def _vietnamese_score(text: str) -> float:
     """How much the decoded text reads as Vietnamese: the template's words, then Vietnamese letters."""
     from sources.vietnamese import detect_legacy_encoding, from_legacy  # noqa: PLC0415
@@ -186,7 +181,8 @@ def _vietnamese_score(text: str) -> float:
     if legacy:
         text = from_legacy(text, legacy)
     letters = sum(1 for ch in text if ch in "ăâđêôơưĂÂĐÊÔƠƯ" or "\u1ea0" <= ch <= "\u1ef9")
-    return template_word_score(text) * 100 + letters / max(1, len(text)) - text.count("\ufffd")
+    folded = fold(text) or ""
+    return sum(folded.count(word) for word in _TEMPLATE_WORDS) * 100 + letters / max(1, len(text)) - text.count("\ufffd")
 
 
 def decode_text(data: bytes) -> tuple[str, str]:

@@ -20,10 +20,9 @@ from sources.provinces.template import FORMS
 from sources.provinces.values import (AmbiguousNumber, file_decimal_separator, find_date_in_words, neutralise,
                                       parse_date, parse_number, parse_revision, parse_year, unit_factor)
 from sources.reference import load_provinces
-from sources.vietnamese import detect_legacy_encoding, fold, from_legacy
+from sources.vietnamese import detect_legacy_encoding, fold, from_legacy, strip_diacritics
 
 FIRST_YEAR = 2000
-MERGER = date(2025, 7, 1)
 _TEMPLATE = {ind["code"]: {**ind, "form": form} for form, spec in FORMS.items() for ind in spec["indicators"]}
 _COUNT_UNITS = {fold(ind["unit"]) for ind in _TEMPLATE.values()} - {"trieu dong"}
 _HEADER_HELP_VI = "dòng tiêu đề có 'Mã chỉ tiêu' và 'Giá trị'"
@@ -83,13 +82,6 @@ def _valid(p: dict, on: date) -> bool:
 
 def _current_name(code: str) -> str:
     return next(p["name"] for p in load_provinces() if p["province_code"] == code and not p["valid_to"])
-
-
-def province_code_for_name(name, on: date) -> str | None:
-    """The code of the unit called `name` on date `on`; None for a name not on the list or not valid then."""
-    key = _name_key(name)
-    return next((p["province_code"] for p in load_provinces() if key and _name_key(p["name"]) == key and _valid(p, on)),
-                None)
 
 
 def _former_unit_held(p: dict, year: int) -> ReportFileError:
@@ -284,8 +276,6 @@ def read_report(path: Path, today: date | None = None, data: bytes | None = None
 
 
 def _breakdown(cell) -> str:
-    from sources.vietnamese import strip_diacritics  # noqa: PLC0415
-
     text = re.sub(r"\s*:\s*", ":", strip_diacritics(str(cell or "")).strip())
     text = re.sub(r"\s+", "_", text)  # the member's case is the template's business: staging compares without it
     return "tong" if text.lower() in ("", "tong", "tong_so", "tong_cong") else neutralise(text)

@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from warehouse.matching.blocking import BlockEdges, BlockKeys, Edge, Ident, group_blocks, ident, shared
 from warehouse.matching.clusters import cluster_ids, clusters
+from warehouse.database import table_exists
 
 SCHEMA = "matching"
 # Code every matcher's blocks and pairs depend on, besides its own module.
@@ -91,11 +92,6 @@ def build(con, matcher: Matcher, incremental: bool = False) -> Build:
                 [matcher.name, matcher.state_version, result.full, result.changed_records, result.deleted_records,
                  result.blocks_redone])
     return result
-
-
-def table_exists(con, schema: str, table: str) -> bool:
-    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
-                       "AND table_schema = ? AND table_name = ?", [schema, table]).fetchall() == [(1,)]
 
 
 def _state_is_current(con, m: Matcher) -> bool:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import pyarrow as pa
 
 from warehouse.matching import organizations, publications, researchers, tasks
-from warehouse.matching.incremental import Matcher, build, table_exists
+from warehouse.database import table_exists
+from warehouse.matching.incremental import Matcher, build
 
 ORGANIZATIONS = Matcher(
     "organization_matches", organizations.VERSION,

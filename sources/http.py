@@ -292,6 +292,8 @@ def fetch_parsed(session: requests.Session, url: str, params: dict, parse: Calla
                         f"{redact(url)}: no complete reply within {deadline_s:g} s (deadline_s, the whole request, "
                         "not one read): the sender is sending too slowly or holding the connection open") from None
                 raise
+            if deadline.expired:  # the timer closed the socket and the body simply ended: not a page cut short
+                raise RequestDeadlineExceeded(f"{redact(url)}: no complete reply within {deadline_s:g} s (deadline_s)")
         return parse(response)
 
     return attempt()

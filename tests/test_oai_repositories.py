@@ -62,11 +62,13 @@ def test_the_healthy_repositories_load_while_a_broken_one_fails_alone(data_dir):
         assert dict(_query(data_dir, "SELECT source_system, count(*) FROM raw_academies.publications GROUP BY 1")) \
             == EXPECTED_ROWS
         status = _status(data_dir)
-        assert status["forbidden"] == ("failed", "HTTP 403 Forbidden", f"{server.base_url}/forbidden")
+        forbidden_url = f"{server.base_url}/forbidden"
+        assert status["forbidden"] == ("failed", f"HTTP 403 Forbidden from {forbidden_url}?verb=ListRecords&metadataPrefix=oai_dc",
+                                       forbidden_url)
         assert {h: s for h, (s, _, _) in status.items() if h != "forbidden"} == {n: "ok" for n in EXPECTED_ROWS}
         state = _cursor_state(data_dir)
         assert "forbidden" not in state["cursors"] and set(state["cursors"]) == set(EXPECTED_ROWS)
-        assert state["failures"]["forbidden"]["error"] == "HTTP 403 Forbidden"
+        assert state["failures"]["forbidden"]["error"] == status["forbidden"][1]
 
         # the next incremental run: the others are asked from their cursors, nothing new; the broken one fails again
         second = _harvest(data_dir, server, names)

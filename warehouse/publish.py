@@ -30,6 +30,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.catalog import describe
+from warehouse.permissions import PUBLISHED_FOLDER_MODE
 from warehouse.database import _per_distinct_value
 from warehouse.models import Model
 from warehouse.personal_data import CANDIDATE_RE2, MASKS, mask
@@ -117,7 +118,7 @@ def publish(con: duckdb.DuckDBPyConnection, published_dir: Path, run_id: str, mo
     versions = published_dir / VERSIONS
     versions.mkdir(parents=True, exist_ok=True)
     for folder in (published_dir, versions):  # analysts pass through these (the rest of the data folder is private)
-        os.chmod(folder, 0o755)
+        os.chmod(folder, PUBLISHED_FOLDER_MODE)
     remove_leftovers(published_dir)
     work = versions / f"{WORK_PREFIX}{uuid.uuid4().hex}"
     (work / "parquet").mkdir(parents=True)

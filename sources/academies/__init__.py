@@ -24,14 +24,14 @@ from typing import Iterator
 
 import dlt
 import pyarrow as pa
-import requests
 
 from sources.academies.oai import DAYS, MAX_RESTARTS, OaiError, identify, list_records  # noqa: F401
 from sources.academies.records import NS, SCHEMA, parse_record, parse_record_safely, utc_datestamp  # noqa: F401
 from sources.batching import batched
 from sources.cursors import SenderCursors
 from sources.http import (DEFAULT_BACKOFF_S, DEFAULT_DEADLINE_S, DEFAULT_MAX_PAGE_MB, DEFAULT_MAX_PAGES, DEFAULT_RETRIES,
-                          DEFAULT_TIMEOUT_S, FINISHED, REDACTING_FILTER, read_senders, redact, retrying_session)
+                          DEFAULT_TIMEOUT_S, FINISHED, REDACTING_FILTER, failure_reason, read_senders, redact,
+                          retrying_session)
 
 DEFAULT_REPOSITORIES = ("vast", "vass", "vnu")
 STATUS_TABLE = "harvest_status"
@@ -56,13 +56,6 @@ class _Identified:
 class _Failed:
     def __init__(self, reason: str):
         self.reason = reason
-
-
-def failure_reason(exc: BaseException) -> str:
-    """The OAI error or the HTTP status, in one line, without secrets (a password in a base URL)."""
-    if isinstance(exc, requests.HTTPError) and exc.response is not None:
-        return f"HTTP {exc.response.status_code} {exc.response.reason}"
-    return redact(f"{type(exc).__name__}: {exc}".splitlines()[0])
 
 
 def harvest_key(repo: str, set_spec: str | None) -> str:

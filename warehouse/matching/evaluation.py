@@ -118,10 +118,10 @@ def publication_blocking(pairs: list[tuple[dict, dict, int]]) -> Blocking:
 
 def evaluate_labelled_pairs(path) -> tuple[Score, Blocking]:
     """Scores the publication pair matcher on Magellan/Ditto labelled pairs, and its blocking on their records."""
-    from warehouse.matching.publications import probabilities, model, read_labelled_pairs
+    from warehouse.matching.publications import accepted, probabilities, read_labelled_pairs
 
     pairs = read_labelled_pairs(path)
     p = probabilities([(a, b) for a, b, _ in pairs])
-    predicted = {i for i, v in enumerate(p) if v >= model().threshold}
+    predicted = {i for i, v in enumerate(p) if accepted(v)}
     return (score_pairs(predicted, {i for i, (_, _, label) in enumerate(pairs) if label}),
             publication_blocking(pairs))

@@ -86,7 +86,9 @@ def _fold_text(value: str) -> str:
 def _authors(value) -> list[str]:
     if value is None:
         return []
-    names = value if isinstance(value, (list, tuple)) else re.split(r"\s,\s|;|,", str(value))
+    text = str(value)
+    # "Guha, Sudipto; Rastogi, Rajeev": with semicolons, a comma is inside one name
+    names = value if isinstance(value, (list, tuple)) else re.split(";" if ";" in text else ",", text)
     return [n for n in (_text(name) for name in names) if n not in _NO_AUTHORS]
 
 
@@ -265,8 +267,12 @@ def _scored(pairs: list[tuple[Prepared, Prepared]]) -> np.ndarray:
 
 def decide(pairs: list[tuple[Prepared, Prepared]], threshold: float | None = None) -> list[bool]:
     """Same work or not, for each pair of prepared records."""
-    cut = model().threshold if threshold is None else threshold
-    return [bool(p > 0 and p >= cut) for p in _scored(pairs)]  # 0: rejected before scoring
+    return [accepted(p, threshold) for p in _scored(pairs)]
+
+
+def accepted(probability: float, threshold: float | None = None) -> bool:
+    """The model's probability read as a decision (0: rejected before scoring, never the same work)."""
+    return bool(probability > 0 and probability >= (model().threshold if threshold is None else threshold))
 
 
 def probabilities(pairs: list[tuple[dict, dict]]) -> np.ndarray:

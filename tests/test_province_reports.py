@@ -161,7 +161,7 @@ def test_a_held_file_fixed_and_sent_again_and_a_replayed_row_reach_core_and_noth
     office = msoffcrypto.OfficeFile(open(locked, "rb"))
     office.load_key(password=corpus.PASSWORD)
     office.decrypt(opened)
-    (data / "intake" / "encrypted_xlsx_khong_mat_khau.xlsx").write_bytes(opened.getvalue())
+    (data / "intake" / sent["encrypted_xlsx"].path.name).write_bytes(opened.getvalue())  # under the same name
     sheet = load_workbook(io.BytesIO(opened.getvalue()), read_only=True).worksheets[0]
     in_file = {(str(r[1]), str(r[3])): float(r[-1]) for r in sheet.iter_rows(values_only=True)
                if r and isinstance(r[1], str) and r[1].isdigit() and isinstance(r[-1], (int, float))}
@@ -187,11 +187,12 @@ def test_a_held_file_fixed_and_sent_again_and_a_replayed_row_reach_core_and_noth
     assert after - before - {(p, y, f, c, b, v) for p, y, f, c, b, v in after if (p, y, f) == ("44", 2024, "04/KHCN-NV")} \
         == {(fixed.province_code, fixed.year, fixed.form, row["indicator_code"], row["breakdown"], 50.0)}
     assert before - after == set()  # nothing else moved
-    # the review that ends the replay closes the alert on the held file: a later file reports the same
+    # the review that ends the replay closes the alert on the held file (a later file came under its name), and
+    # the receipt under that name is the new file's
     open_alerts = [s for (s,) in _rows(data / "warehouse.duckdb", "SELECT subject FROM quality.alerts WHERE closed_at IS NULL")]
-    assert not any(locked.name.split(".")[0] in s and "held" in s for s in open_alerts), open_alerts
-    assert "replaced by a later file: encrypted_xlsx_khong_mat_khau.xlsx" in (
-        data / "receipts" / "encrypted_xlsx.xlsx.txt").read_text(encoding="utf-8")
+    assert not any(sent["encrypted_xlsx"].path.name in s for s in open_alerts), open_alerts
+    receipt = (data / "receipts" / f"{sent['encrypted_xlsx'].path.name}.txt").read_text(encoding="utf-8")
+    assert "ĐÃ NHẬP / LOADED" in receipt and "44" in receipt
 
 
 def test_every_job_runs_on_a_fresh_data_folder(demo_dir, tmp_path, monkeypatch):

@@ -275,14 +275,25 @@ def match_eval(entity: Optional[str] = typer.Option(
                    None, help="tasks, organisations, researchers or publications: score against the demo ground truth"),
                pairs: Optional[Path] = typer.Option(
                    None, help="Magellan/Ditto labelled pairs file: score the publication matcher on it"),
+               task_pairs: Optional[Path] = typer.Option(
+                   None, help="labelled duplicate-task pairs (CSV, header in the README): score the task matcher on it"),
                demo_dir: Optional[Path] = typer.Option(None, help="generated demo data; default: $CSDL_DATA_DIR/demo")):
     """Print precision, recall and F1 of an entity matcher; the last line is `precision=P recall=R f1=F`."""
-    from warehouse.matching.evaluation import ENTITIES, evaluate_demo, evaluate_labelled_pairs
+    from warehouse.matching.evaluation import ENTITIES, evaluate_demo, evaluate_labelled_pairs, evaluate_task_pairs
 
-    if (entity is None) == (pairs is None):
-        raise typer.BadParameter("give exactly one of --entity or --pairs")
+    if sum(option is not None for option in (entity, pairs, task_pairs)) != 1:
+        raise typer.BadParameter("give exactly one of --entity, --pairs or --task-pairs")
     started = time.monotonic()
-    if pairs is not None:
+    if task_pairs is not None:
+        if not task_pairs.is_file():
+            raise typer.BadParameter(f"no labelled task pairs file at {task_pairs}")
+        try:
+            score, _ = evaluate_task_pairs(task_pairs)
+        except ValueError as error:
+            console.print(f"[red]error:[/] {error}", soft_wrap=True)
+            raise typer.Exit(2)
+        label = f"duplicate-task matcher on {task_pairs}"
+    elif pairs is not None:
         if not pairs.is_file():
             raise typer.BadParameter(f"no labelled pairs file at {pairs}")
         try:

@@ -1,0 +1,201 @@
+"""Do two task titles describe the same work? Their similarity after the rewordings registrations use,
+and what must agree whatever the wording: phase, years, places, the crop, animal or object.
+
+Written from how registrations are worded: a second registration drops or adds the opening verb
+("Nghiên cứu xây dựng mô hình" / "Xây dựng mô hình"), abbreviates ("ứng dụng tiến bộ KH&CN" /
+"ứng dụng TBKT", "ĐBSCL", "SX"), adds the place ("... trên địa bàn tỉnh X"), reorders the words.
+The same template topic for another province or crop, phase 2 of a task, and the next year's
+recurring task differ in a few words only: those words decide.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
+
+from sources.reference import load_provinces
+from sources.vietnamese import fold, normalize
+
+# Folded wordings of one meaning, mapped to one of them; longest first where they overlap.
+REWORDINGS = [
+    ("tien bo khoa hoc va cong nghe", "tbkt"), ("tien bo khoa hoc cong nghe", "tbkt"), ("tien bo ky thuat", "tbkt"),
+    ("tbkh cn", "tbkt"), ("tbkhcn", "tbkt"), ("khoa hoc va cong nghe", "khoa hoc cong nghe"),
+    ("tri tue nhan tao", "ai"), ("vac xin", "vacxin"), ("hydrogen", "hydro"), ("ti le", "ty le"),
+    ("truot lo", "sat lo"), ("chong chiu", "chiu"), ("tang cuong", "nang cao"), ("tang", "nang cao"),
+    ("dap ung", "phuc vu"), ("tren dia ban", "tai"), ("o", "tai"), ("khu vuc", "vung"), ("phia nam", "mien nam"),
+    ("phia bac", "mien bac"), ("thiet lap", "xay dung"), ("thanh lap", "xay dung"), ("tao lap", "xay dung"),
+    ("he thong", "he"), ("quy trinh cong nghe", "cong nghe"), ("dan toc", "nguoi"), ("dong bao", ""),
+    ("thuy san", "thuy san"), ("tp", "thanh pho"),
+]
+_REWORDING = re.compile(r"\b(" + "|".join(re.escape(a) for a, _ in REWORDINGS) + r")\b")
+_CANONICAL = dict(REWORDINGS)
+# Phrases that open or pad a title and say nothing of the work itself (whole folded phrases: a
+# single folded word can be another word too, "che" is "chế" and "chè", "voi" "với" and "vối").
+FILLER = ["nghien cuu", "ung dung", "xay dung", "phat trien", "danh gia", "de xuat", "hoan thien", "thiet ke",
+          "che tao", "giai phap", "thuc trang", "co so khoa hoc", "thuc tien", "ly luan", "va", "cua", "cho",
+          "trong", "cac", "nhung", "mot so", "tai", "gan voi", "theo huong", "theo", "bang", "tren", "nham",
+          "phuc vu", "gop phan", "su dung", "dung", "viec", "cong tac", "nhiem vu", "de tai", "du an", "kha nang"]
+_FILLER = re.compile(r"\b(?:" + "|".join(re.escape(f) for f in sorted(FILLER, key=len, reverse=True)) + r")\b")
+# How a title says it applies or transfers a result elsewhere (a pilot), not the research itself.
+TRANSFER = re.compile(r"\b(ung dung ket qua|chuyen giao|trien khai thi diem|thi diem|trinh dien|nhan rong)\b")
+_PHASE = re.compile(r"\b(?:giai doan|gd|pha|dot)\s+(\d{1,2}|iv|v?i{1,3}|v)\b(?!\s*\d)")
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5}
+_VOWELS = set("aeiouy")
+_DOUBLED = re.compile(r"(.)\1+")
+MAX_SUBSTITUTED = 5  # words: a crop, an animal, a disease ("dịch tả lợn châu Phi")
+_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+_NUMBER = re.compile(r"\b\d+\b")
+# A named place in the title as written: a place word, then capitalised words.
+_PLACE_WORDS = r"(?:huyện|thị xã|thị trấn|quận|xã|phường|vịnh|sông|đảo|hồ|thành phố|tỉnh|TP\.?|vùng|tại|ở|miền)"
+_CAPITAL = "A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝỲỶỸỴ"
+_NAMED = re.compile(_PLACE_WORDS + rf"\s+([{_CAPITAL}][\w'-]*(?: [{_CAPITAL}][\w'-]*){{0,3}})")
+_PLACE_PREFIX = re.compile(r"^(?:tinh|thanh pho|huyen|tp|thi xa|quan)\s+")
+REGIONS = ["tay bac", "tay nguyen", "dong bang song hong", "dong bang song cuu long", "bac trung bo",
+           "nam trung bo", "duyen hai mien trung", "dong nam bo", "tay nam bo", "nam bo", "bac bo",
+           "mien trung", "mien bac", "mien nam", "trung du mien nui phia bac", "ven bien"]
+
+
+@lru_cache(maxsize=1)
+def _provinces() -> tuple[dict[str, str], tuple[str, ...]]:
+    """{folded province name: folded name of its current unit} and every name, longest first."""
+    rows = load_provinces()
+    short = lambda r: fold(r["name"]).replace("thanh pho ", "").replace("tinh ", "")  # noqa: E731
+    current = {r["province_code"]: short(r) for r in rows if r["valid_to"] is None}
+    successor = {short(r): current[r["successor_code"]] for r in rows if r["valid_to"]} | {"thua thien hue": "hue"}
+    names = sorted(set(successor) | set(current.values()), key=len, reverse=True)
+    return successor, tuple(names)
+
+
+def canonical(title: str | None) -> str:
+    """Folded title, one wording for each of REWORDINGS."""
+    folded = fold(title) or ""
+    return re.sub(r"\s+", " ", _REWORDING.sub(lambda m: _CANONICAL[m.group(1)], folded)).strip()
+
+
+def expand_acronyms(words: list[str], other: list[str]) -> list[str]:
+    """Each word of `words` the other title lacks that spells the first letters of a run of the
+    other's words ("tbkt", "dbscl", "sx", "kh cn") replaced by that run."""
+    present, out = set(other), []
+    for word in words:
+        run = None
+        if word not in present and 2 <= len(word) <= 6 and word.isalpha():
+            n = len(word)
+            run = next((other[i:i + n] for i in range(len(other) - n + 1)
+                        if "".join(w[0] for w in other[i:i + n]) == word), None)
+        out.extend(run or [word])
+    return out
+
+
+def content_words(title: str, other: str) -> list[str]:
+    words, others = canonical(title).split(), canonical(other).split()
+    return _FILLER.sub(" ", " ".join(expand_acronyms(words, others))).split()
+
+
+def phase(title: str) -> int:
+    found = _PHASE.search(fold(title) or "")
+    if not found:
+        return 1
+    number = found.group(1)
+    return int(number) if number.isdigit() else _ROMAN.get(number, 1)
+
+
+def places(title: str) -> set[str]:
+    """Provinces, regions and named places the title mentions, folded."""
+    folded = f" {fold(title) or ''} "
+    successor, names = _provinces()
+    found = {name for name in (*names, *REGIONS) if f" {name} " in folded}
+    text = normalize(title) or ""
+    if not text.isupper():
+        for match in _NAMED.finditer(text):
+            name = _PLACE_PREFIX.sub("", fold(match.group(1)))
+            if name:
+                found.add(name)
+    # A named place that is a part of a longer found name ("tri" in "thanh tri") adds nothing.
+    return {p for p in found if not any(p != q and f" {p} " in f" {q} " for q in found)}
+
+
+def _absent(place: str, folded_title: str) -> bool:
+    """Not in the title, even with a typo ("Đồng bằg sông Hồng")."""
+    return fuzz.partial_ratio(place, folded_title) < 90
+
+
+def _places_differ(a: str, b: str, after_merger: bool) -> bool:
+    """Each title names a place the other does not (a title naming one more place, or leaving it out, is
+    the same work); after the merger a former province and the unit it joined are one place."""
+    fa, fb = fold(a) or "", fold(b) or ""
+    only_a = {p for p in places(a) if _absent(p, fb)}
+    only_b = {p for p in places(b) if _absent(p, fa)}
+    if after_merger:
+        successor, _ = _provinces()
+        only_a, only_b = ({p for p in side if successor.get(p, p) not in {successor.get(q, q) for q in other}}
+                          for side, other in ((only_a, only_b), (only_b, only_a)))
+    return bool(only_a and only_b)
+
+
+def _substituted(words_a: list[str], words_b: list[str]) -> str | None:
+    """Titles the same at both ends with a few words in the middle replaced by others that appear
+    nowhere in the other title, not even with a typo: the crop, animal, disease or object of one
+    template ("... phế phụ phẩm cà phê ..." / "... phế phụ phẩm hồ tiêu ...")."""
+    start = 0
+    while start < min(len(words_a), len(words_b)) and words_a[start] == words_b[start]:
+        start += 1
+    end = 0
+    while end < min(len(words_a), len(words_b)) - start and words_a[-1 - end] == words_b[-1 - end]:
+        end += 1
+    old, new = words_a[start:len(words_a) - end], words_b[start:len(words_b) - end]
+    if not old or not new or len(old) > MAX_SUBSTITUTED or len(new) > MAX_SUBSTITUTED:
+        return None
+    if start + end < max(len(words_a), len(words_b)) / 2:
+        return None  # reworded throughout, not a template filled in again
+    if len(set(old) & set(new)) > max(len(old), len(new)) / 2:
+        return None  # a word added on each side, around words both keep
+    # Words the other title has (or has with a typo) were moved or misspelt, not replaced.
+    replaced_old = [w for w in old if not any(_alike(w, x) for x in words_b)]
+    replaced_new = [w for w in new if not any(_alike(w, x) for x in words_a)]
+    if not replaced_old or not replaced_new:
+        return None
+    return f"{' '.join(old)} / {' '.join(new)}"
+
+
+def _alike(a: str, b: str) -> bool:
+    """The same word or a typo of it: a letter typed twice, left out or two swapped, or one letter
+    wrong in a long word or in a word no Vietnamese syllable spells (no vowel). Folded syllables of four letters or fewer one
+    letter apart are most often other words ("than" / "thai", "bac" / "bao")."""
+    if a == b or _DOUBLED.sub(r"\1", a) == _DOUBLED.sub(r"\1", b):
+        return True
+    if len(a) == len(b) and sorted(a) == sorted(b) and OSA.distance(a, b) == 1:
+        return True
+    if OSA.distance(a, b) != 1:
+        return False
+    return min(len(a), len(b)) >= 5 or len(a) != len(b) and max(len(a), len(b)) >= 4 or not (
+        _VOWELS & set(a) and _VOWELS & set(b))
+
+
+def disagreement(a: str, b: str, after_merger: bool = False) -> str | None:
+    """Why two titles are not the same work whatever their similarity, or None."""
+    if phase(a) != phase(b):
+        return f"giai đoạn {phase(a)} / {phase(b)}"
+    fa, fb = fold(a) or "", fold(b) or ""
+    years_a, years_b = set(_YEAR.findall(fa)), set(_YEAR.findall(fb))
+    if years_a and years_b and years_a != years_b:
+        return f"năm {', '.join(sorted(years_a))} / {', '.join(sorted(years_b))}"
+    if bool(TRANSFER.search(fa)) != bool(TRANSFER.search(fb)):
+        return "một bên chuyển giao, ứng dụng kết quả của bên kia"
+    if _places_differ(a, b, after_merger):
+        return f"địa bàn {', '.join(sorted(places(a)))} / {', '.join(sorted(places(b)))}"
+    numbers_a = set(_NUMBER.findall(fa)) - years_a
+    numbers_b = set(_NUMBER.findall(fb)) - years_b
+    if numbers_a and numbers_b and numbers_a != numbers_b:
+        return f"số {', '.join(sorted(numbers_a))} / {', '.join(sorted(numbers_b))}"
+    return _substituted(content_words(a, b), content_words(b, a))
+
+
+def similarity(a: str, b: str) -> float:
+    """0-100: how alike the titles' content words are, in order and as sets."""
+    wa, wb = " ".join(content_words(a, b)), " ".join(content_words(b, a))
+    if not wa or not wb:
+        return 0.0
+    return round(max(fuzz.ratio(wa, wb), fuzz.token_set_ratio(wa, wb) * 0.98), 2)

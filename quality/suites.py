@@ -100,6 +100,7 @@ def suites() -> dict[str, list[Expectation]]:
             _unique("field_code"), _not_null("name_vi"), _between("level", 1, 3), *_text("name_vi"),
         ],
         "staging.indicators": [_unique("indicator_code"), _not_null("name_vi"), *_text("name_vi")],
+        "staging.managing_bodies": [_unique("body_code"), _not_null("name"), _not_after("valid_to", "valid_from")],
         "staging.task_levels": [_unique("level_code"), _not_null("name_vi"), *_text("name_vi")],
         "staging.ministry_tasks": [
             _not_null("source_id"), _unique("task_id"), _not_null("title"),
@@ -150,6 +151,10 @@ def suites() -> dict[str, list[Expectation]]:
             _unique("province_key"), _not_null("successor_code"), _in_set("successor_code", current),
             _in_set("level", ["province", "city"]), _not_after("valid_to", "valid_from"), *_text("name"),
         ],
+        "core.dim_managing_body": [
+            _unique("body_code"), _not_null("name"), _not_null("current_body_code"),
+            _in_set("body_type", ["ministry", "province"]), _not_after("valid_to", "valid_from"), *_text("name"),
+        ],
         "core.dim_field": [_unique("field_code"), _between("level", 1, 3), *_text("name_vi")],
         "core.dim_task_level": [_unique("level_code"), *_text("name_vi")],
         "core.dim_indicator": [_unique("indicator_code"), _not_null("name_vi"), *_text("name_vi")],
@@ -166,6 +171,7 @@ def suites() -> dict[str, list[Expectation]]:
         "core.fct_task": [
             _unique("task_id"), _not_null("title"), _in_set("level", levels), _in_set("field_code", fields),
             _in_set("province_code", provinces), _in_set("current_province_code", current),
+            _resolved("current_managing_body", "managing_body", WARNING),  # a body the reference list knows
             _between("budget_state_vnd", 0), _between("budget_other_vnd", 0), _between("budget_total_vnd", 0),
             _between("start_year", 1990, 2035), _not_after("end_date", "start_date"),
             _in_set("status", TASK_STATUSES, WARNING), *_text("title"),

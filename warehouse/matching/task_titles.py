@@ -17,17 +17,22 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from sources.reference import load_provinces
-from sources.vietnamese import fold, normalize
+from sources.vietnamese import fold as _fold, normalize
+
+# Titles are compared with many others: each is folded once.
+fold = lru_cache(maxsize=1 << 17)(_fold)
 
 # Folded wordings of one meaning, mapped to one of them; longest first where they overlap.
 REWORDINGS = [
+    ("nghien cuu ung dung", "ung dung"), ("nghien cuu phat trien", "phat trien"), ("nghien cuu danh gia", "danh gia"),
+    ("nghien cuu xay dung", "xay dung"), ("nghien cuu che tao", "che tao"), ("nghien cuu san xuat", "san xuat"),
     ("tien bo khoa hoc va cong nghe", "tbkt"), ("tien bo khoa hoc cong nghe", "tbkt"), ("tien bo ky thuat", "tbkt"),
     ("tbkh cn", "tbkt"), ("tbkhcn", "tbkt"), ("khoa hoc va cong nghe", "khoa hoc cong nghe"),
     ("tri tue nhan tao", "ai"), ("vac xin", "vacxin"), ("hydrogen", "hydro"), ("ti le", "ty le"),
     ("truot lo", "sat lo"), ("chong chiu", "chiu"), ("tang cuong", "nang cao"), ("tang", "nang cao"),
     ("dap ung", "phuc vu"), ("tren dia ban", "tai"), ("o", "tai"), ("khu vuc", "vung"), ("phia nam", "mien nam"),
     ("phia bac", "mien bac"), ("thiet lap", "xay dung"), ("thanh lap", "xay dung"), ("tao lap", "xay dung"),
-    ("he thong", "he"), ("quy trinh cong nghe", "cong nghe"), ("dan toc", "nguoi"), ("dong bao", ""),
+    ("he thong", "he"), ("hoan thien quy trinh cong nghe", "hoan thien cong nghe"), ("quy trinh cong nghe", "quy trinh"), ("dan toc", "nguoi"), ("dong bao", ""),
     ("thuy san", "thuy san"), ("tp", "thanh pho"),
 ]
 _REWORDING = re.compile(r"\b(" + "|".join(re.escape(a) for a, _ in REWORDINGS) + r")\b")
@@ -39,11 +44,25 @@ FILLER = ["nghien cuu", "ung dung", "xay dung", "phat trien", "danh gia", "de xu
           "trong", "cac", "nhung", "mot so", "tai", "gan voi", "theo huong", "theo", "bang", "tren", "nham",
           "phuc vu", "gop phan", "su dung", "dung", "viec", "cong tac", "nhiem vu", "de tai", "du an", "kha nang"]
 _FILLER = re.compile(r"\b(?:" + "|".join(re.escape(f) for f in sorted(FILLER, key=len, reverse=True)) + r")\b")
+# The kind of work a title opens with: applying a result somewhere, or developing it (registrations
+# use "nghiên cứu phát triển", "chế tạo", "sản xuất", "xây dựng" for one work), or assessing. A chain
+# of openings ("Nghiên cứu ứng dụng tiến bộ kỹ thuật xây dựng mô hình") says it with its last verb;
+# "Nghiên cứu" alone is any kind. Titles of two kinds are not one work ("Chế tạo X" / "Ứng dụng X").
+WORK_KINDS = {"nghien cuu": "research", "ung dung": "apply", "su dung": "apply", "trien khai": "apply",
+              "xay dung": "develop", "phat trien": "develop", "che tao": "develop", "san xuat": "develop",
+              "thiet ke": "develop", "bao che": "develop", "hoan thien": "develop", "chon tao": "develop",
+              "tuyen chon": "develop", "phuc trang": "develop", "danh gia": "assess", "dieu tra": "assess",
+              "khao sat": "assess"}
+_OPENING = re.compile(r"^(?:(" + "|".join(WORK_KINDS) + r")(?: tbkt| khoa hoc cong nghe)?\s*)+")
+_VERB = re.compile(r"\b(" + "|".join(WORK_KINDS) + r")\b")
+# A purpose the title states ("... nhằm nâng cao năng suất", "... phục vụ xuất khẩu"), up to the place.
+_PURPOSE = re.compile(r"\b(?:nham|phuc vu|gop phan|thich ung|trong boi canh|huong toi|quy mo)\b(.*?)(?=\btai\b|$)")
 # How a title says it applies or transfers a result elsewhere (a pilot), not the research itself.
 TRANSFER = re.compile(r"\b(ung dung ket qua|chuyen giao|trien khai thi diem|thi diem|trinh dien|nhan rong)\b")
 _PHASE = re.compile(r"\b(?:giai doan|gd|pha|dot)\s+(\d{1,2}|iv|v?i{1,3}|v)\b(?!\s*\d)")
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5}
 _VOWELS = set("aeiouy")
+_ABBREVIATION = re.compile(r"[b-df-hj-np-tv-xz]{2,6}")
 _DOUBLED = re.compile(r"(.)\1+")
 MAX_SUBSTITUTED = 5  # words: a crop, an animal, a disease ("dịch tả lợn châu Phi")
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
@@ -69,6 +88,7 @@ def _provinces() -> tuple[dict[str, str], tuple[str, ...]]:
     return successor, tuple(names)
 
 
+@lru_cache(maxsize=1 << 17)
 def canonical(title: str | None) -> str:
     """Folded title, one wording for each of REWORDINGS."""
     folded = fold(title) or ""
@@ -77,11 +97,15 @@ def canonical(title: str | None) -> str:
 
 def expand_acronyms(words: list[str], other: list[str]) -> list[str]:
     """Each word of `words` the other title lacks that spells the first letters of a run of the
-    other's words ("tbkt", "dbscl", "sx", "kh cn") replaced by that run."""
-    present, out = set(other), []
+    other's words ("tbkt", "dbscl", "sx", "kh cn") replaced by that run. Vietnamese syllables have
+    vowels: only a word without one is taken for an abbreviation."""
+    candidates = {w for w in words if _ABBREVIATION.fullmatch(w)} - set(other)
+    if not candidates:
+        return words
+    out = []
     for word in words:
         run = None
-        if word not in present and 2 <= len(word) <= 6 and word.isalpha():
+        if word in candidates:
             n = len(word)
             run = next((other[i:i + n] for i in range(len(other) - n + 1)
                         if "".join(w[0] for w in other[i:i + n]) == word), None)
@@ -90,8 +114,28 @@ def expand_acronyms(words: list[str], other: list[str]) -> list[str]:
 
 
 def content_words(title: str, other: str) -> list[str]:
+    """The title's words without openings and padding, its abbreviations written out as the other has them."""
+    abbreviations = _abbreviations(title) - set(canonical(other).split())
+    if not abbreviations:
+        return content_key(title).split()
     words, others = canonical(title).split(), canonical(other).split()
-    return _FILLER.sub(" ", " ".join(expand_acronyms(words, others))).split()
+    return _without_filler(" ".join(expand_acronyms(words, others))).split()
+
+
+@lru_cache(maxsize=1 << 17)
+def _abbreviations(title: str) -> frozenset[str]:
+    return frozenset(w for w in canonical(title).split() if _ABBREVIATION.fullmatch(w))
+
+
+@lru_cache(maxsize=1 << 17)
+def _without_filler(text: str) -> str:
+    return _FILLER.sub(" ", text)
+
+
+@lru_cache(maxsize=1 << 17)
+def content_key(title: str | None) -> str:
+    """The title's content words, before the other title's abbreviations are written out (blocking)."""
+    return " ".join(_without_filler(canonical(title)).split())
 
 
 def phase(title: str) -> int:
@@ -102,7 +146,8 @@ def phase(title: str) -> int:
     return int(number) if number.isdigit() else _ROMAN.get(number, 1)
 
 
-def places(title: str) -> set[str]:
+@lru_cache(maxsize=1 << 16)
+def places(title: str) -> frozenset[str]:
     """Provinces, regions and named places the title mentions, folded."""
     folded = f" {fold(title) or ''} "
     successor, names = _provinces()
@@ -114,7 +159,7 @@ def places(title: str) -> set[str]:
             if name:
                 found.add(name)
     # A named place that is a part of a longer found name ("tri" in "thanh tri") adds nothing.
-    return {p for p in found if not any(p != q and f" {p} " in f" {q} " for q in found)}
+    return frozenset(p for p in found if not any(p != q and f" {p} " in f" {q} " for q in found))
 
 
 def _absent(place: str, folded_title: str) -> bool:
@@ -174,8 +219,36 @@ def _alike(a: str, b: str) -> bool:
         _VOWELS & set(a) and _VOWELS & set(b))
 
 
+def work_kind(title: str) -> str | None:
+    """The kind of work the title opens with, or None when it opens with its object."""
+    opening = _OPENING.match(canonical(title))
+    if not opening:
+        return None
+    return WORK_KINDS[_VERB.findall(opening.group(0))[-1]]
+
+
+def _kinds_differ(a: str, b: str) -> bool:
+    return len({work_kind(a), work_kind(b)} - {None, "research"}) > 1
+
+
+def purpose(title: str) -> str | None:
+    found = _PURPOSE.search(canonical(title))
+    return found.group(0).strip() if found else None
+
+
+def _purposes_differ(a: str, b: str) -> bool:
+    """Both titles state what the work is for, and not the same thing: a second registration of one
+    work copies its purpose or leaves it out, it does not give it another."""
+    pa, pb = purpose(a), purpose(b)
+    return bool(pa and pb) and fuzz.token_set_ratio(pa, pb) < 70
+
+
 def disagreement(a: str, b: str, after_merger: bool = False) -> str | None:
     """Why two titles are not the same work whatever their similarity, or None."""
+    if _purposes_differ(a, b):
+        return f"mục tiêu {purpose(a)} / {purpose(b)}"
+    if _kinds_differ(a, b):
+        return f"loại công việc {work_kind(a)} / {work_kind(b)}"
     if phase(a) != phase(b):
         return f"giai đoạn {phase(a)} / {phase(b)}"
     fa, fb = fold(a) or "", fold(b) or ""
@@ -191,6 +264,11 @@ def disagreement(a: str, b: str, after_merger: bool = False) -> str | None:
     if numbers_a and numbers_b and numbers_a != numbers_b:
         return f"số {', '.join(sorted(numbers_a))} / {', '.join(sorted(numbers_b))}"
     return _substituted(content_words(a, b), content_words(b, a))
+
+
+def strict_similarity(a: str, b: str) -> float:
+    """0-100: how alike the whole titles are, opening verbs and purposes included (rewordings folded)."""
+    return round(fuzz.ratio(canonical(a), canonical(b)), 2)
 
 
 def similarity(a: str, b: str) -> float:

@@ -1,5 +1,5 @@
--- S&T tasks (CERIF Project with Funding): one row per registration by a managing body.
--- vi: Nhiệm vụ KH&CN (CERIF Project, Funding): mỗi dòng là một lần đăng ký của một cơ quan quản lý.
+-- S&T tasks (CERIF Project with Funding): one row per registration by a managing body, which the task keeps after a merger and which rolls up to current_managing_body.
+-- vi: Nhiệm vụ KH&CN (CERIF Project, Funding): mỗi dòng là một lần đăng ký của một cơ quan quản lý; nhiệm vụ giữ cơ quan đã đăng ký sau sắp xếp, và được quy về cơ quan hiện nay (current_managing_body).
 SELECT
     t.task_id,
     t.code,
@@ -7,6 +7,7 @@ SELECT
     t.level,
     t.form,
     t.managing_body,
+    m.current_body_code AS current_managing_body,
     o.org_id AS host_org_id,
     r.researcher_id AS pi_researcher_id,
     t.field_code,
@@ -25,5 +26,6 @@ SELECT
 FROM staging.ministry_tasks AS t
 LEFT JOIN staging.organization_matches AS o
     ON o.source_system = t.source_system AND o.source_id = t.host_org_source_id
+LEFT JOIN core.dim_managing_body AS m ON m.body_code = t.managing_body
 LEFT JOIN staging.researcher_matches AS r
     ON r.source_system = t.source_system AND r.source_id = t.pi_source_id

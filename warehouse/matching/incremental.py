@@ -32,7 +32,8 @@ from warehouse.database import table_exists
 SCHEMA = "matching"
 # Code every matcher's blocks and pairs depend on, besides its own module.
 _SHARED_CODE = ("warehouse.matching.blocking", "warehouse.matching.clusters", "warehouse.matching.trees", "warehouse.names",
-                "sources.vietnamese")
+                "sources.vietnamese", "warehouse.matching.task_titles", "warehouse.matching.task_places",
+                "warehouse.matching.managing_bodies")
 _KEY = ("source_system", "source_id")
 _TEXT = pa.string()
 # Temporary tables of one build, dropped at its end.

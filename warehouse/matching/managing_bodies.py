@@ -40,6 +40,11 @@ def bodies() -> dict[str, dict]:
     return rows
 
 
+def successors() -> dict[str, str]:
+    """{body: the body that took it over}, every merger."""
+    return {code: row["successor_code"] for code, row in sorted(bodies().items()) if row["successor_code"]}
+
+
 @lru_cache(maxsize=1)
 def _names() -> dict[str, str]:
     names = {}

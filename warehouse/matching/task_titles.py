@@ -16,11 +16,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-from sources.reference import load_provinces
-from sources.vietnamese import fold as _fold, normalize
-
-# Titles are compared with many others: each is folded once.
-fold = lru_cache(maxsize=1 << 17)(_fold)
+from warehouse.matching.task_places import fold, places, places_differ
 
 # Folded wordings of one meaning, mapped to one of them; longest first where they overlap.
 REWORDINGS = [
@@ -32,8 +28,9 @@ REWORDINGS = [
     ("truot lo", "sat lo"), ("chong chiu", "chiu"), ("tang cuong", "nang cao"), ("tang", "nang cao"),
     ("dap ung", "phuc vu"), ("tren dia ban", "tai"), ("o", "tai"), ("khu vuc", "vung"), ("phia nam", "mien nam"),
     ("phia bac", "mien bac"), ("thiet lap", "xay dung"), ("thanh lap", "xay dung"), ("tao lap", "xay dung"),
-    ("he thong", "he"), ("hoan thien quy trinh cong nghe", "hoan thien cong nghe"), ("quy trinh cong nghe", "quy trinh"), ("dan toc", "nguoi"), ("dong bao", ""),
-    ("thuy san", "thuy san"), ("tp", "thanh pho"),
+    ("he thong", "he"), ("hoan thien quy trinh cong nghe", "hoan thien cong nghe"),
+    ("quy trinh cong nghe", "quy trinh"), ("dan toc", "nguoi"), ("dong bao", ""),
+    ("tp", "thanh pho"),
 ]
 _REWORDING = re.compile(r"\b(" + "|".join(re.escape(a) for a, _ in REWORDINGS) + r")\b")
 _CANONICAL = dict(REWORDINGS)
@@ -67,27 +64,6 @@ _DOUBLED = re.compile(r"(.)\1+")
 MAX_SUBSTITUTED = 5  # words: a crop, an animal, a disease ("dịch tả lợn châu Phi")
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _NUMBER = re.compile(r"\b\d+\b")
-# A named place in the title as written: a place word, then capitalised words.
-_PLACE_WORDS = r"(?:huyện|thị xã|thị trấn|quận|xã|phường|vịnh|sông|đảo|hồ|thành phố|tỉnh|TP\.?|vùng|tại|ở|miền)"
-_CAPITAL = "A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝỲỶỸỴ"
-_NAMED = re.compile(_PLACE_WORDS + rf"\s+([{_CAPITAL}][\w'-]*(?: [{_CAPITAL}][\w'-]*){{0,3}})")
-_PLACE_PREFIX = re.compile(r"^(?:tinh|thanh pho|huyen|tp|thi xa|quan)\s+")
-REGIONS = ["tay bac", "tay nguyen", "dong bang song hong", "dong bang song cuu long", "bac trung bo",
-           "nam trung bo", "duyen hai mien trung", "dong nam bo", "tay nam bo", "nam bo", "bac bo",
-           "mien trung", "mien bac", "mien nam", "trung du mien nui phia bac", "ven bien"]
-
-
-@lru_cache(maxsize=1)
-def _provinces() -> tuple[dict[str, str], tuple[str, ...]]:
-    """{folded province name: folded name of its current unit} and every name, longest first."""
-    rows = load_provinces()
-    short = lambda r: fold(r["name"]).replace("thanh pho ", "").replace("tinh ", "")  # noqa: E731
-    current = {r["province_code"]: short(r) for r in rows if r["valid_to"] is None}
-    successor = {short(r): current[r["successor_code"]] for r in rows if r["valid_to"]} | {"thua thien hue": "hue"}
-    names = sorted(set(successor) | set(current.values()), key=len, reverse=True)
-    return successor, tuple(names)
-
-
 @lru_cache(maxsize=1 << 17)
 def canonical(title: str | None) -> str:
     """Folded title, one wording for each of REWORDINGS."""
@@ -146,40 +122,6 @@ def phase(title: str) -> int:
     return int(number) if number.isdigit() else _ROMAN.get(number, 1)
 
 
-@lru_cache(maxsize=1 << 16)
-def places(title: str) -> frozenset[str]:
-    """Provinces, regions and named places the title mentions, folded."""
-    folded = f" {fold(title) or ''} "
-    successor, names = _provinces()
-    found = {name for name in (*names, *REGIONS) if f" {name} " in folded}
-    text = normalize(title) or ""
-    if not text.isupper():
-        for match in _NAMED.finditer(text):
-            name = _PLACE_PREFIX.sub("", fold(match.group(1)))
-            if name:
-                found.add(name)
-    # A named place that is a part of a longer found name ("tri" in "thanh tri") adds nothing.
-    return frozenset(p for p in found if not any(p != q and f" {p} " in f" {q} " for q in found))
-
-
-def _absent(place: str, folded_title: str) -> bool:
-    """Not in the title, even with a typo ("Đồng bằg sông Hồng")."""
-    return fuzz.partial_ratio(place, folded_title) < 90
-
-
-def _places_differ(a: str, b: str, after_merger: bool) -> bool:
-    """Each title names a place the other does not (a title naming one more place, or leaving it out, is
-    the same work); after the merger a former province and the unit it joined are one place."""
-    fa, fb = fold(a) or "", fold(b) or ""
-    only_a = {p for p in places(a) if _absent(p, fb)}
-    only_b = {p for p in places(b) if _absent(p, fa)}
-    if after_merger:
-        successor, _ = _provinces()
-        only_a, only_b = ({p for p in side if successor.get(p, p) not in {successor.get(q, q) for q in other}}
-                          for side, other in ((only_a, only_b), (only_b, only_a)))
-    return bool(only_a and only_b)
-
-
 def _substituted(words_a: list[str], words_b: list[str]) -> str | None:
     """Titles the same at both ends with a few words in the middle replaced by others that appear
     nowhere in the other title, not even with a typo: the crop, animal, disease or object of one
@@ -207,8 +149,8 @@ def _substituted(words_a: list[str], words_b: list[str]) -> str | None:
 
 def _alike(a: str, b: str) -> bool:
     """The same word or a typo of it: a letter typed twice, left out or two swapped, or one letter
-    wrong in a long word or in a word no Vietnamese syllable spells (no vowel). Folded syllables of four letters or fewer one
-    letter apart are most often other words ("than" / "thai", "bac" / "bao")."""
+    wrong in a long word or in a word no Vietnamese syllable spells (no vowel). Folded syllables of
+    four letters or fewer one letter apart are most often other words ("than" / "thai", "bac" / "bao")."""
     if a == b or _DOUBLED.sub(r"\1", a) == _DOUBLED.sub(r"\1", b):
         return True
     if len(a) == len(b) and sorted(a) == sorted(b) and OSA.distance(a, b) == 1:
@@ -257,7 +199,7 @@ def disagreement(a: str, b: str, after_merger: bool = False) -> str | None:
         return f"năm {', '.join(sorted(years_a))} / {', '.join(sorted(years_b))}"
     if bool(TRANSFER.search(fa)) != bool(TRANSFER.search(fb)):
         return "một bên chuyển giao, ứng dụng kết quả của bên kia"
-    if _places_differ(a, b, after_merger):
+    if places_differ(a, b, after_merger):
         return f"địa bàn {', '.join(sorted(places(a)))} / {', '.join(sorted(places(b)))}"
     numbers_a = set(_NUMBER.findall(fa)) - years_a
     numbers_b = set(_NUMBER.findall(fb)) - years_b

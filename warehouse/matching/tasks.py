@@ -1,11 +1,14 @@
-"""Duplicate S&T tasks: the same work registered by more than one managing body or level.
+"""Duplicate S&T tasks: the same work registered more than once, and which of those registrations a
+reviewer should see (the same work funded twice).
 
-Candidate pairs share a resolved host organisation or principal investigator (the blocks). A pair
-is a candidate duplicate when its titles, in Vietnamese normal form with the usual rewordings of
-registrations folded together ("Nghiên cứu ứng dụng" / "Ứng dụng", "hệ thống" / "hệ", "tại" / "ở"
-...), are nearly the same, its implementation starts within a year of the other's, and it was registered under a
-different managing body or level (another investigator needs another body). The score adds the evidence; the reasons say it in words for the
-reviewer. Pairs join into clusters (the same work registered three times is one cluster).
+Candidate pairs share a resolved host organisation or principal investigator (the blocks). One rule,
+`same_work`, decides that two registrations are one work: titles alike after the rewordings of
+registrations (`task_titles`: openings dropped, abbreviations written out, word order), nothing that
+must agree disagreeing (phase, year, place, crop or object, purpose, applying vs developing), starts
+within a year, the same investigator or a colleague at the same host. `_compare` then lists a
+same-work pair for review when it was registered under another managing body (not its predecessor
+or successor: `managing_bodies`) or level; the score adds the evidence and the reasons say it in
+words. Pairs join into clusters (the same work registered three times is one cluster).
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ MAX_START_YEARS_APART = 1
 # Pairs of a block are compared in full only when their folded titles share this much (token set ratio).
 PREFILTER = 60
 # What incremental builds compare with the last build's: a change here makes the next build a full one.
-VERSION = (f"tasks 2, {TITLE_SIMILARITY} {COLLEAGUE_TITLE_SIMILARITY} {LISTED_TITLE_SIMILARITY} {MAX_START_YEARS_APART} {PREFILTER} "
+# The lineage of managing bodies is data (sources/reference/managing_bodies.csv): a new merger is a change too.
+VERSION = (f"tasks 2, {managing_bodies.successors()} {TITLE_SIMILARITY} {COLLEAGUE_TITLE_SIMILARITY} {LISTED_TITLE_SIMILARITY} {MAX_START_YEARS_APART} {PREFILTER} "
            f"{task_titles.REWORDINGS} {task_titles.FILLER}")
 
 

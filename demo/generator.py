@@ -14,7 +14,9 @@ The feeds carry the imperfections of real ones: diacritic and spelling variants,
 name-order changes, missing fields, the same task registered by two managing bodies, the same
 publication in two repositories, the same organisation under several names, late and missing
 reports, revised submissions, odd spreadsheets (CSV, legacy TCVN3/VNI text, re-spelled headers),
-one unreadable OAI-PMH record per repository. Province codes are those valid at the date the record refers to.
+one unreadable OAI-PMH record per repository. Province codes are those valid at the date the record refers to;
+tasks started before 1 March 2025 carry the managing body of their time (Bộ NN&PTNT, Bộ GTVT ...), served by
+the feed of the ministry that took it over.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 from warehouse.matching.task_pairs import HEADER
 
+PILOTED = "Nghiên cứu quy trình sản xuất giống cá tra chất lượng cao"
 TITLE = "Nghiên cứu xây dựng mô hình nuôi tôm thẻ chân trắng siêu thâm canh tại tỉnh Bạc Liêu"
 A = [TITLE, "Viện Nghiên cứu Nuôi trồng thủy sản II", "TS. Nguyễn Văn An", "Bộ Nông nghiệp và Phát triển nông thôn",
      "BO", "2024", "2025"]
@@ -23,6 +24,10 @@ PAIRS = [
     ("n2", 0, A, [TITLE + ", giai đoạn 2", *A[1:5], "2025", "2027"]),
     # the same investigator on another animal
     ("n3", 0, A, [TITLE.replace("tôm thẻ chân trắng", "cá tra"), *A[1:]]),
+    # the national task and the provincial pilot applying it
+    ("n4", 0, [PILOTED, *A[1:3], "Bộ KH&CN", "QG", "2024", "2025"],
+     [PILOTED.replace("Nghiên cứu", "Ứng dụng") + " tại tỉnh Đồng Tháp", "Trung tâm Khuyến nông Đồng Tháp", "N.V. An",
+      "UBND tỉnh Đồng Tháp", "TINH", "2025", "2026"]),
 ]
 
 

@@ -25,7 +25,7 @@ LEVELS = ("QG", "BO", "TINH", "CS")
 # Degrees and titles written before a name: "PGS.TS.", "ThS.", "BSCKII." ...
 _DEGREES = re.compile(r"^(?:(?:gs|pgs|ts|tskh|ths|ks|bs|bsck|bscki|bsckii|ds|cn|ncs|kts|ls)\s+)+")
 # Conventional shortenings that do not spell first letters.
-_HOST_WORDS = {"tw": "trung uong", "tu": "trung uong", "hcm": "ho chi minh", "tphcm": "thanh pho ho chi minh"}
+_HOST_WORDS = {"tw": "trung uong", "hcm": "ho chi minh", "tphcm": "thanh pho ho chi minh"}
 HOST_SIMILARITY = 90
 
 
@@ -58,7 +58,8 @@ def same_host(a: str | None, b: str | None) -> bool:
     wa, wb = " ".join(_host_words(a, b)), " ".join(_host_words(b, a))
     if wa == wb:
         return True
-    return fuzz.token_set_ratio(wa, wb) >= 100 and min(len(wa), len(wb)) >= 12 or fuzz.ratio(wa, wb) >= HOST_SIMILARITY
+    contained = fuzz.token_set_ratio(wa, wb) >= 100 and min(len(wa), len(wb)) >= 12
+    return contained or fuzz.ratio(wa, wb) >= HOST_SIMILARITY
 
 
 def _year(value: str, path: Path, line: int, column: str) -> int | None:

@@ -61,12 +61,16 @@ def _absent(place: str, folded_title: str) -> bool:
     return fuzz.partial_ratio(place, folded_title) < 90
 
 
+def places_only_in(a: str, b: str) -> set[str]:
+    """The places `a` names that `b` does not, even with a typo."""
+    fb = fold(b) or ""
+    return {p for p in places(a) if _absent(p, fb)}
+
+
 def places_differ(a: str, b: str, after_merger: bool) -> bool:
     """Each title names a place the other does not (a title naming one more place, or leaving it out, is
     the same work); after the merger a former province and the unit it joined are one place."""
-    fa, fb = fold(a) or "", fold(b) or ""
-    only_a = {p for p in places(a) if _absent(p, fb)}
-    only_b = {p for p in places(b) if _absent(p, fa)}
+    only_a, only_b = places_only_in(a, b), places_only_in(b, a)
     if after_merger:
         successor, _ = _provinces()
         only_a, only_b = ({p for p in side if successor.get(p, p) not in {successor.get(q, q) for q in other}}

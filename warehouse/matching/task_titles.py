@@ -16,7 +16,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-from warehouse.matching.task_places import fold, places, places_differ
+from warehouse.matching.task_places import fold, places, places_differ, places_only_in
 
 # Folded wordings of one meaning, mapped to one of them; longest first where they overlap.
 REWORDINGS = [
@@ -173,6 +173,12 @@ def _kinds_differ(a: str, b: str) -> bool:
     return len({work_kind(a), work_kind(b)} - {None, "research"}) > 1
 
 
+def _pilot(a: str, b: str) -> bool:
+    """`a` applies `b`'s work somewhere `b` does not name ("Ứng dụng X tại tỉnh Y" / "Nghiên cứu X"):
+    the provincial pilot of a national task."""
+    return work_kind(a) == "apply" and work_kind(b) != "apply" and bool(places_only_in(a, b))
+
+
 def purpose(title: str) -> str | None:
     found = _PURPOSE.search(canonical(title))
     return found.group(0).strip() if found else None
@@ -191,6 +197,8 @@ def disagreement(a: str, b: str, after_merger: bool = False) -> str | None:
         return f"mục tiêu {purpose(a)} / {purpose(b)}"
     if _kinds_differ(a, b):
         return f"loại công việc {work_kind(a)} / {work_kind(b)}"
+    if _pilot(a, b) or _pilot(b, a):
+        return "một bên ứng dụng kết quả của bên kia tại địa phương"
     if phase(a) != phase(b):
         return f"giai đoạn {phase(a)} / {phase(b)}"
     fa, fb = fold(a) or "", fold(b) or ""

@@ -70,9 +70,10 @@ def test_the_marts_keep_the_registering_body_and_roll_it_up(tmp_path):
         for schema in ("raw_reference", "raw_ministries", "staging", "core", "marts"):
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         for table in TABLES:
-            reference = pa.Table.from_pylist(read_reference(table))  # noqa: F841 (read by DuckDB)
-            con.execute(f"CREATE TABLE raw_reference.{table} AS SELECT * FROM reference")
-        con.execute("CREATE TABLE raw_ministries.tasks AS SELECT *, 'BNNMT' AS source_system FROM raw")
+            con.register(f"received_{table}", pa.Table.from_pylist(read_reference(table)))
+            con.execute(f"CREATE TABLE raw_reference.{table} AS SELECT * FROM received_{table}")
+        con.register("received_tasks", raw)
+        con.execute("CREATE TABLE raw_ministries.tasks AS SELECT *, 'BNNMT' AS source_system FROM received_tasks")
         for name in ("staging.provinces", "staging.task_levels", "staging.managing_bodies", "staging.ministry_tasks"):
             run_model(con, models[name])
         con.execute("CREATE TABLE staging.organization_matches AS SELECT DISTINCT source_system, host_org_source_id AS source_id, "

@@ -12,7 +12,8 @@ How the set is built (label 1 = the same work):
   investigator's other topic; a national task and the provincial pilot applying it; a recurring
   annual task of the next year.
 Pair ids start with `d` (topics used while developing the matcher) or `h` (every third topic, held
-out: the matcher was not looked at on them until the end).
+out while the rules were written; their errors were looked at twice, and the rule for a letter left
+out came from one of them).
 """
 
 from __future__ import annotations

@@ -11,19 +11,19 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass
-from graphlib import TopologicalSorter
 from typing import Callable
 
 import dagster as dg
 
 from assets.ingest import PROVINCE_YEAR_KEY
-from assets.matching import MATCHERS, Matcher
 from assets.resources import DuckDBWarehouse
 from quality.checks import (gx_check_specs, reconcile_spec, resolved_once_spec, run_gx_checks, run_reconcile,
                             run_resolved_once)
 from quality.great_expectations import warm_up_in_background
 from quality.suites import suites
-from warehouse.models import Model, discover, run_model
+from warehouse.matching.matcher import Matcher
+from warehouse.matching.tables import MATCHERS, build_table
+from warehouse.modelling import Model, discover, in_dependency_order, in_rounds, run_model
 
 MODELS = discover()
 SUITES = suites()
@@ -51,7 +51,7 @@ class WarehouseBuildConfig(dg.Config):
 class Step:
     """One table of the build: how to make it and which checks follow."""
     table: str
-    deps: list[str]
+    dependencies: list[str]
     spec: dg.AssetSpec
     build: Callable  # (con, incremental) -> materialization metadata
     # (specs, run): `run(con, run_id, names asked for, incremental)` returns the results of those of its specs asked for
@@ -103,7 +103,7 @@ def _build_model(model: Model):
 
 def _build_matcher(matcher: Matcher):
     def build(con, incremental: bool) -> dict:
-        rows, found = matcher.build(con, incremental=incremental)
+        rows, found = build_table(con, matcher, incremental=incremental)
         return {"dagster/row_count": rows, matcher.counted: found}
     return build
 
@@ -115,46 +115,40 @@ def _gx(table: str) -> tuple[list[dg.AssetCheckSpec], Callable]:
             lambda con, run_id, names, incremental: run_gx_checks(con, run_id, table, suite, names, incremental))
 
 
+def _model_step(model: Model) -> Step:
+    raw = [d for d in model.dependencies if d.startswith("raw_")]
+    checks = [_gx(model.table)]
+    if model.quarantines:
+        checks.append(([reconcile_spec(model.table, raw[0])],
+                       lambda con, run_id, names, incremental, t=model.table, r=raw[0]: [run_reconcile(con, run_id, t, r)]))
+    return Step(model.table, model.dependencies, dg.AssetSpec(
+        table_asset_key(model.table),
+        deps=[table_asset_key(d) for d in model.dependencies]
+        + [key for d in model.dependencies for key in OTHER_RAW_WRITERS.get(d, [])],
+        group_name=model.layer, kinds={"duckdb", "sql"}, description=model.description, skippable=True,
+        metadata={"sql": dg.MetadataValue.md(f"```sql\n{model.sql}\n```"), "table": model.table}),
+        _build_model(model), checks)
+
+
+def _matcher_step(matcher: Matcher) -> Step:
+    checks = [_gx(matcher.table)]
+    if matcher.resolves:
+        checks.append(([resolved_once_spec(matcher.table, matcher.resolves)],
+                       lambda con, run_id, names, incremental, m=matcher: [
+                           run_resolved_once(con, run_id, m.table, m.resolves, m.resolves_where)]))
+    return Step(matcher.table, matcher.dependencies, dg.AssetSpec(
+        table_asset_key(matcher.table), deps=[table_asset_key(d) for d in matcher.dependencies], group_name="staging",
+        kinds={"duckdb", "python"}, description=matcher.description, skippable=True,
+        metadata={"table": matcher.table}), _build_matcher(matcher), checks)
+
+
 def _steps() -> list[Step]:
-    steps = []
-    for model in MODELS:
-        raw = [d for d in model.dependencies if d.startswith("raw_")]
-        checks = [_gx(model.table)]
-        if model.quarantines:
-            checks.append(([reconcile_spec(model.table, raw[0])],
-                           lambda con, run_id, names, incremental, t=model.table, r=raw[0]: [run_reconcile(con, run_id, t, r)]))
-        steps.append(Step(model.table, model.dependencies, dg.AssetSpec(
-            table_asset_key(model.table),
-            deps=[table_asset_key(d) for d in model.dependencies]
-            + [key for d in model.dependencies for key in OTHER_RAW_WRITERS.get(d, [])],
-            group_name=model.layer, kinds={"duckdb", "sql"}, description=model.description, skippable=True,
-            metadata={"sql": dg.MetadataValue.md(f"```sql\n{model.sql}\n```"), "table": model.table}),
-            _build_model(model), checks))
-    for matcher in MATCHERS:
-        checks = [_gx(matcher.table)]
-        if matcher.resolves:
-            checks.append(([resolved_once_spec(matcher.table, matcher.resolves)],
-                           lambda con, run_id, names, incremental, m=matcher: [
-                               run_resolved_once(con, run_id, m.table, m.resolves, m.resolves_where)]))
-        steps.append(Step(matcher.table, matcher.deps, dg.AssetSpec(
-            table_asset_key(matcher.table), deps=[table_asset_key(d) for d in matcher.deps], group_name="staging",
-            kinds={"duckdb", "python"}, description=matcher.description, skippable=True,
-            metadata={"table": matcher.table}), _build_matcher(matcher), checks))
-    by_table = {s.table: s for s in steps}
-    order = TopologicalSorter({s.table: [d for d in s.deps if d in by_table] for s in steps}).static_order()
-    return [by_table[t] for t in order]
-
-
-def _generations(steps: list[Step]) -> list[list[Step]]:
-    """The steps in rounds: each round reads only tables of earlier rounds (and raw tables)."""
-    round_of: dict[str, int] = {}
-    for step in steps:  # in dependency order
-        round_of[step.table] = 1 + max((round_of[d] for d in step.deps if d in round_of), default=-1)
-    return [[s for s in steps if round_of[s.table] == n] for n in range(max(round_of.values(), default=-1) + 1)]
+    """One step per model and matcher, in the one build order of the warehouse."""
+    return [_model_step(n) if isinstance(n, Model) else _matcher_step(n) for n in in_dependency_order([*MODELS, *MATCHERS])]
 
 
 STEPS = _steps()
-GENERATIONS = _generations(STEPS)
+GENERATIONS = in_rounds(STEPS)
 
 
 @dg.multi_asset(
@@ -177,7 +171,7 @@ def warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse, config
         for generation in GENERATIONS:
             ready = []  # built (or not asked for) and not stopped: their checks run next
             for step in generation:
-                upstream = next((d for d in step.deps if d in stopped), None)
+                upstream = next((d for d in step.dependencies if d in stopped), None)
                 if upstream:
                     if step.spec.key in selected:
                         context.log.warning(f"{step.table} not built: {upstream} {stopped[upstream]}")

@@ -7,8 +7,8 @@ import sqlglot
 from sqlglot import exp
 
 from sources.vietnamese import fold, normalize
-from assets.matching import MATCHERS
-from warehouse.models import discover
+from warehouse.matching.tables import MATCHERS
+from warehouse.modelling import discover
 from warehouse.names import org_key, person_key
 
 MODELS = discover()

@@ -41,8 +41,11 @@ ORCID = r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$"
 DOI = r"^10\.\d{4,9}/\S+$"
 
 # What a yml may name: `codes: TASK_STATUSES`, `matches: ORCID`.
-VOCABULARIES = {name: value for name, value in globals().items()
-                if name.isupper() and isinstance(value, (list, str)) and name not in ("BLOCKING", "WARNING", "TABLE_LEVEL")}
+VOCABULARIES = {
+    name: value
+    for name, value in globals().items()
+    if name.isupper() and isinstance(value, (list, str)) and name not in ("BLOCKING", "WARNING", "TABLE_LEVEL")
+}
 
 Expectation = tuple  # (class name, keyword arguments, severity) and, for a table-level one, TABLE_LEVEL
 
@@ -86,14 +89,20 @@ CHECKS = {
     "is_null": lambda c, _: ("ExpectColumnValuesToBeNull", {"column": c.name}),
     # the row condition is written (method, column); GX's `Column(...)` condition is made when validated
     "not_null_where_present": lambda c, other: (
-        "ExpectColumnValuesToNotBeNull", {"column": c.name, "row_condition": ("is_not_null", other)}),
+        "ExpectColumnValuesToNotBeNull",
+        {"column": c.name, "row_condition": ("is_not_null", other)},
+    ),
     "accepted_values": _accepted_values,
-    "between": lambda c, bounds: ("ExpectColumnValuesToBeBetween",
-                                  {"column": c.name, "min_value": bounds[0], "max_value": bounds[1]}),
+    "between": lambda c, bounds: (
+        "ExpectColumnValuesToBeBetween",
+        {"column": c.name, "min_value": bounds[0], "max_value": bounds[1]},
+    ),
     "matches": lambda c, name: ("ExpectColumnValuesToMatchRegex", {"column": c.name, "regex": _pattern(name)}),
     "not_matches": lambda c, name: ("ExpectColumnValuesToNotMatchRegex", {"column": c.name, "regex": _pattern(name)}),
-    "not_before": lambda c, earlier: ("ExpectColumnPairValuesAToBeGreaterThanB", {
-        "column_A": c.name, "column_B": earlier, "or_equal": True, "ignore_row_if": "either_value_is_missing"}),
+    "not_before": lambda c, earlier: (
+        "ExpectColumnPairValuesAToBeGreaterThanB",
+        {"column_A": c.name, "column_B": earlier, "or_equal": True, "ignore_row_if": "either_value_is_missing"},
+    ),
 }
 
 
@@ -125,8 +134,12 @@ def _expectation(schema: TableSchema, column: Column | None, item, severity: str
 def table_suite(schema: TableSchema) -> list[Expectation]:
     """The table's expectations: its own checks, then each column's, in the yml's order."""
     owners = [(None, schema.checks), *((c, c.checks) for c in schema.columns.values())]
-    return [_expectation(schema, column, item, SEVERITIES[severity])
-            for column, checks in owners for severity, items in checks.items() for item in items]
+    return [
+        _expectation(schema, column, item, SEVERITIES[severity])
+        for column, checks in owners
+        for severity, items in checks.items()
+        for item in items
+    ]
 
 
 def suites() -> dict[str, list[Expectation]]:

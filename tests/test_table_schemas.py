@@ -21,8 +21,14 @@ def built(refreshed):
 
 def _columns(con, table: str) -> list[str]:
     schema, name = table.split(".")
-    return [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = ? "
-                                      "AND table_name = ? ORDER BY ordinal_position", [schema, name]).fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? "
+            "AND table_name = ? ORDER BY ordinal_position",
+            [schema, name],
+        ).fetchall()
+    ]
 
 
 def test_every_model_and_matcher_has_a_yml_and_every_yml_a_table():
@@ -50,8 +56,10 @@ def test_keys_hold_in_the_demo(built, table):
     assert repeated.fetchall() == [(0,)], f"{table}: primary key ({key}) repeated"
     for column, target in schema.foreign_keys.items():
         target_table, target_column = target.rsplit(".", 1)
-        orphans = built.execute(f"SELECT count(*) FROM {table} AS x ANTI JOIN {target_table} AS t "
-                                f"ON t.{target_column} = x.{column} WHERE x.{column} IS NOT NULL").fetchall()
+        orphans = built.execute(
+            f"SELECT count(*) FROM {table} AS x ANTI JOIN {target_table} AS t "
+            f"ON t.{target_column} = x.{column} WHERE x.{column} IS NOT NULL"
+        ).fetchall()
         assert orphans == [(0,)], f"{table}.{column}: values not in {target}"
 
 
@@ -70,20 +78,30 @@ def test_a_yml_naming_an_unknown_key_or_check_is_refused_with_its_file(tmp_path)
 
 def test_a_check_in_the_yml_is_an_expectation_of_the_suite(tmp_path):
     path = tmp_path / "t.yml"
-    path.write_text("""primary_key: [a, b]
+    path.write_text(
+        """primary_key: [a, b]
 checks: {error: [unique_key], warn: [{expectation: ExpectTableRowCountToBeBetween, min_value: 1, table_level: true}]}
 columns:
   a: {codes: SEXES, checks: {warn: [accepted_values, {between: [0, null]}]}}
   b: {lookup: task_levels.level_code, checks: {error: [accepted_values, {not_before: a}]}}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     suite = table_suite(read_schema("core.t", path))
-    assert suite[:2] == [("ExpectCompoundColumnsToBeUnique", {"column_list": ["a", "b"]}, "ERROR"),
-                         ("ExpectTableRowCountToBeBetween", {"min_value": 1}, "WARN", TABLE_LEVEL)]
-    assert suite[2:4] == [("ExpectColumnValuesToBeInSet", {"column": "a", "value_set": ["nam", "nu"]}, "WARN"),
-                          ("ExpectColumnValuesToBeBetween", {"column": "a", "min_value": 0, "max_value": None}, "WARN")]
+    assert suite[:2] == [
+        ("ExpectCompoundColumnsToBeUnique", {"column_list": ["a", "b"]}, "ERROR"),
+        ("ExpectTableRowCountToBeBetween", {"min_value": 1}, "WARN", TABLE_LEVEL),
+    ]
+    assert suite[2:4] == [
+        ("ExpectColumnValuesToBeInSet", {"column": "a", "value_set": ["nam", "nu"]}, "WARN"),
+        ("ExpectColumnValuesToBeBetween", {"column": "a", "min_value": 0, "max_value": None}, "WARN"),
+    ]
     assert suite[4][2] == "ERROR" and {"BO", "QG"} <= set(suite[4][1]["value_set"])
-    assert suite[5] == ("ExpectColumnPairValuesAToBeGreaterThanB", {"column_A": "b", "column_B": "a", "or_equal": True,
-                                                                    "ignore_row_if": "either_value_is_missing"}, "ERROR")
+    assert suite[5] == (
+        "ExpectColumnPairValuesAToBeGreaterThanB",
+        {"column_A": "b", "column_B": "a", "or_equal": True, "ignore_row_if": "either_value_is_missing"},
+        "ERROR",
+    )
 
 
 def test_incremental_validation_refuses_an_expectation_it_would_judge_on_changed_rows_only(tmp_path):

@@ -21,8 +21,13 @@ from warehouse.modelling.schema import TableSchema, load_schema
 
 SCHEMA = "matching"
 # Code every matcher's blocks and pairs depend on, besides its own module.
-_SHARED_CODE = ("warehouse.matching.blocking", "warehouse.matching.clusters", "warehouse.matching.trees", "warehouse.names",
-                "sources.vietnamese")
+_SHARED_CODE = (
+    "warehouse.matching.blocking",
+    "warehouse.matching.clusters",
+    "warehouse.matching.trees",
+    "warehouse.names",
+    "sources.vietnamese",
+)
 
 
 @dataclass(frozen=True)

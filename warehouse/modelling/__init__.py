@@ -21,5 +21,13 @@ from warehouse.modelling.model import Model, ModelError, discover
 from warehouse.modelling.order import in_dependency_order, in_rounds
 from warehouse.modelling.schema import TableSchema, load_schema
 
-__all__ = ["Model", "ModelError", "TableSchema", "discover", "in_dependency_order", "in_rounds", "load_schema",
-           "run_model"]
+__all__ = [
+    "Model",
+    "ModelError",
+    "TableSchema",
+    "discover",
+    "in_dependency_order",
+    "in_rounds",
+    "load_schema",
+    "run_model",
+]

@@ -25,8 +25,10 @@ def run_model(con: duckdb.DuckDBPyConnection, model: Model, incremental: bool = 
     # the SQL is analysed (a quarter of a second for all models) until a build of this definition was incremental
     checked = last and last[0] == model.definition_hash and last[3]
     if incremental and model.incremental_key and not checked and model.row_wise_problems:
-        raise ModelError(f"{model.table} declares `incremental_key: [{', '.join(model.incremental_key)}]` in "
-                         f"{model.name}.yml but cannot be built row by row: {'; '.join(model.row_wise_problems)}")
+        raise ModelError(
+            f"{model.table} declares `incremental_key: [{', '.join(model.incremental_key)}]` in "
+            f"{model.name}.yml but cannot be built row by row: {'; '.join(model.row_wise_problems)}"
+        )
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {model.layer}")
     now = state.current_state(con, model)
     new_loads = state.unprocessed_loads(con, model, now, last) if incremental and now else None
@@ -40,10 +42,15 @@ def run_model(con: duckdb.DuckDBPyConnection, model: Model, incremental: bool = 
         new_loads, processed = None, _build(con, model, model.sql, whole=True)  # raw rows went away
         counts = _counts(con, model)
     # Loads are remembered only when the rows reconcile: the next build starts from them.
-    state.remember(con, model, now, now["loads"] if now and counts["reconcile"] else None,
-                   new_loads is not None, processed)
-    return {"received": counts["kept"] + counts["quarantined"], "kept": counts["kept"],
-            "quarantined": counts["quarantined"], "processed": processed}
+    state.remember(
+        con, model, now, now["loads"] if now and counts["reconcile"] else None, new_loads is not None, processed
+    )
+    return {
+        "received": counts["kept"] + counts["quarantined"],
+        "kept": counts["kept"],
+        "quarantined": counts["quarantined"],
+        "processed": processed,
+    }
 
 
 def _build(con: duckdb.DuckDBPyConnection, model: Model, sql: str, whole: bool) -> int:
@@ -63,14 +70,18 @@ def _build(con: duckdb.DuckDBPyConnection, model: Model, sql: str, whole: bool) 
         con.execute(f"DELETE FROM {model.table} AS t USING _model_candidates AS c WHERE {same_key}")
         if model.quarantines:
             same_key = " AND ".join(f"t.{QUARANTINE_KEY[c]} = c.{c}" for c in model.incremental_key)
-            con.execute(f"DELETE FROM quality.quarantine AS t USING _model_candidates AS c "
-                        f"WHERE t.model = ? AND {same_key}", [model.table])
+            con.execute(
+                f"DELETE FROM quality.quarantine AS t USING _model_candidates AS c WHERE t.model = ? AND {same_key}",
+                [model.table],
+            )
         con.execute(f"INSERT INTO {model.table} BY NAME SELECT {columns} FROM _model_candidates {kept}")
     if model.quarantines:
         con.execute(
             """INSERT INTO quality.quarantine
                SELECT ?, source_system, source_id, reject_reason, raw_record::JSON, _dlt_load_id, now()
-               FROM _model_candidates WHERE reject_reason IS NOT NULL""", [model.table])
+               FROM _model_candidates WHERE reject_reason IS NOT NULL""",
+            [model.table],
+        )
     computed = con.execute("SELECT count(*) FROM _model_candidates").fetchall()[0][0]
     con.execute("DROP TABLE _model_candidates")
     return computed
@@ -80,8 +91,14 @@ def _counts(con: duckdb.DuckDBPyConnection, model: Model) -> dict:
     """Rows kept in the model's table and in the quarantine; for an incremental model, whether they
     reconcile with the rows of its raw table (one output row per raw row)."""
     kept = con.execute(f"SELECT count(*) FROM {model.table}").fetchall()[0][0]
-    quarantined = con.execute("SELECT count(*) FROM quality.quarantine WHERE model = ?",
-                              [model.table]).fetchall()[0][0] if model.quarantines else 0
-    received = con.execute(f"SELECT count(*) FROM {model.driving_table}").fetchall()[0][0] \
-        if model.incremental_key else kept + quarantined
+    quarantined = (
+        con.execute("SELECT count(*) FROM quality.quarantine WHERE model = ?", [model.table]).fetchall()[0][0]
+        if model.quarantines
+        else 0
+    )
+    received = (
+        con.execute(f"SELECT count(*) FROM {model.driving_table}").fetchall()[0][0]
+        if model.incremental_key
+        else kept + quarantined
+    )
     return {"kept": kept, "quarantined": quarantined, "reconcile": received == kept + quarantined}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence, TypeVar
+from collections.abc import Sequence
+from typing import Protocol, TypeVar
 
 
 class Buildable(Protocol):
@@ -24,7 +25,7 @@ def in_dependency_order(nodes: Sequence[Node]) -> list[Node]:
         if node.table in done:
             return
         if node.table in path:
-            cycle = " -> ".join((*path[path.index(node.table):], node.table))
+            cycle = " -> ".join((*path[path.index(node.table) :], node.table))
             raise ValueError(f"the warehouse's tables read each other in a cycle: {cycle}")
         for dependency in node.dependencies:
             if dependency in by_table:

@@ -92,8 +92,15 @@ def _column(path: Path, name: str, given: dict | None) -> Column:
     given = given or {}
     _refuse_unknown(path, f"column {name}", given, _COLUMN_KEYS)
     en, vi = _description(path, f"column {name}", given.get("description"))
-    return Column(name, en, vi, given.get("codes"), given.get("lookup"), tuple(given.get("tags") or ()),
-                  _checks(path, f"column {name}", given.get("checks")))
+    return Column(
+        name,
+        en,
+        vi,
+        given.get("codes"),
+        given.get("lookup"),
+        tuple(given.get("tags") or ()),
+        _checks(path, f"column {name}", given.get("checks")),
+    )
 
 
 def read_schema(table: str, path: Path) -> TableSchema:
@@ -104,9 +111,17 @@ def read_schema(table: str, path: Path) -> TableSchema:
     columns = {name: _column(path, name, spec) for name, spec in (given.get("columns") or {}).items()}
     key = given.get("incremental_key")
     return TableSchema(
-        table, path, en, vi, given.get("grain"), tuple(given.get("primary_key") or ()),
-        dict(given.get("foreign_keys") or {}), tuple(key) if key else None,
-        _checks(path, "the table", given.get("checks")), columns)
+        table,
+        path,
+        en,
+        vi,
+        given.get("grain"),
+        tuple(given.get("primary_key") or ()),
+        dict(given.get("foreign_keys") or {}),
+        tuple(key) if key else None,
+        _checks(path, "the table", given.get("checks")),
+        columns,
+    )
 
 
 @cache
@@ -114,8 +129,10 @@ def load_schema(table: str) -> TableSchema:
     """The schema of `table` (<layer>.<name>) from warehouse/models; a table without one is an error."""
     path = schema_path(table)
     if not path.exists():
-        raise SchemaError(f"{table} has no {path.relative_to(MODELS_DIR.parent.parent)}: every table of the "
-                          "warehouse is described there (see the README's section on models)")
+        raise SchemaError(
+            f"{table} has no {path.relative_to(MODELS_DIR.parent.parent)}: every table of the "
+            "warehouse is described there (see the README's section on models)"
+        )
     return read_schema(table, path)
 
 

@@ -51,7 +51,7 @@ class WarehouseBuildConfig(dg.Config):
 class Step:
     """One table of the build: how to make it and which checks follow."""
     table: str
-    dependencies: list[str]
+    deps: list[str]
     spec: dg.AssetSpec
     build: Callable  # (con, incremental) -> materialization metadata
     # (specs, run): `run(con, run_id, names asked for, incremental)` returns the results of those of its specs asked for
@@ -115,40 +115,38 @@ def _gx(table: str) -> tuple[list[dg.AssetCheckSpec], Callable]:
             lambda con, run_id, names, incremental: run_gx_checks(con, run_id, table, suite, names, incremental))
 
 
-def _model_step(model: Model) -> Step:
-    raw = [d for d in model.dependencies if d.startswith("raw_")]
-    checks = [_gx(model.table)]
-    if model.quarantines:
-        checks.append(([reconcile_spec(model.table, raw[0])],
-                       lambda con, run_id, names, incremental, t=model.table, r=raw[0]: [run_reconcile(con, run_id, t, r)]))
-    return Step(model.table, model.dependencies, dg.AssetSpec(
-        table_asset_key(model.table),
-        deps=[table_asset_key(d) for d in model.dependencies]
-        + [key for d in model.dependencies for key in OTHER_RAW_WRITERS.get(d, [])],
-        group_name=model.layer, kinds={"duckdb", "sql"}, description=model.description, skippable=True,
-        metadata={"sql": dg.MetadataValue.md(f"```sql\n{model.sql}\n```"), "table": model.table}),
-        _build_model(model), checks)
-
-
-def _matcher_step(matcher: Matcher) -> Step:
-    checks = [_gx(matcher.table)]
-    if matcher.resolves:
-        checks.append(([resolved_once_spec(matcher.table, matcher.resolves)],
-                       lambda con, run_id, names, incremental, m=matcher: [
-                           run_resolved_once(con, run_id, m.table, m.resolves, m.resolves_where)]))
-    return Step(matcher.table, matcher.dependencies, dg.AssetSpec(
-        table_asset_key(matcher.table), deps=[table_asset_key(d) for d in matcher.dependencies], group_name="staging",
-        kinds={"duckdb", "python"}, description=matcher.description, skippable=True,
-        metadata={"table": matcher.table}), _build_matcher(matcher), checks)
-
-
 def _steps() -> list[Step]:
-    """One step per model and matcher, in the one build order of the warehouse."""
-    return [_model_step(n) if isinstance(n, Model) else _matcher_step(n) for n in in_dependency_order([*MODELS, *MATCHERS])]
+    steps = []
+    for model in MODELS:
+        raw = [d for d in model.dependencies if d.startswith("raw_")]
+        checks = [_gx(model.table)]
+        if model.quarantines:
+            checks.append(([reconcile_spec(model.table, raw[0])],
+                           lambda con, run_id, names, incremental, t=model.table, r=raw[0]: [run_reconcile(con, run_id, t, r)]))
+        steps.append(Step(model.table, model.dependencies, dg.AssetSpec(
+            table_asset_key(model.table),
+            deps=[table_asset_key(d) for d in model.dependencies]
+            + [key for d in model.dependencies for key in OTHER_RAW_WRITERS.get(d, [])],
+            group_name=model.layer, kinds={"duckdb", "sql"}, description=model.description, skippable=True,
+            metadata={"sql": dg.MetadataValue.md(f"```sql\n{model.sql}\n```"), "table": model.table}),
+            _build_model(model), checks))
+    for matcher in MATCHERS:
+        checks = [_gx(matcher.table)]
+        if matcher.resolves:
+            checks.append(([resolved_once_spec(matcher.table, matcher.resolves)],
+                           lambda con, run_id, names, incremental, m=matcher: [
+                               run_resolved_once(con, run_id, m.table, m.resolves, m.resolves_where)]))
+        steps.append(Step(matcher.table, matcher.dependencies, dg.AssetSpec(
+            table_asset_key(matcher.table), deps=[table_asset_key(d) for d in matcher.dependencies], group_name="staging",
+            kinds={"duckdb", "python"}, description=matcher.description, skippable=True,
+            metadata={"table": matcher.table}), _build_matcher(matcher), checks))
+    return steps
 
 
-STEPS = _steps()
-GENERATIONS = in_rounds(STEPS)
+# One build order for models and matchers (warehouse/modelling/order.py), in rounds: each reads only earlier rounds.
+_BY_TABLE = {s.table: s for s in _steps()}
+STEPS = [_BY_TABLE[n.table] for n in in_dependency_order([*MODELS, *MATCHERS])]
+GENERATIONS = [[_BY_TABLE[n.table] for n in generation] for generation in in_rounds([*MODELS, *MATCHERS])]
 
 
 @dg.multi_asset(
@@ -171,7 +169,7 @@ def warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse, config
         for generation in GENERATIONS:
             ready = []  # built (or not asked for) and not stopped: their checks run next
             for step in generation:
-                upstream = next((d for d in step.dependencies if d in stopped), None)
+                upstream = next((d for d in step.deps if d in stopped), None)
                 if upstream:
                     if step.spec.key in selected:
                         context.log.warning(f"{step.table} not built: {upstream} {stopped[upstream]}")

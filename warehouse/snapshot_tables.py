@@ -1,0 +1,158 @@
+"""How each warehouse table is declared in the snapshot: published types, primary and foreign keys, and the
+SELECT that copies it (text in NFC with personal data masked, money and indicator values as DECIMAL).
+
+DuckDB declares keys only in CREATE TABLE, and a foreign key only within one schema: `core` tables reference
+the dimensions and the `core.code_<list>` lookups; `marts` columns name their lookups in their comments.
+A key is declared only where the rows satisfy it (the blocking checks already ensure the primary keys); one
+that does not hold is left out and said so (`Snapshot.keys_left_out`), never a failed publish.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+
+from quality.suites import BLOCKING, suites
+from warehouse.codes import code_list
+from warehouse.personal_data import CANDIDATE_RE2
+
+TEXT_TYPES = ("VARCHAR", "VARCHAR[]")
+MONEY_TYPE = "DECIMAL(18,0)"  # VND, whole dong
+VALUE_TYPE = "DECIMAL(18,3)"  # indicator values: counts, and million VND to the thousand dong
+VALUE_COLUMNS = {"value", "previous_value"}
+# Columns that name a row of a dimension or fact, and what they reference (in the same schema).
+REFERENCES = {
+    "org_id": ("dim_organization", "org_id"), "host_org_id": ("dim_organization", "org_id"),
+    "researcher_id": ("dim_researcher", "researcher_id"), "pi_researcher_id": ("dim_researcher", "researcher_id"),
+    "publication_id": ("fct_publication", "publication_id"), "task_id": ("fct_task", "task_id"),
+    "field_code": ("dim_field", "field_code"), "indicator_code": ("dim_indicator", "indicator_code"),
+    "fct_task.level": ("dim_task_level", "level_code"),
+}
+LOOKUP_SCHEMA = "core"
+
+
+def lookup_table(name: str) -> str:
+    return f"code_{name}"
+
+
+@dataclass
+class TableSpec:
+    schema: str
+    table: str
+    columns: list[tuple[str, str]]  # (name, warehouse type)
+    primary_key: list[str] = field(default_factory=list)
+    foreign_keys: list[tuple[str, str, str]] = field(default_factory=list)  # (column, table, its column)
+
+    @property
+    def name(self) -> str:
+        return f"{self.schema}.{self.table}"
+
+    def published_type(self, column: str, data_type: str) -> str:
+        if "_vnd" in column and data_type in ("BIGINT", "INTEGER", "HUGEINT", "DOUBLE"):
+            return MONEY_TYPE
+        if column in VALUE_COLUMNS and data_type in ("DOUBLE", "FLOAT", "BIGINT", "INTEGER"):
+            return VALUE_TYPE
+        return data_type
+
+    def ddl(self, catalog: str) -> str:
+        lines = [f'"{c}" {self.published_type(c, d)}' + (" NOT NULL" if c in self.primary_key else "")
+                 for c, d in self.columns]
+        if self.primary_key:
+            lines.append(f"PRIMARY KEY ({', '.join(self.primary_key)})")
+        lines += [f'FOREIGN KEY ("{c}") REFERENCES {catalog}.{self.schema}.{t} ({rc})' for c, t, rc in self.foreign_keys]
+        return f"CREATE TABLE {catalog}.{self.name} (\n  " + ",\n  ".join(lines) + "\n)"
+
+    def select(self) -> str:
+        """The published rows: text in NFC, personal data masked (only text that may hold some reaches Python),
+        money and indicator values cast."""
+        one = "CASE WHEN regexp_matches({v}, '{re}') THEN mask_personal_data({v}) ELSE {v} END"
+        parts = []
+        for column, data_type in self.columns:
+            quoted = f'"{column}"'
+            if data_type == "VARCHAR[]":
+                parts.append(f"list_transform({quoted}, lambda v: "
+                             f"{one.format(v='nfc_normalize(v)', re=CANDIDATE_RE2)}) AS {quoted}")
+            elif data_type == "VARCHAR":
+                parts.append(f"{one.format(v=f'nfc_normalize({quoted})', re=CANDIDATE_RE2)} AS {quoted}")
+            elif self.published_type(column, data_type) != data_type:
+                parts.append(f"CAST({quoted} AS {self.published_type(column, data_type)}) AS {quoted}")
+            else:
+                parts.append(quoted)
+        return f"SELECT {', '.join(parts)} FROM {self.name}"
+
+
+def _declared_unique(table: str) -> list[str]:
+    """The columns a blocking expectation of the table's suite says are unique."""
+    for kind, kwargs, severity in suites().get(table, []):
+        if severity != BLOCKING:
+            continue
+        if kind == "ExpectColumnValuesToBeUnique":
+            return [kwargs["column"]]
+        if kind == "ExpectCompoundColumnsToBeUnique":
+            return list(kwargs["column_list"])
+    return []
+
+
+def _holds_as_key(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> bool:
+    cols = ", ".join(f'"{c}"' for c in columns)
+    nulls = " OR ".join(f'"{c}" IS NULL' for c in columns)
+    rows, distinct, null_rows = con.execute(
+        f"SELECT count(*), count(DISTINCT ({cols})), count(*) FILTER (WHERE {nulls}) FROM {table}").fetchall()[0]
+    return rows == distinct and not null_rows
+
+
+def _orphans(con: duckdb.DuckDBPyConnection, table: str, column: str, referenced: str, key: str) -> int:
+    return con.execute(f'SELECT count(*) FROM {table} WHERE "{column}" IS NOT NULL AND "{column}" NOT IN '
+                       f'(SELECT "{key}" FROM {referenced} WHERE "{key}" IS NOT NULL)').fetchall()[0][0]
+
+
+def table_specs(con: duckdb.DuckDBPyConnection, columns: list[tuple[str, str, str, str]]) -> tuple[list[TableSpec], list[str]]:
+    """The published tables in creation order (a referenced table before the tables referencing it), and the
+    keys left out because the rows do not satisfy them."""
+    specs = {}
+    for schema, table, column, data_type in columns:
+        specs.setdefault(f"{schema}.{table}", TableSpec(schema, table, [])).columns.append((column, data_type))
+    left_out = []
+    for spec in specs.values():
+        key = _declared_unique(spec.name)
+        if key and set(key) <= {c for c, _ in spec.columns}:
+            if _holds_as_key(con, spec.name, key):
+                spec.primary_key = key
+            else:
+                left_out.append(f"{spec.name} PRIMARY KEY ({', '.join(key)})")
+    for spec in specs.values():
+        for column, _ in spec.columns:
+            target = REFERENCES.get(f"{spec.table}.{column}") or REFERENCES.get(column)
+            if not target or target[0] == spec.table:
+                continue
+            referenced = specs.get(f"{spec.schema}.{target[0]}")
+            if referenced is None or referenced.primary_key != [target[1]]:
+                continue
+            if _orphans(con, spec.name, column, referenced.name, target[1]):
+                left_out.append(f"{spec.name} FOREIGN KEY ({column}) REFERENCES {referenced.name}")
+                continue
+            spec.foreign_keys.append((column, target[0], target[1]))
+        if spec.schema == LOOKUP_SCHEMA:
+            spec.foreign_keys += [(column, lookup_table(code_list(spec.table, column)), "code")
+                                  for column, data_type in spec.columns
+                                  if data_type == "VARCHAR" and code_list(spec.table, column)]
+    return _in_reference_order(list(specs.values())), left_out
+
+
+def _in_reference_order(specs: list[TableSpec]) -> list[TableSpec]:
+    by_name = {(s.schema, s.table): s for s in specs}
+    ordered, seen = [], set()
+
+    def visit(spec: TableSpec) -> None:
+        if spec.name in seen:
+            return
+        seen.add(spec.name)
+        for _, table, _ in spec.foreign_keys:
+            if (spec.schema, table) in by_name:
+                visit(by_name[(spec.schema, table)])
+        ordered.append(spec)
+
+    for spec in specs:
+        visit(spec)
+    return ordered

@@ -76,7 +76,8 @@ COLUMN_LISTS: dict[str, str] = {
     "dim_indicator.source": "indicator_source", "indicators_by_province_year.source": "indicator_source",
 }
 
-LOOKUP_DESCRIPTION = ("Code list {name}: what each code means", "Danh mục mã {name}: ý nghĩa của từng mã")
+LOOKUP_DESCRIPTION = ("Code list {name}: what each code means (codes of {users})",
+                      "Danh mục mã {name}: ý nghĩa của từng mã (mã của {users})")
 LOOKUP_COLUMNS = {"code": ("The code as stored in the tables", "Mã như lưu trong các bảng"),
                   "label_en": ("What the code means, in English", "Ý nghĩa của mã, bằng tiếng Anh"),
                   "label_vi": ("What the code means, in Vietnamese", "Ý nghĩa của mã, bằng tiếng Việt")}

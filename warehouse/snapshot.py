@@ -13,32 +13,46 @@
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from warehouse.catalog import describe
-from warehouse.codes import LOOKUP_COLUMNS, LOOKUP_DESCRIPTION, UNLABELLED, code_list, lookups
+from warehouse.codes import (
+    LOOKUP_COLUMNS,
+    LOOKUP_DESCRIPTION,
+    UNLABELLED,
+    code_list,
+    lookups,
+)
 from warehouse.personal_data import MASKS, mask
-from warehouse.snapshot_tables import LOOKUP_SCHEMA, TEXT_TYPES, TableSpec, lookup_table, table_specs
+from warehouse.snapshot_parquet import write_parquet
+from warehouse.snapshot_tables import (
+    LOOKUP_SCHEMA,
+    TEXT_TYPES,
+    TableSpec,
+    column_description,
+    comment,
+    lookup_table,
+    quote,
+    table_specs,
+)
 
 STORAGE_VERSION = "v1.4.0"
 VIEWS_DIR = Path(__file__).parent / "views"
 QUESTIONS_SCHEMA = "questions"
-# The large facts, also written partitioned by their year column.
-BY_YEAR = {"core.fct_task": "start_year", "core.fct_publication": "year", "core.fct_statistic": "reference_year",
-           "marts.indicators_by_province_year": "year"}
+MAIN_TABLES = {
+    "main.catalog": ("Every table, view and column of the snapshot with its description",
+                     "Mọi bảng, khung nhìn và cột của bản dữ liệu cùng mô tả"),
+    "main.personal_data_masked": ("Personal data masked in the published text, per table, column and kind",
+                                  "Dữ liệu cá nhân đã được che trong văn bản công bố, theo bảng, cột và loại"),
+    "main.refresh": ("The run that wrote this snapshot, when, and how many values it masked",
+                     "Lần chạy đã ghi bản dữ liệu này, thời điểm và số giá trị đã che"),
+}
 CATALOG = "snapshot"  # the alias the snapshot file is attached under while it is written
-
-
-def comment(en: str | None, vi: str | None) -> str | None:
-    """How a description reads in DESCRIBE, duckdb_columns().comment and DBeaver: English — Vietnamese."""
-    return " — ".join(text for text in (en, vi) if text) or None
 
 
 def question_views() -> list[tuple[str, str, str, str]]:
@@ -61,14 +75,10 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], names
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM arrow")
 
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _lookup_rows(con: duckdb.DuckDBPyConnection, specs: list[TableSpec]) -> dict[str, dict[str, tuple[str, str]]]:
     """Every code list, with any code the tables hold that the list lacks (labelled as such, so that every
     join to a lookup keeps its rows and the unknown code shows)."""
-    found = lookups()
+    found = {name: dict(codes) for name, codes in lookups().items()}  # LABELS itself stays as written
     for spec in specs:
         for column, data_type in spec.columns:
             name = code_list(spec.table, column)
@@ -79,11 +89,18 @@ def _lookup_rows(con: duckdb.DuckDBPyConnection, specs: list[TableSpec]) -> dict
     return found
 
 
-def lookup_description(name: str) -> tuple[str, str]:
-    return tuple(d.format(name=name) for d in LOOKUP_DESCRIPTION)
+def _lookup_descriptions(specs: list[TableSpec]) -> dict[str, tuple[str, str]]:
+    """Per lookup table, what it is and which published columns hold its codes."""
+    users: dict[str, list[str]] = {name: [] for name in lookups()}
+    for spec in specs:
+        for column, _ in spec.columns:
+            if code_list(spec.table, column):
+                users[code_list(spec.table, column)].append(f"{spec.name}.{column}")
+    return {f"{LOOKUP_SCHEMA}.{lookup_table(name)}": tuple(d.format(name=name, users=", ".join(used) or "-")
+                                                         for d in LOOKUP_DESCRIPTION) for name, used in users.items()}
 
 
-def _write_lookups(con: duckdb.DuckDBPyConnection, specs: list[TableSpec]) -> dict[str, int]:
+def _write_lookups(con: duckdb.DuckDBPyConnection, specs: list[TableSpec], descriptions: dict) -> dict[str, int]:
     """`core.code_<list>` for every code list; returns their codes per table."""
     rows = {}
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.{LOOKUP_SCHEMA}")
@@ -91,21 +108,11 @@ def _write_lookups(con: duckdb.DuckDBPyConnection, specs: list[TableSpec]) -> di
         table = f"{CATALOG}.{LOOKUP_SCHEMA}.{lookup_table(name)}"
         con.execute(f"CREATE TABLE {table} (code VARCHAR PRIMARY KEY, label_en VARCHAR NOT NULL, label_vi VARCHAR NOT NULL)")
         _insert(con, table, [(code, *labels) for code, labels in codes.items()], ("code", "label_en", "label_vi"))
-        con.execute(f"COMMENT ON TABLE {table} IS {_quote(comment(*lookup_description(name)))}")
+        con.execute(f"COMMENT ON TABLE {table} IS {quote(comment(*descriptions[f'{LOOKUP_SCHEMA}.{lookup_table(name)}']))}")
         for column, description in LOOKUP_COLUMNS.items():
-            con.execute(f"COMMENT ON COLUMN {table}.{column} IS {_quote(comment(*description))}")
+            con.execute(f"COMMENT ON COLUMN {table}.{column} IS {quote(comment(*description))}")
         rows[f"{LOOKUP_SCHEMA}.{lookup_table(name)}"] = len(codes)
     return rows
-
-
-def column_description(table: str, column: str) -> tuple[str | None, str | None]:
-    if table.startswith("code_") and column in LOOKUP_COLUMNS:
-        return LOOKUP_COLUMNS[column]
-    en, vi = describe(table, column)
-    name = code_list(table, column)
-    if name and en:  # where its codes are explained
-        en, vi = f"{en}; codes: {LOOKUP_SCHEMA}.{lookup_table(name)}", f"{vi}; mã: {LOOKUP_SCHEMA}.{lookup_table(name)}"
-    return en, vi
 
 
 def _mask_counts(con, schema: str, table: str, text_columns: list[tuple[str, str]]) -> list[tuple]:
@@ -136,17 +143,16 @@ def _write_tables(con, specs: list[TableSpec], descriptions: dict[str, tuple], r
                                              [(c, d) for c, d in spec.columns if d in TEXT_TYPES])
         described = comment(*descriptions.get(spec.name, (None, None)))
         if described:
-            con.execute(f"COMMENT ON TABLE {CATALOG}.{spec.name} IS {_quote(described)}")
+            con.execute(f"COMMENT ON TABLE {CATALOG}.{spec.name} IS {quote(described)}")
         for column, _ in spec.columns:
             described = comment(*column_description(spec.table, column))
             if described:
-                con.execute(f'COMMENT ON COLUMN {CATALOG}.{spec.name}."{column}" IS {_quote(described)}')
+                con.execute(f'COMMENT ON COLUMN {CATALOG}.{spec.name}."{column}" IS {quote(described)}')
 
 
-def _write_views(con: duckdb.DuckDBPyConnection, result) -> None:
+def _write_views(con: duckdb.DuckDBPyConnection, warehouse: str, result) -> None:
     """The analyst questions, created inside the snapshot (so that they name its tables). A view whose tables a
     small warehouse lacks is left out and named in `result.views_left_out`."""
-    warehouse = con.execute("SELECT current_database()").fetchall()[0][0]
     con.execute(f"USE {CATALOG}")
     try:
         con.execute(f"CREATE SCHEMA {QUESTIONS_SCHEMA}")
@@ -156,79 +162,68 @@ def _write_views(con: duckdb.DuckDBPyConnection, result) -> None:
             except (duckdb.BinderException, duckdb.CatalogException) as error:
                 result.views_left_out.append(f"{QUESTIONS_SCHEMA}.{name}: {str(error).splitlines()[0]}")
                 continue
-            con.execute(f"COMMENT ON VIEW {QUESTIONS_SCHEMA}.{name} IS {_quote(comment(english, vietnamese))}")
+            con.execute(f"COMMENT ON VIEW {QUESTIONS_SCHEMA}.{name} IS {quote(comment(english, vietnamese))}")
             result.views.append(f"{QUESTIONS_SCHEMA}.{name}")
     finally:
         con.execute(f"USE {warehouse}")
 
 
+def _write_about(con: duckdb.DuckDBPyConnection, run_id: str, result) -> None:
+    """`main.personal_data_masked` and `main.refresh`."""
+    con.execute(f"CREATE TABLE {CATALOG}.main.personal_data_masked (table_schema VARCHAR, table_name VARCHAR, "
+                "column_name VARCHAR, kind VARCHAR, values_masked BIGINT)")
+    _insert(con, f"{CATALOG}.main.personal_data_masked", result.personal_data,
+            ("table_schema", "table_name", "column_name", "kind", "values_masked"))
+    con.execute(f"CREATE TABLE {CATALOG}.main.refresh AS SELECT ? AS run_id, ?::TIMESTAMPTZ AS refreshed_at, "
+                "?::BIGINT AS personal_data_masked", [run_id, datetime.now(UTC), result.personal_data_masked])
+
+
 def _write_catalog(con: duckdb.DuckDBPyConnection, descriptions: dict[str, tuple], views: list[str]) -> None:
     """`main.catalog`: every table and column, and every view, with its descriptions."""
-    tables = set(con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? "
-                             "AND schema_name <> 'main'", [CATALOG]).fetchall())
+    con.execute(f"CREATE TABLE {CATALOG}.main.catalog (table_schema VARCHAR, table_name VARCHAR, column_name VARCHAR, "
+                "data_type VARCHAR, description_en VARCHAR, description_vi VARCHAR)")
+    for name, description in MAIN_TABLES.items():
+        con.execute(f"COMMENT ON TABLE {CATALOG}.{name} IS {quote(comment(*description))}")
+    tables = set(con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ?",
+                             [CATALOG]).fetchall())
     rows = [(s, t, None, "table", *descriptions.get(f"{s}.{t}", (None, None))) for s, t in sorted(tables)]
     rows += [(QUESTIONS_SCHEMA, name, None, "view", en, vi) for name, en, vi, _ in question_views()
              if f"{QUESTIONS_SCHEMA}.{name}" in views]
     for schema, table, column, data_type in con.execute(
             "SELECT schema_name, table_name, column_name, data_type FROM duckdb_columns() "
-            "WHERE database_name = ? AND schema_name <> 'main' ORDER BY schema_name, table_name, column_index",
+            "WHERE database_name = ? ORDER BY schema_name, table_name, column_index",
             [CATALOG]).fetchall():
         if (schema, table) in tables:  # not the views' columns
             rows.append((schema, table, column, data_type, *column_description(table, column)))
-    con.execute(f"CREATE TABLE {CATALOG}.main.catalog (table_schema VARCHAR, table_name VARCHAR, column_name VARCHAR, "
-                "data_type VARCHAR, description_en VARCHAR, description_vi VARCHAR)")
     _insert(con, f"{CATALOG}.main.catalog", rows,
             ("table_schema", "table_name", "column_name", "data_type", "description_en", "description_vi"))
-
-
-def _kv_metadata(con, name: str, descriptions: dict[str, tuple]) -> str:
-    en, vi = descriptions.get(name, (None, None))
-    schema, table = name.split(".")
-    columns = {column: dict(zip(("en", "vi"), column_description(table, column))) for (column,) in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? AND table_name = ? "
-        "ORDER BY column_index", [CATALOG, schema, table]).fetchall()}
-    pairs = {"table": name, "description_en": en or "", "description_vi": vi or "",
-             "columns": json.dumps(columns, ensure_ascii=False)}
-    return "{" + ", ".join(f"'{key}': {_quote(value)}" for key, value in pairs.items()) + "}"
-
-
-def _write_parquet(con, folder: Path, specs: list[TableSpec], names: list[str], descriptions: dict[str, tuple]) -> None:
-    """Copies of the masked snapshot tables, never of the working ones."""
-    columns = {spec.name: {c for c, _ in spec.columns} for spec in specs}
-    (folder / "by_year").mkdir()
-    for name in names:
-        metadata = _kv_metadata(con, name, descriptions)
-        con.execute(f"COPY {CATALOG}.{name} TO '{folder / f'{name}.parquet'}' (FORMAT parquet, KV_METADATA {metadata})")
-        if BY_YEAR.get(name) in columns.get(name, ()):
-            con.execute(f"COPY {CATALOG}.{name} TO '{folder / 'by_year' / name}' "
-                        f"(FORMAT parquet, PARTITION_BY ({BY_YEAR[name]}), KV_METADATA {metadata})")
 
 
 def write(con: duckdb.DuckDBPyConnection, folder: Path, columns: list[tuple[str, str, str, str]],
           descriptions: dict[str, tuple], run_id: str, result) -> None:
     """Writes `folder/csdl.duckdb` and `folder/parquet/` from the warehouse tables `columns` lists."""
     specs, result.keys_left_out = table_specs(con, columns)
+    warehouse = con.execute("SELECT current_database()").fetchall()[0][0]
     con.execute(f"ATTACH '{folder / 'csdl.duckdb'}' AS {CATALOG} (STORAGE_VERSION '{STORAGE_VERSION}')")
     try:
-        con.execute("BEGIN TRANSACTION")  # one commit for the whole file: a commit per COMMENT ON costs seconds
-        result.lookups = _write_lookups(con, specs)
-        descriptions = {**descriptions, **{name: lookup_description(name.split(".code_", 1)[1]) for name in result.lookups}}
+        # one transaction for the tables: a commit per COMMENT ON would cost seconds
+        con.execute("BEGIN TRANSACTION")
+        descriptions = {**descriptions, **MAIN_TABLES, **_lookup_descriptions(specs)}
+        result.lookups = _write_lookups(con, specs, descriptions)
         _write_tables(con, specs, descriptions, result)
-        _write_views(con, result)
-        _write_catalog(con, descriptions, result.views)
-        con.execute(f"CREATE TABLE {CATALOG}.main.personal_data_masked (table_schema VARCHAR, table_name VARCHAR, "
-                    "column_name VARCHAR, kind VARCHAR, values_masked BIGINT)")
-        if result.personal_data:
-            con.executemany(f"INSERT INTO {CATALOG}.main.personal_data_masked VALUES (?, ?, ?, ?, ?)", result.personal_data)
-        con.execute(f"CREATE TABLE {CATALOG}.main.refresh AS SELECT ? AS run_id, ?::TIMESTAMPTZ AS refreshed_at, "
-                    "?::BIGINT AS personal_data_masked", [run_id, datetime.now(timezone.utc), result.personal_data_masked])
+        _write_about(con, run_id, result)
         con.execute("COMMIT")
-        _write_parquet(con, folder / "parquet", specs, [*result.lookups, *(s.name for s in specs)], descriptions)
+        _write_views(con, warehouse, result)  # each alone: a view that cannot be created must not undo the rest
+        con.execute("BEGIN TRANSACTION")
+        _write_catalog(con, descriptions, result.views)
+        con.execute("COMMIT")
+        write_parquet(con, CATALOG, folder / "parquet", specs, [*result.lookups, *(s.name for s in specs)], descriptions)
     except BaseException:
         try:
             con.execute("ROLLBACK")
-        except duckdb.TransactionException:  # the failure came after the commit
+        except duckdb.TransactionException:  # the failure came outside a transaction
             pass
         raise
     finally:
+        con.execute(f"USE {warehouse}")
         con.execute(f"DETACH {CATALOG}")

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import duckdb
 
 from quality.suites import BLOCKING, suites
-from warehouse.codes import code_list
+from warehouse.catalog import describe
+from warehouse.codes import LOOKUP_COLUMNS, code_list
 from warehouse.personal_data import CANDIDATE_RE2
 
 TEXT_TYPES = ("VARCHAR", "VARCHAR[]")
@@ -30,6 +31,25 @@ REFERENCES = {
     "fct_task.level": ("dim_task_level", "level_code"),
 }
 LOOKUP_SCHEMA = "core"
+
+
+def comment(en: str | None, vi: str | None) -> str | None:
+    """How a description reads in DESCRIBE, duckdb_columns().comment and DBeaver: English — Vietnamese."""
+    return " — ".join(text for text in (en, vi) if text) or None
+
+
+def quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def column_description(table: str, column: str) -> tuple[str | None, str | None]:
+    if table.startswith("code_") and column in LOOKUP_COLUMNS:
+        return LOOKUP_COLUMNS[column]
+    en, vi = describe(table, column)
+    name = code_list(table, column)
+    if name and en:  # where its codes are explained
+        en, vi = f"{en}; codes: {LOOKUP_SCHEMA}.{lookup_table(name)}", f"{vi}; mã: {LOOKUP_SCHEMA}.{lookup_table(name)}"
+    return en, vi
 
 
 def lookup_table(name: str) -> str:

@@ -3,6 +3,7 @@ column carries its description, codes have lookups, keys are declared, money is 
 README's questions are views, the large facts are Parquet by year, and the data dictionary lists it all."""
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -28,47 +29,50 @@ from warehouse.snapshot import question_views
 from warehouse.snapshot_parquet import BY_YEAR
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-DUCKDB_CLI_14 = "duckdb-cli==1.4.4.post2"  # the 1.4 LTS line's CLI, a binary in a wheel (55 MB, seconds to install)
+# The CLIs analysts install with `pip install duckdb-cli`: the 1.4 LTS line (a binary in a wheel) and the newest
+# on PyPI (1.5, which refused the 2.0 storage format); each installs in seconds, apart from the project's duckdb.
+DUCKDB_CLIS = ["duckdb-cli==1.4.4.post2", "duckdb-cli==1.5.6"]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-@pytest.fixture(scope="session")
-def duckdb_14(tmp_path_factory) -> Path:
-    """The DuckDB 1.4 CLI from PyPI, installed apart from the project's duckdb (which stays the current one)."""
-    target = tmp_path_factory.mktemp("duckdb-cli-1.4")
-    done = subprocess.run([sys.executable, "-m", "uv", "pip", "install", "--quiet", "--target", str(target), DUCKDB_CLI_14],
+@pytest.fixture(scope="session", params=DUCKDB_CLIS)
+def duckdb_cli(request, tmp_path_factory) -> tuple[Path, dict]:
+    """A DuckDB CLI from PyPI, and the environment it runs in (the 1.5 wheel's entry point is a Python script)."""
+    target = tmp_path_factory.mktemp("duckdb-cli")
+    done = subprocess.run([sys.executable, "-m", "uv", "pip", "install", "--quiet", "--target", str(target), request.param],
                           capture_output=True, text=True, timeout=600, check=False)
-    assert done.returncode == 0, f"could not install {DUCKDB_CLI_14} from PyPI: {done.stderr[-2000:]}"
-    return target / "bin" / "duckdb"
+    assert done.returncode == 0, f"could not install {request.param} from PyPI: {done.stderr[-2000:]}"
+    return target / "bin" / "duckdb", {**os.environ, "PYTHONPATH": str(target)}
 
 
-def _cli(binary: Path, database: Path, sql: str) -> list[dict]:
+def _cli(cli: tuple[Path, dict], database: Path, sql: str) -> list[dict]:
+    binary, environment = cli
     done = subprocess.run([str(binary), "-readonly", "-json", str(database), "-c", sql],
-                          capture_output=True, text=True, timeout=60, check=False)
+                          capture_output=True, text=True, timeout=60, check=False, env=environment)
     assert done.returncode == 0, f"{sql}: {done.stderr}"
     return json.loads(done.stdout) if done.stdout.strip() else []
 
 
-def test_the_duckdb_1_4_cli_opens_the_snapshot_and_answers_every_question(refreshed, published, duckdb_14):
-    version = subprocess.run([str(duckdb_14), "--version"], capture_output=True, text=True, check=False).stdout
-    assert version.startswith("v1.4."), version
+def test_the_duckdb_1_4_and_1_5_clis_open_the_snapshot_and_answer_every_question(refreshed, published, duckdb_cli):
+    version = subprocess.run([str(duckdb_cli[0]), "--version"], capture_output=True, text=True, check=False,
+                             env=duckdb_cli[1]).stdout
+    assert version.startswith(("v1.4.", "v1.5.")), version
     snapshot = refreshed[0] / "published" / "csdl.duckdb"
+    tables = _cli(duckdb_cli, snapshot, "SELECT schema_name || '.' || table_name AS name, comment FROM duckdb_tables()")
     (tags,) = published.execute("SELECT tags FROM duckdb_databases() WHERE database_name = current_database()").fetchall()[0]
     assert tags["storage_version"].startswith("v1.4.0")
-
-    tables = _cli(duckdb_14, snapshot, "SELECT schema_name || '.' || table_name AS name, comment FROM duckdb_tables()")
     expected = published.execute("SELECT schema_name || '.' || table_name FROM duckdb_tables()").fetchall()
     assert sorted(t["name"] for t in tables) == sorted(n for (n,) in expected)
     assert all(t["comment"] for t in tables if t["name"].startswith(("core.", "marts.")))
     views = [v for (v,) in published.execute("SELECT view_name FROM duckdb_views() WHERE schema_name = 'questions'").fetchall()]
     assert len(views) == 10
     for view in views:
-        assert _cli(duckdb_14, snapshot, f"SELECT * FROM questions.{view}"), view
-    (row,) = _cli(duckdb_14, snapshot, "SELECT typeof(value) AS type, sum(value) AS total FROM marts.indicators_by_province_year "
+        assert _cli(duckdb_cli, snapshot, f"SELECT * FROM questions.{view}"), view
+    (row,) = _cli(duckdb_cli, snapshot, "SELECT typeof(value) AS type, sum(value) AS total FROM marts.indicators_by_province_year "
                                        "WHERE breakdown = 'nguon:nsnn_dia_phuong' GROUP BY ALL")
     assert row["type"] == "DECIMAL(18,3)"
     by_year = refreshed[0] / "published" / "parquet" / "by_year" / "core.fct_task"
-    (parquet,) = _cli(duckdb_14, snapshot, f"SELECT count(*) AS n FROM read_parquet('{by_year}/*/*.parquet', hive_partitioning = true)")
+    (parquet,) = _cli(duckdb_cli, snapshot, f"SELECT count(*) AS n FROM read_parquet('{by_year}/*/*.parquet', hive_partitioning = true)")
     assert parquet["n"] == published.execute("SELECT count(*) FROM core.fct_task").fetchall()[0][0]
 
 

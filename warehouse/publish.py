@@ -1,11 +1,12 @@
-"""Publishing the analysts' snapshot under `published/`: `csdl.duckdb`, `parquet/` and `provinces/<code>/`.
+"""Publishing the analysts' snapshot under `published/`: `csdl.duckdb`, `parquet/`, `provinces/<code>/` and
+`data_dictionary.html` (what each holds: warehouse/snapshot.py and warehouse/dictionary.py).
 
 Layout (every analyst path is a fixed symlink through `current`):
 
-    published/versions/<stamp>-<id>/{csdl.duckdb, parquet/, provinces/}   one whole snapshot, read-only on disk
+    published/versions/<stamp>-<id>/{csdl.duckdb, parquet/, provinces/, data_dictionary.html}   one whole snapshot
     published/current  -> versions/<stamp>-<id>        switched in one os.replace: all parts change together
     published/previous -> the version current replaced   kept one publish longer for readers who just opened it
-    published/csdl.duckdb -> current/csdl.duckdb, parquet -> current/parquet, provinces -> current/provinces
+    published/csdl.duckdb -> current/csdl.duckdb, and so parquet, provinces and data_dictionary.html
 
 A snapshot is written into `versions/.publishing-<id>`, made read-only (files 0444, folders 0555, so an
 analyst who opens it without `read_only=True` gets an error instead of a lock on everyone), renamed to

@@ -19,7 +19,7 @@ from quality.checks import (gx_check_specs, reconcile_spec, resolved_once_spec, 
                             run_resolved_once)
 from quality.great_expectations import warm_up_in_background
 from quality.suites import suites
-from warehouse.lineage import model_lineage
+from warehouse.kept_lineage import model_lineage
 from warehouse.matching.matcher import Matcher
 from warehouse.matching.tables import MATCHERS, build_table
 from warehouse.modelling import Model, discover, in_dependency_order, in_rounds, run_model

@@ -16,7 +16,7 @@ import duckdb
 import jinja2
 
 from warehouse.codes import code_list
-from warehouse.lineage import model_lineage
+from warehouse.kept_lineage import model_lineage
 from warehouse.modelling import Model
 from warehouse.snapshot import QUESTIONS_SCHEMA, question_views
 from warehouse.snapshot_tables import LOOKUP_SCHEMA, lookup_table

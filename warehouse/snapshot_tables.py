@@ -3,8 +3,9 @@ SELECT that copies it (text in NFC with personal data masked, money and indicato
 
 DuckDB declares keys only in CREATE TABLE, and a foreign key only within one schema: `core` tables reference
 the dimensions and the `core.code_<list>` lookups; `marts` columns name their lookups in their comments.
-A key is declared only where the rows satisfy it (the blocking checks already ensure the primary keys); one
-that does not hold is left out and said so (`Snapshot.keys_left_out`), never a failed publish.
+The keys are those each model's yml declares (`primary_key`, `foreign_keys`); one is declared only where the
+rows satisfy it (the blocking checks ensure most), else it is left out and said so (`Snapshot.keys_left_out`),
+never a failed publish.
 """
 
 from __future__ import annotations
@@ -13,23 +14,15 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from quality.suites import BLOCKING, suites
 from warehouse.catalog import describe
 from warehouse.codes import LOOKUP_COLUMNS, code_list
+from warehouse.modelling.schema import all_schemas
 from warehouse.personal_data import CANDIDATE_RE2
 
 TEXT_TYPES = ("VARCHAR", "VARCHAR[]")
 MONEY_TYPE = "DECIMAL(18,0)"  # VND, whole dong
 VALUE_TYPE = "DECIMAL(18,3)"  # indicator values: counts, and million VND to the thousand dong
 VALUE_COLUMNS = {"value", "previous_value"}
-# Columns that name a row of a dimension or fact, and what they reference (in the same schema).
-REFERENCES = {
-    "org_id": ("dim_organization", "org_id"), "host_org_id": ("dim_organization", "org_id"),
-    "researcher_id": ("dim_researcher", "researcher_id"), "pi_researcher_id": ("dim_researcher", "researcher_id"),
-    "publication_id": ("fct_publication", "publication_id"), "task_id": ("fct_task", "task_id"),
-    "field_code": ("dim_field", "field_code"), "indicator_code": ("dim_indicator", "indicator_code"),
-    "fct_task.level": ("dim_task_level", "level_code"),
-}
 LOOKUP_SCHEMA = "core"
 
 
@@ -102,18 +95,6 @@ class TableSpec:
         return f"SELECT {', '.join(parts)} FROM {self.name}"
 
 
-def _declared_unique(table: str) -> list[str]:
-    """The columns a blocking expectation of the table's suite says are unique."""
-    for kind, kwargs, severity in suites().get(table, []):
-        if severity != BLOCKING:
-            continue
-        if kind == "ExpectColumnValuesToBeUnique":
-            return [kwargs["column"]]
-        if kind == "ExpectCompoundColumnsToBeUnique":
-            return list(kwargs["column_list"])
-    return []
-
-
 def _holds_as_key(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> bool:
     cols = ", ".join(f'"{c}"' for c in columns)
     nulls = " OR ".join(f'"{c}" IS NULL' for c in columns)
@@ -134,25 +115,27 @@ def table_specs(con: duckdb.DuckDBPyConnection, columns: list[tuple[str, str, st
     for schema, table, column, data_type in columns:
         specs.setdefault(f"{schema}.{table}", TableSpec(schema, table, [])).columns.append((column, data_type))
     left_out = []
+    schemas = all_schemas()  # each model's yml declares its keys
     for spec in specs.values():
-        key = _declared_unique(spec.name)
+        key = list(schemas[spec.name].primary_key) if spec.name in schemas else []
         if key and set(key) <= {c for c, _ in spec.columns}:
             if _holds_as_key(con, spec.name, key):
                 spec.primary_key = key
             else:
                 left_out.append(f"{spec.name} PRIMARY KEY ({', '.join(key)})")
     for spec in specs.values():
-        for column, _ in spec.columns:
-            target = REFERENCES.get(f"{spec.table}.{column}") or REFERENCES.get(column)
-            if not target or target[0] == spec.table:
+        declared = schemas[spec.name].foreign_keys if spec.name in schemas else {}
+        for column, target in declared.items():
+            table, key = target.rsplit(".", 1)
+            referenced = specs.get(table)
+            # DuckDB declares a foreign key within one schema only, to another table's primary key
+            if table == spec.name or referenced is None or referenced.schema != spec.schema \
+                    or referenced.primary_key != [key] or column not in {c for c, _ in spec.columns}:
                 continue
-            referenced = specs.get(f"{spec.schema}.{target[0]}")
-            if referenced is None or referenced.primary_key != [target[1]]:
-                continue
-            if _orphans(con, spec.name, column, referenced.name, target[1]):
+            if _orphans(con, spec.name, column, referenced.name, key):
                 left_out.append(f"{spec.name} FOREIGN KEY ({column}) REFERENCES {referenced.name}")
                 continue
-            spec.foreign_keys.append((column, target[0], target[1]))
+            spec.foreign_keys.append((column, referenced.table, key))
         if spec.schema == LOOKUP_SCHEMA:
             spec.foreign_keys += [(column, lookup_table(code_list(spec.table, column)), "code")
                                   for column, data_type in spec.columns

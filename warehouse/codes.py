@@ -45,7 +45,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
                       "missing": ("missing after the deadline", "chưa nộp khi đã quá hạn"),
                       "not_due": ("deadline not passed yet", "chưa đến hạn")},
     "report_form": {form: (english, spec["title"]) for (form, spec), english in zip(FORMS.items(), (
-        "S&T organisations", "R&D personnel", "S&T expenditure", "S&T tasks"))},
+        "S&T organisations", "R&D personnel", "S&T expenditure", "S&T tasks"), strict=True)},
     "unit_set": {"34": ("the 34 current provincial units (since 1 July 2025)", "34 đơn vị cấp tỉnh hiện nay (từ 1/7/2025)"),
                  "63": ("the 63 former provinces (before 1 July 2025)", "63 tỉnh cũ (trước 1/7/2025)"),
                  "national": ("the whole country", "toàn quốc")},

@@ -32,7 +32,8 @@ import duckdb
 
 from warehouse import snapshot
 from warehouse.database import _per_distinct_value
-from warehouse.dictionary import DICTIONARY, lineage as _lineage, write_dictionary
+from warehouse.dictionary import DICTIONARY, write_dictionary
+from warehouse.dictionary import lineage as _lineage
 from warehouse.modelling import Model
 from warehouse.permissions import PUBLISHED_FOLDER_MODE
 from warehouse.personal_data import mask

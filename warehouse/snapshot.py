@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from datetime import UTC, datetime
@@ -71,7 +72,7 @@ def question_views() -> list[tuple[str, str, str, str]]:
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], names: tuple[str, ...]) -> None:
     """One INSERT for all rows (executemany runs one statement per row)."""
     if rows:
-        arrow = pa.Table.from_pylist([dict(zip(names, row)) for row in rows])  # noqa: F841 (read by the SQL below)
+        arrow = pa.Table.from_pylist([dict(zip(names, row, strict=True)) for row in rows])  # noqa: F841 (read by the SQL below)
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM arrow")
 
 
@@ -130,7 +131,7 @@ def _mask_counts(con, schema: str, table: str, text_columns: list[tuple[str, str
     if not any(published):
         return []
     received = con.execute(f'SELECT {select} FROM "{schema}"."{table}"').fetchall()[0]
-    return [(schema, table, column, kind, p - r) for (column, kind), p, r in zip(keys, published, received) if p - r]
+    return [(schema, table, column, kind, p - r) for (column, kind), p, r in zip(keys, published, received, strict=True) if p - r]
 
 
 def _write_tables(con, specs: list[TableSpec], descriptions: dict[str, tuple], result) -> None:
@@ -219,10 +220,8 @@ def write(con: duckdb.DuckDBPyConnection, folder: Path, columns: list[tuple[str,
         con.execute("COMMIT")
         write_parquet(con, CATALOG, folder / "parquet", specs, [*result.lookups, *(s.name for s in specs)], descriptions)
     except BaseException:
-        try:
+        with contextlib.suppress(duckdb.TransactionException):  # the failure came outside a transaction
             con.execute("ROLLBACK")
-        except duckdb.TransactionException:  # the failure came outside a transaction
-            pass
         raise
     finally:
         con.execute(f"USE {warehouse}")

@@ -17,7 +17,7 @@ BY_YEAR = {"core.fct_task": "start_year", "core.fct_publication": "year", "core.
 def _kv_metadata(con, catalog: str, name: str, descriptions: dict[str, tuple]) -> str:
     en, vi = descriptions.get(name, (None, None))
     schema, table = name.split(".")
-    columns = {column: dict(zip(("en", "vi"), column_description(table, column))) for (column,) in con.execute(
+    columns = {column: dict(zip(("en", "vi"), column_description(table, column), strict=True)) for (column,) in con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? AND table_name = ? "
         "ORDER BY column_index", [catalog, schema, table]).fetchall()}
     pairs = {"table": name, "description_en": en or "", "description_vi": vi or "",

@@ -7,23 +7,22 @@ in this step and after it (publishing included); independent tables are still bu
 then fails naming them. The UI shows each table as its own asset, with its own checks and history,
 and any subset can be run (`can_subset`)."""
 
-import hashlib
-import json
 import time
 from dataclasses import dataclass
-from graphlib import TopologicalSorter
 from typing import Callable
 
 import dagster as dg
 
 from assets.ingest import PROVINCE_YEAR_KEY
-from assets.matching import MATCHERS, Matcher
 from assets.resources import DuckDBWarehouse
 from quality.checks import (gx_check_specs, reconcile_spec, resolved_once_spec, run_gx_checks, run_reconcile,
                             run_resolved_once)
 from quality.great_expectations import warm_up_in_background
 from quality.suites import suites
-from warehouse.models import Model, discover, run_model
+from warehouse.kept_lineage import model_lineage
+from warehouse.matching.matcher import Matcher
+from warehouse.matching.tables import MATCHERS, build_table
+from warehouse.modelling import Model, discover, in_dependency_order, in_rounds, run_model
 
 MODELS = discover()
 SUITES = suites()
@@ -63,25 +62,7 @@ class Step:
 
 
 def _column_lineage(model: Model, con) -> dg.TableColumnLineage:
-    """From sqlglot (about 1 s for all models), so kept in `quality.model_lineage` until the model's SQL
-    or the columns it reads change."""
-    schemas: dict = {}
-    for table in model.dependencies:  # column types of what the model reads, for sqlglot
-        schema, name = table.split(".")
-        schemas.setdefault(schema, {})[name] = dict(con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
-            [schema, name]).fetchall())
-    fingerprint = hashlib.sha256(json.dumps([model.sql, schemas], sort_keys=True).encode()).hexdigest()
-    kept = con.execute("SELECT lineage FROM quality.model_lineage WHERE model = ? AND fingerprint = ?",
-                       [model.table, fingerprint]).fetchall()
-    if kept:
-        lineage = json.loads(kept[0][0])
-    else:
-        lineage = model.column_lineage(schemas)
-        if lineage:  # none (sqlglot could not trace the SQL) is tried again next time
-            con.execute("DELETE FROM quality.model_lineage WHERE model = ?", [model.table])
-            con.execute("INSERT INTO quality.model_lineage VALUES (?, ?, ?)",
-                        [model.table, fingerprint, json.dumps(lineage)])
+    lineage = model_lineage(con, model)
     return dg.TableColumnLineage({
         column: [dg.TableColumnDep(asset_key=table_asset_key(table), column_name=source) for table, source in deps]
         for column, deps in lineage.items()
@@ -103,7 +84,7 @@ def _build_model(model: Model):
 
 def _build_matcher(matcher: Matcher):
     def build(con, incremental: bool) -> dict:
-        rows, found = matcher.build(con, incremental=incremental)
+        rows, found = build_table(con, matcher, incremental=incremental)
         return {"dagster/row_count": rows, matcher.counted: found}
     return build
 
@@ -136,25 +117,17 @@ def _steps() -> list[Step]:
             checks.append(([resolved_once_spec(matcher.table, matcher.resolves)],
                            lambda con, run_id, names, incremental, m=matcher: [
                                run_resolved_once(con, run_id, m.table, m.resolves, m.resolves_where)]))
-        steps.append(Step(matcher.table, matcher.deps, dg.AssetSpec(
-            table_asset_key(matcher.table), deps=[table_asset_key(d) for d in matcher.deps], group_name="staging",
+        steps.append(Step(matcher.table, matcher.dependencies, dg.AssetSpec(
+            table_asset_key(matcher.table), deps=[table_asset_key(d) for d in matcher.dependencies], group_name="staging",
             kinds={"duckdb", "python"}, description=matcher.description, skippable=True,
             metadata={"table": matcher.table}), _build_matcher(matcher), checks))
-    by_table = {s.table: s for s in steps}
-    order = TopologicalSorter({s.table: [d for d in s.deps if d in by_table] for s in steps}).static_order()
-    return [by_table[t] for t in order]
+    return steps
 
 
-def _generations(steps: list[Step]) -> list[list[Step]]:
-    """The steps in rounds: each round reads only tables of earlier rounds (and raw tables)."""
-    round_of: dict[str, int] = {}
-    for step in steps:  # in dependency order
-        round_of[step.table] = 1 + max((round_of[d] for d in step.deps if d in round_of), default=-1)
-    return [[s for s in steps if round_of[s.table] == n] for n in range(max(round_of.values(), default=-1) + 1)]
-
-
-STEPS = _steps()
-GENERATIONS = _generations(STEPS)
+# One build order for models and matchers (warehouse/modelling/order.py), in rounds: each reads only earlier rounds.
+_BY_TABLE = {s.table: s for s in _steps()}
+STEPS = [_BY_TABLE[n.table] for n in in_dependency_order([*MODELS, *MATCHERS])]
+GENERATIONS = [[_BY_TABLE[n.table] for n in generation] for generation in in_rounds([*MODELS, *MATCHERS])]
 
 
 @dg.multi_asset(

@@ -109,7 +109,8 @@ def print_summary(result, published: Path) -> None:
         try:
             for schema, name in con.execute(
                     "SELECT table_schema, table_name FROM information_schema.tables "
-                    "WHERE table_schema IN ('core', 'marts', 'main') ORDER BY 1, 2").fetchall():
+                    "WHERE table_schema IN ('core', 'marts', 'main') AND NOT starts_with(table_name, 'code_') "
+                    "AND table_type = 'BASE TABLE' ORDER BY 1, 2").fetchall():
                 rows = con.execute(f'SELECT count(*) FROM {schema}."{name}"').fetchall()[0][0]
                 table.add_row(f"{schema}.{name}", f"{rows:,}")
         finally:
@@ -122,6 +123,9 @@ def print_summary(result, published: Path) -> None:
         console.print(f"  {'[red]failed[/]' if blocking else '[yellow]warning[/]'} "
                       f"{check.asset_key.to_user_string()} {check.check_name}: {check.description}")
     console.print(f"published file: {published}" if published.exists() else "[red]nothing published[/]")
+    if published.exists():
+        console.print(f"data dictionary: {published.parent / 'data_dictionary.html'} (tables, code lists, "
+                      "the analyst questions as views `questions.*`)")
 
 
 @app.command()
@@ -206,7 +210,7 @@ def _warehouse(read_only: bool):
 
 def _quarantining_model(model: Optional[str]) -> Optional[str]:
     """A model name as given, refused (with the names that exist) unless it is a model that quarantines."""
-    from warehouse.models import discover
+    from warehouse.modelling import discover
 
     names = sorted(m.table for m in discover() if m.quarantines)
     if model is not None and model not in names:

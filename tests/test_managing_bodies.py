@@ -10,7 +10,7 @@ from warehouse.database import connect
 from warehouse.matching.managing_bodies import body_code, current_body, one_lineage
 from warehouse.matching.tables import build_task_duplicate_pairs
 from warehouse.matching.tasks import find_task_duplicates
-from warehouse.models import discover, run_model
+from warehouse.modelling import discover, run_model
 
 TITLE = "Nghiên cứu chọn tạo giống lúa chịu mặn năng suất cao cho vùng ven biển Đồng bằng sông Cửu Long"
 

@@ -1,5 +1,3 @@
--- Managing bodies with validity dates: ministries and sectors (merged on 1 March 2025, Resolution 176/2025/QH15) and the provinces' People's Committees (merged on 1 July 2025); each former body names the current one it rolls up to.
--- vi: Cơ quan quản lý nhiệm vụ và thời hạn hiệu lực: bộ, ngành (sắp xếp từ 1/3/2025, Nghị quyết 176/2025/QH15) và UBND cấp tỉnh (sắp xếp từ 1/7/2025); mỗi cơ quan cũ chỉ ra cơ quan hiện nay mà nó được quy về.
 WITH bodies AS (
     SELECT body_code, name, aliases, 'ministry' AS body_type, valid_from, valid_to, successor_code, note
     FROM staging.managing_bodies

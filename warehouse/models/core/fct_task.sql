@@ -1,5 +1,3 @@
--- S&T tasks (CERIF Project with Funding): one row per registration by a managing body, which the task keeps after a merger and which rolls up to current_managing_body.
--- vi: Nhiệm vụ KH&CN (CERIF Project, Funding): mỗi dòng là một lần đăng ký của một cơ quan quản lý; nhiệm vụ giữ cơ quan đã đăng ký sau sắp xếp, và được quy về cơ quan hiện nay (current_managing_body).
 SELECT
     t.task_id,
     t.code,

@@ -1,4 +1,3 @@
--- Managing bodies of S&T tasks (ministries, sectors, their predecessors before 1 March 2025) with typed validity dates.
 SELECT
     body_code,
     name,

@@ -8,7 +8,7 @@ from sources.ministries import SCHEMAS
 from sources.reference import TABLES, read_reference
 from warehouse.database import connect
 from warehouse.matching.managing_bodies import body_code, current_body, one_lineage
-from warehouse.matching.tables import build_task_duplicate_pairs
+from warehouse.matching.tables import TASKS, build_table
 from warehouse.matching.tasks import find_task_duplicates
 from warehouse.modelling import discover, run_model
 
@@ -80,7 +80,7 @@ def test_the_marts_keep_the_registering_body_and_roll_it_up(tmp_path):
                     "'ORG-1' AS org_id FROM staging.ministry_tasks")
         con.execute("CREATE TABLE staging.researcher_matches AS SELECT DISTINCT source_system, pi_source_id AS source_id, "
                     "'NCV-1' AS researcher_id FROM staging.ministry_tasks")
-        build_task_duplicate_pairs(con)
+        build_table(con, TASKS)
         for name in ("core.dim_province", "core.dim_managing_body", "core.fct_task", "marts.task_duplicate_candidates"):
             run_model(con, models[name])
         tasks = con.execute("SELECT source_id, managing_body, current_managing_body FROM core.fct_task ORDER BY 1").fetchall()

@@ -109,8 +109,7 @@ def prepare(record: dict) -> Prepared:
                     frozenset(w for w in authors[0].split() if len(w) > 1) if authors else frozenset(),
                     frozenset(" ".join(sorted(n.split())) for n in authors), (record.get("doi") or "").lower(),
                     venue, year, years, title_weights, text_weights,
-                    math.sqrt(sum(v * v for v in title_weights.values())),
-                    math.sqrt(sum(v * v for v in text_weights.values())), family, kind, other_words, word_starts)
+                    math.hypot(*title_weights.values()), math.hypot(*text_weights.values()), family, kind, other_words, word_starts)
 
 
 def _jaccard(a: frozenset, b: frozenset) -> float:

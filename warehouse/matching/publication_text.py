@@ -47,6 +47,8 @@ _INITIALS_STOP = {"of", "on", "the", "and", "for"}
 
 
 def text(value) -> str:
+    if type(value) is str:  # nearly always: checked first
+        return _fold_text(value)
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):

@@ -133,13 +133,19 @@ def same_publication(a: dict, b: dict, threshold: float | None = None) -> bool:
     return decide([(prepare(a), prepare(b))], threshold)[0]
 
 
+@lru_cache(maxsize=200_000)
+def _title_block_keys(title: str) -> tuple[str, ...]:
+    """The block keys of a folded title, once per distinct title (repositories repeat titles)."""
+    return (block_key("title", title), *(block_key(kind, value) for kind, value in _title_keys(title)))
+
+
 def _title_keys(title: str) -> list[tuple[str, str]]:
     """(kind, value) keys of a folded title, stopwords and years left out: its first EDGE_WORDS
     words, and those from its second word (a scraped title loses its start: "xtrie : efficient
     filtering ..."), its last words (a scraped one loses its start, a dirty one gains a venue at its
     end), the two longest of its first eight words, and each word of RARE_LENGTH letters or more
     (long words are rare ones: "multifractals" stays when the words around it are garbled)."""
-    words = [w for w in title.split() if w not in _STOPWORDS and not YEAR.fullmatch(w)]
+    words = [w for w in title.split() if w not in _STOPWORDS and not (w.isdigit() and YEAR.fullmatch(w))]
     longest = sorted(sorted(set(words[:8]), key=lambda w: (-len(w), w))[:2])
     keys = [("start", " ".join(words[:EDGE_WORDS])), ("end", " ".join(words[-EDGE_WORDS:])), ("long", " ".join(longest))]
     if len(words) > EDGE_WORDS:
@@ -154,8 +160,7 @@ def block_keys(record: dict) -> list[str]:
     if record.get("doi"):
         keys.append(block_key("doi", record["doi"].lower()))
     if title:
-        keys.append(block_key("title", title))
-        keys.extend(block_key(kind, value) for kind, value in _title_keys(title))
+        keys.extend(_title_block_keys(title))
     return list(dict.fromkeys(keys))
 
 

@@ -78,8 +78,9 @@ def fold(text: str | None) -> str | None:
     """Matching key: no diacritics, lower case, punctuation dropped, single spaces."""
     if text is None:
         return None
-    plain = strip_diacritics(unicodedata.normalize("NFC", str(text))).lower()
-    return _SPACES.sub(" ", _PUNCT.sub(" ", plain)).strip()
+    # No NFC first: strip_diacritics decomposes, and NFD of the NFC form is the NFD form.
+    plain = strip_diacritics(str(text)).lower()
+    return " ".join(_PUNCT.sub(" ", plain).split())  # str.split's whitespace is the regex's \s
 
 
 # -- legacy encodings -------------------------------------------------------------------------------

@@ -146,7 +146,7 @@ def _title_keys(title: str) -> list[tuple[str, str]]:
     end), the two longest of its first eight words, and each word of RARE_LENGTH letters or more
     (long words are rare ones: "multifractals" stays when the words around it are garbled)."""
     words = [w for w in title.split() if w not in _STOPWORDS and not (w.isdigit() and YEAR.fullmatch(w))]
-    longest = sorted(sorted(set(words[:8]), key=lambda w: (-len(w), w))[:2])
+    longest = sorted(sorted(sorted(set(words[:8])), key=len, reverse=True)[:2])  # ties: alphabetical
     keys = [("start", " ".join(words[:EDGE_WORDS])), ("end", " ".join(words[-EDGE_WORDS:])), ("long", " ".join(longest))]
     if len(words) > EDGE_WORDS:
         keys.append(("start", " ".join(words[1:EDGE_WORDS + 1])))

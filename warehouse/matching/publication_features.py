@@ -109,7 +109,8 @@ def prepare(record: dict) -> Prepared:
                     frozenset(w for w in authors[0].split() if len(w) > 1) if authors else frozenset(),
                     frozenset(" ".join(sorted(n.split())) for n in authors), (record.get("doi") or "").lower(),
                     venue, year, years, title_weights, text_weights,
-                    math.hypot(*title_weights.values()), math.hypot(*text_weights.values()), family, kind, other_words, word_starts)
+                    math.sqrt(math.fsum(v * v for v in title_weights.values())),
+                    math.sqrt(math.fsum(v * v for v in text_weights.values())), family, kind, other_words, word_starts)
 
 
 def _jaccard(a: frozenset, b: frozenset) -> float:
@@ -132,7 +133,8 @@ def _cosine(a: dict, b: dict, norm_a: float, norm_b: float) -> float:
     if not a or not b:
         return NAN
     small, large = (a, b) if len(a) < len(b) else (b, a)
-    return sum(v * v for w, v in small.items() if w in large) / (norm_a * norm_b)
+    # fsum: exact whatever the order, and a set's order changes with the process's string hashing
+    return math.fsum(v * v for w, v in small.items() if w in large) / (norm_a * norm_b)
 
 
 def _unmatched(a: Prepared, b: Prepared) -> tuple[float, float]:

@@ -4,7 +4,8 @@
     .venv/bin/python bench/match_national.py /tmp/national_demo
 
 Prints, per stage, the records in, the seconds taken and the scores against the generator's ground
-truth; the task stage is the duplicate detection over every registered S&T task (about 31,000).
+truth; the task stage is the duplicate detection over every registered S&T task (about 31,000); and
+the publication blocking's pair completeness (the true pairs that share a compared block).
 """
 
 import os
@@ -13,7 +14,7 @@ import time
 from pathlib import Path
 
 from warehouse.matching import demo_records as demo
-from warehouse.matching.evaluation import score_clusters, score_pairs
+from warehouse.matching.evaluation import records_blocking, same_entity_pairs, score_clusters, score_pairs
 from warehouse.matching.organizations import match_organizations
 from warehouse.matching.publications import match_publications
 from warehouse.matching.researchers import match_researchers
@@ -47,6 +48,8 @@ def main(demo_dir: Path) -> None:
     }
     for entity, score in scores.items():
         print(f"{entity:<14} {score.line()}")
+    pub_truth = {k: v for k, v in demo.truth(demo_dir, "publications").items() if k in pub_ids}
+    print(f"publications   {records_blocking(pubs, same_entity_pairs(pub_truth)).line()}")
 
 
 if __name__ == "__main__":

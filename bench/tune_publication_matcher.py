@@ -1,28 +1,38 @@
 """Fits the publication matcher on the union of the benchmark training files and picks its threshold
-on the validation files only (nothing else is looked at); writes the trees to
-warehouse/matching/publication_model.json with the threshold, and prints the F1 on every file.
+on the validation files only (nothing else is looked at); writes the IDF of the training records to
+warehouse/matching/publication_idf.json, the trees to publication_model.json with the threshold,
+and prints the F1 on every file.
 
-    .venv/bin/python bench/tune_publication_matcher.py [../shared/benchmarks]
+    .venv/bin/python -m bench.tune_publication_matcher [../shared/benchmarks]
+
+(`-m` from the checkout: the code fitted is the checkout's, whatever the venv's editable install
+points at.) DBLP-Scholar has no dirty training file: DIRTY_COPIES dirty copies of its clean one
+are made, as the dirty benchmarks were.
 
 Reproducible: a fixed seed, a fixed file order, and one thread-independent fit (scikit-learn's
 HistGradientBoostingClassifier gives the same trees for the same data and seed).
 """
 
+import json
 import random
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from warehouse.matching import publications
+from warehouse.matching import publication_features, publications
 from warehouse.matching.evaluation import score_pairs
-from warehouse.matching.publications import FEATURES, prepare, prepared_features, read_labelled_pairs, ruled_out, worth_scoring
+from warehouse.matching.publication_features import FEATURES, prepare, prepared_features
+from warehouse.matching.publications import read_labelled_pairs, ruled_out, worth_scoring
 from warehouse.matching.trees import export, load
 
 SEED = 20250301
-PARAMETERS = dict(max_iter=200, learning_rate=0.05, max_leaf_nodes=31, min_samples_leaf=20, l2_regularization=1.0,
+# Three dirty copies, each moving other values: the real dirty catalogues vary more than one copy does.
+DIRTY_COPIES = 3
+PARAMETERS = dict(max_iter=200, learning_rate=0.05, max_leaf_nodes=31, min_samples_leaf=100, l2_regularization=1.0,
                   early_stopping=False, random_state=SEED)
 
 
@@ -42,6 +52,18 @@ def dirtied(pairs, seed):
     """DBLP-Scholar has no dirty training file: the clean one made dirty the same way."""
     rng = random.Random(seed)
     return [(dirty(a, rng), dirty(b, rng), label) for a, b, label in pairs]
+
+
+def write_idf(pairs_by_file: dict) -> int:
+    """Document frequencies of the words of the distinct training records (a record and its dirty
+    copy have the same words: one document); words seen once are left out, they weigh as unseen."""
+    documents = {prepare(r).text_words for pairs in pairs_by_file.values() for a, b, _ in pairs for r in (a, b)}
+    counts = Counter(w for words in documents for w in words)
+    df = {w: n for w, n in sorted(counts.items()) if n > 1}
+    publication_features.IDF_PATH.write_text(json.dumps({"records": len(documents), "df": df}, separators=(",", ":"))
+                                             + "\n", encoding="utf-8")
+    publication_features._idf_table.cache_clear()
+    return len(documents)
 
 
 def matrix(pairs):
@@ -67,13 +89,15 @@ def main(folder: Path) -> None:
     train_pairs = {str(f): read_labelled_pairs(f) for f in train_files}
     for f in train_files:
         if not (f.parent.name.endswith("-dirty") or (f.parent.parent / f"{f.parent.name}-dirty" / f.name).exists()):
-            train_pairs[f"{f} made dirty"] = dirtied(train_pairs[str(f)], SEED)
+            for copy in range(DIRTY_COPIES):
+                train_pairs[f"{f} made dirty ({copy + 1})"] = dirtied(train_pairs[str(f)], SEED + copy)
+    documents = write_idf(train_pairs)
     train = [matrix(pairs) for pairs in train_pairs.values()]
     valid = {f: matrix(read_labelled_pairs(f)) for f in valid_files}
     x = np.vstack([m[0] for m in train])
     y = np.concatenate([m[1] for m in train])
     print(f"training on {len(y):,} pairs from {', '.join(train_pairs)} "
-          f"(features {time.perf_counter() - started:.1f} s)")
+          f"(IDF of {documents:,} records; features {time.perf_counter() - started:.1f} s)")
     model = HistGradientBoostingClassifier(**PARAMETERS).fit(x, y)
     probs = {f: model.predict_proba(xv)[:, 1] for f, (xv, _, _) in valid.items()}
     # One threshold for every catalogue: the best worst-case F1 over the validation files.

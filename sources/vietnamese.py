@@ -61,17 +61,26 @@ def _normalize_decomposing(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", decomposed)).strip()
 
 
+# The combining marks of U+0300-U+036F (every Vietnamese tone and vowel mark), removed in one pass;
+# marks of other scripts, rarer, are looked up one character at a time.
+_LATIN_MARKS = re.compile("[" + "".join(chr(c) for c in range(0x300, 0x370) if unicodedata.combining(chr(c))) + "]")
+
+
 def strip_diacritics(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    stripped = _LATIN_MARKS.sub("", decomposed)
+    if stripped.isascii():
+        return stripped
+    return "".join(ch for ch in stripped if not unicodedata.combining(ch))
 
 
 def fold(text: str | None) -> str | None:
     """Matching key: no diacritics, lower case, punctuation dropped, single spaces."""
     if text is None:
         return None
-    plain = strip_diacritics(unicodedata.normalize("NFC", str(text))).lower()
-    return _SPACES.sub(" ", _PUNCT.sub(" ", plain)).strip()
+    # No NFC first: strip_diacritics decomposes, and NFD of the NFC form is the NFD form.
+    plain = strip_diacritics(str(text)).lower()
+    return " ".join(_PUNCT.sub(" ", plain).split())  # str.split's whitespace is the regex's \s
 
 
 # -- legacy encodings -------------------------------------------------------------------------------

@@ -192,6 +192,35 @@ def test_the_same_title_by_other_authors_in_another_year_is_another_work():
     assert not same_publication(a, {**a, "authors": "ahmed elmagarmid", "year": "2003"})
 
 
+def test_the_same_title_by_other_authors_a_year_later_is_another_work():
+    other = {**PAPER, "creators": ["Lê Văn Cường", "Phạm Thị Dung"], "year": PAPER["year"] + 1}
+    assert not same_publication(PAPER, other)
+
+
+def test_scraping_debris_glued_to_an_author_name_is_not_another_author():
+    dblp = {"title": "random sampling for histogram construction : how much is enough ?",
+            "authors": "s chaudhuri , r motwani , v narasayya", "venue": "sigmod conference", "year": "1998"}
+    scholar = {"title": "random sampling for histogram construction", "authors": "s chaudhuriâ ? ¦",
+               "venue": "", "year": "1998.0"}  # "…" in UTF-8 read as Latin-1
+    assert same_publication(dblp, scholar)
+
+
+def test_a_conference_paper_and_its_journal_version_years_later_are_two_works():
+    conference = {"title": "optimization of queries with user-defined predicates",
+                  "authors": "surajit chaudhuri , kyuseok shim", "venue": "vldb", "year": "1996"}
+    assert same_publication(conference, {**conference, "venue": "very large data bases"})
+    assert not same_publication(conference, {**conference, "venue": "acm transactions on database systems ( tods )",
+                                             "year": "1999"})
+
+
+def test_a_scraped_title_garbled_at_both_ends_still_shares_a_block():
+    from warehouse.matching.publications import block_keys
+
+    clean = {"title": "modeling skewed distributions using multifractals and the 80-20 law"}
+    scraped = {"title": "andez , s stolfo . modeling skewed distribution using multifractals and the w-20 lawâ ?? c faloutsos"}
+    assert set(block_keys(clean)) & set(block_keys(scraped))
+
+
 def test_publication_blocking_needs_no_year():
     from warehouse.matching.publications import block_keys
 

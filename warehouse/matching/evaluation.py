@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Hashable, Iterable, Mapping
 
+from warehouse.matching.blocking import group_blocks, ident, shared
+
 
 @dataclass(frozen=True)
 class Score:
@@ -101,19 +103,24 @@ class Blocking:
 def publication_blocking(pairs: list[tuple[dict, dict, int]]) -> Blocking:
     """The publication blocking run over every distinct record of labelled pairs, as if they were
     one collection to deduplicate (no year needed, none used)."""
-    from warehouse.matching.blocking import group_blocks, shared
-    from warehouse.matching.publications import block_keys, compared_blocks
-
     ids: dict[tuple, dict] = {}
     def record(side: str, r: dict) -> tuple:
-        key = (side, tuple(sorted(r.items())))
-        return ids.setdefault(key, {**r, "source_system": side, "source_id": str(len(ids))})["source_id"]
+        key = (side, repr(sorted(r.items())))
+        return ident(ids.setdefault(key, {**r, "source_system": side, "source_id": str(len(ids))}))
     labelled = [(record("a", a), record("b", b), label) for a, b, label in pairs]
+    return records_blocking(list(ids.values()), [frozenset((x, y)) for x, y, label in labelled if label])
+
+
+def records_blocking(records: list[dict], matches: Iterable[frozenset]) -> Blocking:
+    """The publication blocking over records carrying source_system and source_id, against the true
+    matches (pairs of (source_system, source_id))."""
+    from warehouse.matching.publications import block_keys, compared_blocks
+
     together = set()
-    for _, members in compared_blocks(shared(group_blocks(ids.values(), block_keys))):
-        together.update(frozenset(p) for p in combinations((m["source_id"] for m in members), 2))
-    matches = [frozenset((x, y)) for x, y, label in labelled if label]
-    return Blocking(len(matches), sum(m in together for m in matches), len(ids), len(together))
+    for _, members in compared_blocks(shared(group_blocks(records, block_keys))):
+        together.update(frozenset(p) for p in combinations(map(ident, members), 2))
+    matches = list(matches)
+    return Blocking(len(matches), sum(m in together for m in matches), len(records), len(together))
 
 
 def evaluate_labelled_pairs(path) -> tuple[Score, Blocking]:

@@ -3,13 +3,17 @@ officers, a run-failure alert that says why and links to the run, one alert per 
 
 import csv
 import json
+import shutil
+import socket
 import stat
 
+import dagster as dg
 import pytest
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
 
-from pipelines.cli import app
+from pipelines.cli import app, run_job
+from tests.conftest import REPO
 from tests.test_quality import WebhookReceiver
 from warehouse.database import connect
 
@@ -89,3 +93,36 @@ def test_the_quarantine_exports_as_csv_for_one_model(quarantined, tmp_path):
     assert [r[headings.index("Khoá bản ghi / record key")] for r in rows] == ["BKHCN-2024-0007", "BYT-2023-0100"]
     refused = CliRunner().invoke(app, ["quarantine", "export", str(out), "--format", "pdf"])
     assert refused.exit_code == 2 and "csv" in refused.output
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_run_that_cannot_reach_its_source_is_one_alert_naming_the_cause_and_linking_the_run(
+        tmp_path, monkeypatch, webhook):
+    port = _closed_port()  # nothing listens there: the ministries' API is down
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copyfile(REPO / "dagster.yaml", home / "dagster.yaml")
+    for name, value in {"CSDL_DATA_DIR": str(tmp_path / "data"), "DAGSTER_HOME": str(home),
+                        "SOURCES__MINISTRIES__BASE_URL": f"http://127.0.0.1:{port}/ministries",
+                        "SOURCES__MINISTRIES__RETRIES": "0", "SOURCES__MINISTRIES__API_KEY": "demo-key",
+                        "CSDL_UI_URL": "https://dagster.csdl.test/", "CSDL_ALERT_WEBHOOK_URL": webhook.url}.items():
+        monkeypatch.setenv(name, value)
+    from pipelines.definitions import defs
+
+    raw_ministries = [k for k in defs.resolve_asset_graph().get_all_asset_keys() if k.path[:2] == ["raw", "ministries"]]
+    failed = defs.resolve_job_def("ministries_refresh").execute_in_process(
+        instance=dg.DagsterInstance.get(), raise_on_error=False, asset_selection=raw_ministries)
+    assert not failed.success
+
+    reviewed = run_job("quality_review", "WARNING")
+    assert reviewed.success
+    [alert] = [t for t in webhook.texts() if "run of ministries_refresh failed" in t]  # one alert, one cause
+    assert f"connection refused at 127.0.0.1:{port} (ministries API: " in alert, alert
+    assert f"https://dagster.csdl.test/runs/{failed.run_id}" in alert
+    assert "published nothing" in alert and "still published" not in alert
+    assert "Traceback" not in alert and "DagsterExecutionStepExecutionError" not in alert

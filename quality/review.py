@@ -88,6 +88,6 @@ def review(con, instance, report_path: Path, job_names: list[str], now: datetime
                 *alerts.freshness_problems(sources), *receipts.problems(files),
                 *alerts.deadline_problems(completeness, today, int(env.get("CSDL_REPORT_YEARS_ALERTED") or 1), env)]
     outcome = alerts.sync(con, problems, channels_from_environment(env) if channels is None else channels, now)
-    outcome["report"] = str(report.write(report_path, report.render(con, sources, completeness, now, files)))
+    outcome["report"] = str(report.write(report_path, report.render(con, sources, completeness, now, files, ui)))
     outcome["problems"] = sorted(p.key for p in problems)
     return outcome

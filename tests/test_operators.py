@@ -6,6 +6,7 @@ import json
 import shutil
 import socket
 import stat
+from html.parser import HTMLParser
 
 import dagster as dg
 import pytest
@@ -14,7 +15,7 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app, run_job
 from tests.conftest import REPO
-from tests.test_quality import WebhookReceiver
+from tests.test_quality import WebhookReceiver, render_in_chromium
 from warehouse.database import connect
 
 
@@ -126,3 +127,86 @@ def test_a_run_that_cannot_reach_its_source_is_one_alert_naming_the_cause_and_li
     assert f"https://dagster.csdl.test/runs/{failed.run_id}" in alert
     assert "published nothing" in alert and "still published" not in alert
     assert "Traceback" not in alert and "DagsterExecutionStepExecutionError" not in alert
+
+
+class _ReportShown(HTMLParser):
+    """What the page Chromium rendered holds: its sections in order, its charts' bars, links and reason kinds."""
+
+    def __init__(self):
+        super().__init__()
+        self.sections, self.tables, self.links, self.failing = [], [], [], []
+        self.charts: dict[str, dict[str, dict]] = {}
+        self.kinds: dict[str, dict[str, int]] = {}
+        self._chart = self._bar = self._model = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "data-section" in a:
+            self.sections.append(a["data-section"])
+        if "data-table" in a:
+            self.tables.append(a["data-table"])
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+        if "data-failing-check" in a:
+            self.failing.append(a["data-failing-check"])
+        if tag == "figure" and "data-chart" in a:
+            self._chart = self.charts.setdefault(a["data-chart"], {})
+        if tag == "g" and "data-bar" in a and self._chart is not None:
+            self._bar = self._chart.setdefault(a["data-bar"], {"total": int(a["data-total"])})
+        if tag == "rect" and "data-series" in a and self._bar is not None:
+            self._bar[a["data-series"]] = (int(a["data-value"]), float(a["height"]))
+        if tag == "table" and "reasons" in a.get("class", ""):
+            self._model = self.kinds.setdefault(a["data-model"], {})
+        if tag == "tr" and "data-kind" in a and self._model is not None:
+            self._model[a["data-kind"]] = int(a["data-rows"])
+
+    def handle_endtag(self, tag):
+        if tag == "figure":
+            self._chart = self._bar = None
+        if tag == "table":
+            self._model = None
+
+
+def test_the_quality_report_puts_failures_first_and_draws_its_charts_in_chromium(refreshed, tmp_path, monkeypatch):
+    from quality.review import review
+
+    data, result = refreshed
+    copy = tmp_path / "data"  # the shared refresh is only read: the review runs on a copy of its warehouse
+    copy.mkdir()
+    shutil.copyfile(data / "warehouse.duckdb", copy / "warehouse.duckdb")
+    monkeypatch.setenv("CSDL_UI_URL", "https://dagster.csdl.test")
+    with connect(copy / "warehouse.duckdb") as con:
+        quarantined = dict(con.execute("SELECT model, count(*) FROM quality.quarantine GROUP BY 1").fetchall())
+        con.execute("INSERT INTO quality.check_results VALUES (?, 'core.dim_researcher', 'great_expectations', false, "
+                    "'ERROR', 1, ?, now())", [result.run_id, json.dumps(
+                        {"expect_column_values_to_not_be_null(full_name)": {"unexpected": 2, "sample": ["R1: None"]}})])
+        for key, day in (("BKHCN-X-1", "31/04/2023"), ("BKHCN-X-2", "2023-13-01")):  # two more wrong dates
+            con.execute("INSERT INTO quality.quarantine VALUES ('staging.ministry_tasks', 'BKHCN', ?, ?, ?, 'l', now())",
+                        [key, f"start_date {day} is not a date (YYYY-MM-DD)", json.dumps({"start_date": day})])
+        instance = dg.DagsterInstance.from_config(str(data.parent / "dagster_home"))
+        review(con, instance, copy / "reports" / "quality.html", ["national_refresh"], channels=[])
+        bad_dates = con.execute("SELECT count(*) FROM quality.quarantine WHERE model = 'staging.ministry_tasks' "
+                                "AND reason LIKE 'start_date % is not a date (YYYY-MM-DD)'").fetchall()[0][0]
+
+    dom = render_in_chromium(copy / "reports" / "quality.html", tmp_path)
+    shown = _ReportShown()
+    shown.feed(dom)
+    # what fails comes first: the section that needs someone, then the charts; the failing table leads the tables
+    assert shown.sections == ["attention", "charts", "quarantine", "tables", "freshness", "reports"]
+    assert shown.failing == ["core.dim_researcher:great_expectations"] and shown.tables[0] == "core.dim_researcher"
+    assert {f"#{s}" for s in shown.sections} <= set(shown.links)  # the table of contents
+    # links into the Dagster UI: the run, the table, the check
+    assert f"https://dagster.csdl.test/runs/{result.run_id}" in shown.links
+    assert "https://dagster.csdl.test/assets/core/dim_researcher" in shown.links
+    assert "https://dagster.csdl.test/assets/core/dim_researcher?view=checks&checkDetail=great_expectations" in shown.links
+
+    # the charts: rows quarantined in the last run of each model, forms per reporting year by status
+    for model, count in quarantined.items():
+        chart = shown.charts[f"rows-quarantined-{model}"]
+        value, height = list(chart.values())[-1]["quarantined"]
+        assert value == count and height > 0
+    years = shown.charts["reports-per-year"]
+    assert years and all(sum(v[0] for k, v in bar.items() if k != "total") == bar["total"] for bar in years.values())
+    assert years["2024"]["total"] == 63 * 4 and years["2024"]["on_time"][0] > 0  # 63 provinces, 4 forms
+    # reasons grouped by kind, not one line per wrong date
+    assert shown.kinds["staging.ministry_tasks"]["start_date … is not a date (YYYY-MM-DD)"] == bad_dates >= 3

@@ -143,11 +143,11 @@ class _ReportReader(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if tag == "section" and "data-table" in a:
+        if "data-table" in a:
             self.table = a["data-table"]
         if tag == "tr" and "data-check" in a:
             self.history[(self.table, a["data-check"])] = a["data-history"]
-        if tag == "p" and "data-quarantined" in a:
+        if "data-quarantined" in a:
             self.quarantined[self.table] = int(a["data-quarantined"])
         if tag == "tr" and "data-source" in a:
             self._source, self._cells = a["data-source"], []

@@ -37,6 +37,13 @@ class Problem:
     details: dict = field(default_factory=dict, compare=False)
 
 
+def failure_lines(details: dict) -> list[str]:
+    """One line per failed expectation of a check's details: how many rows, and a few of them."""
+    # samples quote the failing values: a phone number or e-mail in a name must not travel to Slack or mail
+    return [f"{name}: {v.get('unexpected')} rows, e.g. {', '.join(mask(str(x)) for x in v.get('sample', [])[:3])}"
+            if isinstance(v, dict) else f"{name}: {v}" for name, v in details.items()]
+
+
 def check_problems(con) -> list[Problem]:
     """The latest result of each check, where it failed."""
     rows = con.execute("""
@@ -52,10 +59,7 @@ def check_problems(con) -> list[Problem]:
             what = (f"{details.get('received')} rows received, {details.get('kept')} kept and "
                     f"{details.get('quarantined')} quarantined: some rows are unaccounted for.")
         else:
-            # samples quote the failing values: a phone number or e-mail in a name must not travel to Slack or mail
-            what = "; ".join(f"{name}: {v.get('unexpected')} rows, e.g. "
-                             f"{', '.join(mask(str(x)) for x in v.get('sample', [])[:3])}"
-                             for name, v in details.items()) or f"{failed} expectations failed."
+            what = "; ".join(failure_lines(details)) or f"{failed} expectations failed."
         # what the run then published, and the links, are said once per run (quality/root_cause.py)
         problems.append(Problem(
             key=f"check_failed:{table}:{check}", kind="check_failed", severity=severity or "ERROR",

@@ -16,6 +16,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
+from quality.alerts import failure_lines
 from quality.freshness import Freshness
 from quality.reasons import grouped_reasons
 
@@ -47,11 +48,6 @@ def _checks(con) -> dict[str, list[dict]]:
                      "marks": "".join("P" if h["passed"] else "F" for h in history)}
                     for name, history in sorted(by_check.items())]
             for table, by_check in checks.items()}
-
-
-def _failure_lines(details: dict) -> list[str]:
-    return [f"{name}: {v.get('unexpected')} rows, e.g. {', '.join(map(str, v.get('sample', [])[:3]))}"
-            if isinstance(v, dict) else f"{name}: {v}" for name, v in details.items()]
 
 
 def _row_history(con) -> list[dict]:
@@ -112,7 +108,7 @@ def render(con, freshness: list[Freshness], completeness: list[dict], now: datet
     return _templates().get_template("report.html.j2").render(
         now=now, ui=ui, history=HISTORY, checks=checks, failing=failing, tables=tables, reasons=reasons,
         alerts=[dict(zip(("id", "severity", "subject", "message", "run_url", "opened_at"), a)) for a in alerts],
-        quarantined=sum(k["rows"] for kinds in reasons.values() for k in kinds), failure_lines=_failure_lines,
+        quarantined=sum(k["rows"] for kinds in reasons.values() for k in kinds), failure_lines=failure_lines,
         row_history=_row_history(con), years=_reports_by_year(completeness), freshness=freshness,
         missing=[r for r in completeness if r["status"] == "missing"], files=files,
         files_action=_files_needing_someone(files))

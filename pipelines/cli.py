@@ -87,7 +87,6 @@ def run_job(name: str, log_level: str = "INFO", instance=None, create_instance: 
     """Runs a job in this process, on `instance` (default: DAGSTER_HOME's or the data folder's; with
     `create_instance` the data folder's is made when there is none)."""
     from pipelines.definitions import defs
-
     from pipelines.run_monitoring import fail_dead_runs, run_tags
 
     instance = instance or _instance(create_instance)

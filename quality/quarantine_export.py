@@ -78,7 +78,7 @@ def write_xlsx(found: list[dict], path: Path) -> None:
         for row in _rows(rows, fields):
             sheet.append([v if v is None or isinstance(v, (int, float)) else str(v) for v in row])
         sheet.freeze_panes = "A3"
-        for column, heading in zip(sheet.iter_cols(min_row=2, max_row=2), headings):
+        for column, heading in zip(sheet.iter_cols(min_row=2, max_row=2), headings, strict=True):
             sheet.column_dimensions[column[0].column_letter].width = min(max(len(heading), 12), 40)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
     os.fchmod(fd, PRIVATE_FILE_MODE)

@@ -34,7 +34,7 @@ def name_records(con, table: str, key: list[str], row_hashes, outcomes: list) ->
         return outcomes
     wanted = [int(row_hashes[label]) for label in labels]
     columns = ", ".join(f't."{c}"' for c in key)
-    keys = {row[0]: ", ".join(f"{c}={v}" for c, v in zip(key, row[1:])) for row in con.execute(
+    keys = {row[0]: ", ".join(f"{c}={v}" for c, v in zip(key, row[1:], strict=True)) for row in con.execute(
         f"SELECT hash(t), {columns} FROM {table} AS t WHERE hash(t) IN (SELECT unnest(?::UBIGINT[]))",
         [wanted]).fetchall()}
     named = []
@@ -45,5 +45,5 @@ def name_records(con, table: str, key: list[str], row_hashes, outcomes: list) ->
         rows = o.unexpected_rows[:SAMPLE]
         values = o.sample[:len(rows)]
         named.append(replace(o, sample=[f"{keys.get(int(row_hashes[label]), '?')}: {value}"
-                                        for label, value in zip(rows, values)]))
+                                        for label, value in zip(rows, values, strict=False)]))
     return named

@@ -107,7 +107,7 @@ def render(con, freshness: list[Freshness], completeness: list[dict], now: datet
     files = files or []
     return _templates().get_template("report.html.j2").render(
         now=now, ui=ui, history=HISTORY, checks=checks, failing=failing, tables=tables, reasons=reasons,
-        alerts=[dict(zip(("id", "severity", "subject", "message", "run_url", "opened_at"), a)) for a in alerts],
+        alerts=[dict(zip(("id", "severity", "subject", "message", "run_url", "opened_at"), a, strict=True)) for a in alerts],
         quarantined=sum(k["rows"] for kinds in reasons.values() for k in kinds), failure_lines=failure_lines,
         row_history=_row_history(con), years=_reports_by_year(completeness), freshness=freshness,
         missing=[r for r in completeness if r["status"] == "missing"], files=files,

@@ -74,7 +74,7 @@ def test_the_quarantine_exports_as_a_workbook_with_a_privacy_note_and_vietnamese
     assert "DỮ LIỆU CÁ NHÂN" in tasks[0][0] and "PERSONAL DATA" in tasks[0][0]
     headings = tasks[1]
     assert headings[:3] == ["Bảng / model", "Hệ thống nguồn / source system", "Khoá bản ghi / record key"]
-    rows = {row[2]: dict(zip(headings, row)) for row in tasks[2:]}
+    rows = {row[2]: dict(zip(headings, row, strict=True)) for row in tasks[2:]}
     assert set(rows) == {"BKHCN-2024-0007", "BYT-2023-0100"}
     assert rows["BKHCN-2024-0007"]["Lý do cách ly / reason"].startswith("start_date 30/02/2024")
     assert rows["BKHCN-2024-0007"]["Trường nguồn / field: start_date"] == "30/02/2024"

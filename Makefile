@@ -9,11 +9,15 @@ export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
 install: $(VENV)/.installed
 
+# One line per step, and uv's own progress (packages resolved, downloaded, installed) below each.
 $(VENV)/.installed: pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
-	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]'
-	touch $@
+	@echo "[1/3] virtual environment $(VENV) (Python from $(PYTHON))"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "[2/3] uv, the installer"
+	@$(BIN)/python -m pip install --disable-pip-version-check --progress-bar on uv
+	@echo "[3/3] csdl-khcn and its dependencies (a few minutes the first time)"
+	@$(BIN)/uv pip install --compile-bytecode --python $(BIN)/python -e '.[dev]'
+	@touch $@ && echo "installed: $(BIN)/csdl"
 
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME)

@@ -64,3 +64,27 @@ class DuckDBWarehouse(dg.ConfigurableResource):
             dataset_name=f"raw_{source_name}",
             pipelines_dir=str(self.root / "dlt_pipelines"),
         )
+
+
+DEFAULT_UI_URL = "http://127.0.0.1:3000"  # where `make ui` serves it
+
+
+class DagsterUI(dg.ConfigurableResource):
+    """The Dagster UI operators open (`CSDL_UI_URL`, read when a run starts): alerts and the quality report
+    link each run and asset there."""
+
+    base_url: str = ""  # empty: CSDL_UI_URL, else DEFAULT_UI_URL
+
+    @property
+    def url(self) -> str:
+        return (self.base_url or os.environ.get("CSDL_UI_URL") or DEFAULT_UI_URL).rstrip("/")
+
+    def run_url(self, run_id: str) -> str:
+        return f"{self.url}/runs/{run_id}"
+
+    def asset_url(self, table: str) -> str:
+        """`table` as the warehouse names it (`core.fct_task`) or as an asset key (`core/fct_task`)."""
+        return f"{self.url}/assets/{table.replace('.', '/')}"
+
+    def check_url(self, table: str, check: str) -> str:
+        return f"{self.asset_url(table)}?view=checks&checkDetail={check}"

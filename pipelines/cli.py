@@ -72,16 +72,24 @@ def serve_sources(port: int = typer.Option(8765, help="loopback port"),
         sim.stop()
 
 
-def run_job(name: str, log_level: str = "INFO", instance=None):
-    """Runs a job in this process, on `instance` (default: the one DAGSTER_HOME names, or a temporary one)."""
-    import dagster as dg
+def _instance(create: bool = False):
+    """The Dagster instance (pipelines/instance.py); refused, exit code 2, when there is none to read."""
+    from pipelines.instance import NoInstance, dagster_instance
 
+    try:
+        return dagster_instance(_data_dir(), create)
+    except NoInstance as error:
+        console.print(str(error), style="red", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+def run_job(name: str, log_level: str = "INFO", instance=None, create_instance: bool = False):
+    """Runs a job in this process, on `instance` (default: DAGSTER_HOME's or the data folder's; with
+    `create_instance` the data folder's is made when there is none)."""
     from pipelines.definitions import defs
-
     from pipelines.run_monitoring import fail_dead_runs, run_tags
 
-    if instance is None:
-        instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    instance = instance or _instance(create_instance)
     # a run killed earlier (kill -9) still holds the `duckdb` pool slot: this run would wait for it for ever
     for dead in fail_dead_runs(instance):
         console.print(f"[yellow]run {dead.run_id} of {dead.job_name} was left STARTED by process {dead.pid}, "
@@ -92,7 +100,7 @@ def run_job(name: str, log_level: str = "INFO", instance=None):
 
 
 def run_national_refresh(log_level: str = "INFO", instance=None):
-    return run_job("national_refresh", log_level, instance)
+    return run_job("national_refresh", log_level, instance, create_instance=True)
 
 
 def print_summary(result, published: Path) -> None:
@@ -165,9 +173,9 @@ def demo(scale: str = typer.Option("small", help="small or national"), seed: int
     raise typer.Exit(0 if result.success and reviewed else 1)
 
 
-def run_review(log_level: str = "WARNING") -> bool:
+def run_review(log_level: str = "WARNING", instance=None) -> bool:
     """The quality review the sensors run after each run in the daemon; in-process runs call it themselves."""
-    result = run_job("quality_review", log_level)
+    result = run_job("quality_review", log_level, instance)
     if not result.success:
         console.print("[red]the quality review failed[/]; see the Dagster log above")
         return False
@@ -235,16 +243,26 @@ def quarantine_list(model: Optional[str] = typer.Option(None, help="only this st
 
 
 @quarantine_app.command("export")
-def quarantine_export(out: Path = typer.Argument(..., help="JSON Lines file to write"),
+def quarantine_export(out: Path = typer.Argument(..., help="file to write"),
                       model: Optional[str] = typer.Option(None, help="only this staging model",
-                                                          callback=_quarantining_model)):
-    """Write the quarantined records to a file: edit the wrong fields of raw_record, then `replay` it."""
+                                                          callback=_quarantining_model),
+                      file_format: str = typer.Option("jsonl", "--format", help="jsonl (to fix and replay), or csv "
+                                                      "or xlsx (for officers to read; not replayed)")):
+    """Write the quarantined records to a file: as JSON Lines, edit the wrong fields of raw_record, then `replay`
+    it; as CSV or XLSX, a sheet for officers."""
     from quality.quarantine import export
+    from quality.quarantine_export import FORMATS, PRIVACY_NOTE, export_for_officers
 
+    if file_format not in FORMATS:
+        raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}, not {file_format!r}")
     with _warehouse(read_only=True) as con:
-        count = export(con, out, model)
-    console.print(f"wrote {count} records to {out}; fix the fields of each raw_record, delete the lines you "
-                  f"do not fix, then run `csdl quarantine replay {out}`")
+        count = export(con, out, model) if file_format == "jsonl" else export_for_officers(con, out, model, file_format)
+    console.print(PRIVACY_NOTE, style="bold yellow", markup=False, soft_wrap=True)
+    if file_format == "jsonl":
+        console.print(f"wrote {count} records to {out}; fix the fields of each raw_record, delete the lines you "
+                      f"do not fix, then run `csdl quarantine replay {out}`")
+    else:
+        console.print(f"đã ghi {count} bản ghi vào {out} / wrote {count} records to {out} (readable by you only)")
 
 
 @quarantine_app.command("replay")
@@ -253,6 +271,7 @@ def quarantine_replay(fixes: Path = typer.Argument(..., exists=True, dir_okay=Fa
     """Apply the fixed records to the raw tables and rebuild through the normal path (checks, publishing)."""
     from quality.quarantine import CorrectionError, apply, outcome
 
+    instance = _instance()  # before anything is applied: the rebuild and its review need the run history
     try:
         with _warehouse(read_only=False) as con:
             corrections = apply(con, fixes)
@@ -260,7 +279,7 @@ def quarantine_replay(fixes: Path = typer.Argument(..., exists=True, dir_okay=Fa
         console.print(f"[red]nothing applied[/]: {error}")
         raise typer.Exit(1) from None
     console.print(f"applied {len(corrections)} corrections; rebuilding staging, core and marts")
-    result = run_job("rebuild_from_raw", log_level)
+    result = run_job("rebuild_from_raw", log_level, instance)
     with _warehouse(read_only=True) as con:
         results = outcome(con, corrections)
     table = Table(title="replayed records")
@@ -270,7 +289,7 @@ def quarantine_replay(fixes: Path = typer.Argument(..., exists=True, dir_okay=Fa
         table.add_row(r["model"], r["source_key"], "[green]kept[/]" if r["kept"] else f"[red]quarantined again[/]: {r['reason']}")
     console.print(table)
     print_summary(result, _data_dir() / "published" / "csdl.duckdb")
-    reviewed = run_review()
+    reviewed = run_review(instance=instance)
     raise typer.Exit(0 if result.success and reviewed and all(r["kept"] for r in results) else 1)
 
 

@@ -7,7 +7,7 @@ from dagster_dlt import DagsterDltResource
 
 from assets.ingest import INGEST_ASSETS
 from assets.publish import published_snapshot
-from assets.resources import DuckDBWarehouse
+from assets.resources import DagsterUI, DuckDBWarehouse
 from assets.warehouse import warehouse
 from pipelines.jobs import JOBS, SCHEDULES
 from pipelines.sensors import SENSORS, daily_quality_review, quality_review
@@ -21,6 +21,7 @@ defs = dg.Definitions(
         # Read when a run starts, so one code location serves whatever data folder the run is given.
         "duckdb": DuckDBWarehouse(data_dir=dg.EnvVar("CSDL_DATA_DIR")),
         "dlt": DagsterDltResource(),
+        "dagster_ui": DagsterUI(),
     },
     # Every step writes the one DuckDB file, so steps run one after another anyway; in-process
     # execution saves the 1.5-2 s a subprocess costs per step.

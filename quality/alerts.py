@@ -37,6 +37,13 @@ class Problem:
     details: dict = field(default_factory=dict, compare=False)
 
 
+def failure_lines(details: dict) -> list[str]:
+    """One line per failed expectation of a check's details: how many rows, and a few of them."""
+    # samples quote the failing values: a phone number or e-mail in a name must not travel to Slack or mail
+    return [f"{name}: {v.get('unexpected')} rows, e.g. {', '.join(mask(str(x)) for x in v.get('sample', [])[:3])}"
+            if isinstance(v, dict) else f"{name}: {v}" for name, v in details.items()]
+
+
 def check_problems(con) -> list[Problem]:
     """The latest result of each check, where it failed."""
     rows = con.execute("""
@@ -52,23 +59,20 @@ def check_problems(con) -> list[Problem]:
             what = (f"{details.get('received')} rows received, {details.get('kept')} kept and "
                     f"{details.get('quarantined')} quarantined: some rows are unaccounted for.")
         else:
-            # samples quote the failing values: a phone number or e-mail in a name must not travel to Slack or mail
-            what = "; ".join(f"{name}: {v.get('unexpected')} rows, e.g. "
-                             f"{', '.join(mask(str(x)) for x in v.get('sample', [])[:3])}"
-                             for name, v in details.items()) or f"{failed} expectations failed."
-        effect = ("Publishing is stopped; analysts keep the last good snapshot." if severity == "ERROR"
-                  else "A warning: the run still published.")
+            what = "; ".join(failure_lines(details)) or f"{failed} expectations failed."
+        # what the run then published, and the links, are said once per run (quality/root_cause.py)
         problems.append(Problem(
             key=f"check_failed:{table}:{check}", kind="check_failed", severity=severity or "ERROR",
-            subject=f"{table}: check {check} failed",
-            message=f"{what}\n{effect}\nSee the check in the Dagster UI (run {run_id}) and the quality report.",
+            subject=f"{table}: check {check} failed", message=what,
             details={"table": table, "check": check, "run_id": run_id, "checked_at": str(checked_at), **details}))
     return problems
 
 
 def run_problems(instance, job_names: list[str]) -> list[Problem]:
-    """Jobs whose latest finished run failed, with the first error message."""
+    """Jobs whose latest finished run failed, with the innermost error of each failed step."""
     import dagster as dg  # noqa: PLC0415  (quality/ stays importable without loading Dagster)
+
+    from quality.root_cause import innermost, plain_cause  # noqa: PLC0415
 
     problems = []
     finished = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE]
@@ -77,16 +81,16 @@ def run_problems(instance, job_names: list[str]) -> list[Problem]:
         if not runs or runs[0].status != dg.DagsterRunStatus.FAILURE:
             continue
         run = runs[0]
-        errors = []
+        errors, blocked = [], []  # steps that failed on their own; steps stopped by a blocking check
         for record in instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE).records:
             event = record.event_log_entry.dagster_event
-            error = event.step_failure_data.error if event and event.step_failure_data else None
-            errors.append(f"{event.step_key}: {error.message.strip() if error else 'failed'}")
+            error = innermost(event.step_failure_data.error) if event and event.step_failure_data else None
+            line = f"step {event.step_key}: {plain_cause(error.message, event.step_key) if error else 'failed'}"
+            (blocked if error and error.cls_name == "DagsterAssetCheckFailedError" else errors).append(line)
         problems.append(Problem(
             key=f"run_failed:{job}", kind="run_failed", severity="ERROR", subject=f"run of {job} failed",
-            message=(f"Run {run.run_id} failed." + (f" First failure: {errors[0]}" if errors else "")
-                     + "\nOpen the run in the Dagster UI; fix the cause and re-run the job."),
-            details={"job": job, "run_id": run.run_id, "errors": errors[:5]}))
+            message=f"Run {run.run_id} failed.",
+            details={"job": job, "run_id": run.run_id, "errors": errors[:5], "blocked_by_checks": blocked[:5]}))
     return problems + started_run_problems(instance, job_names)
 
 

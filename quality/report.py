@@ -1,167 +1,117 @@
 """The HTML quality report an operator opens in a browser: `<data>/reports/quality.html`.
 
-One self-contained page (no scripts, no external files): open alerts; per table its checks with the
-pass/fail history of the last runs, its quarantined rows with the top reasons; source freshness; and
-provincial reporting completeness. Written by every quality review, atomically (temporary file, rename).
+One self-contained page (no scripts, no external files; charts are inline SVG), in Vietnamese with
+English, what needs someone first: open alerts, failing checks and files held; then charts of the rows
+kept and quarantined over the last runs and of the provincial reports per year; the quarantine's
+reasons grouped by kind; every table's checks with their history; source freshness; reporting
+completeness. Each run, table and check links to the Dagster UI. Rendered from the Jinja2 templates in
+`quality/templates/`; written by every quality review, atomically (temporary file, rename).
 """
 
 from __future__ import annotations
 
-import html
 import json
 from collections import defaultdict
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
+from quality.alerts import failure_lines
 from quality.freshness import Freshness
+from quality.reasons import grouped_reasons
 
-HISTORY = 10  # results shown per check
-
-_STYLE = """
-body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1b1f24}
-h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ccd}
-h3{font-size:1rem;margin:1.2rem 0 .3rem}
-table{border-collapse:collapse;margin:.3rem 0}td,th{border:1px solid #ccd;padding:.2rem .5rem;text-align:left;vertical-align:top}
-th{background:#eef}.pass{color:#176f2c}.fail{color:#b3261e;font-weight:bold}.warn{color:#9a6700;font-weight:bold}
-.dot{display:inline-block;width:.9rem;height:.9rem;margin-right:2px;border-radius:2px}
-.dot.pass{background:#2da44e}.dot.fail{background:#cf222e}.dot.warn{background:#d4a72c}
-.summary span{margin-right:1.5rem}
-"""
+HISTORY = 10  # results shown per check, and runs per chart
+STATUSES = ("on_time", "late", "held", "missing")  # a province's form for a year (quality/freshness.py)
 
 
-def _e(value) -> str:
-    return html.escape("" if value is None else str(value))
+@cache
+def _templates():
+    import jinja2  # noqa: PLC0415
+
+    return jinja2.Environment(loader=jinja2.PackageLoader("quality", "templates"), autoescape=True,
+                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
 
 
-def _status_class(passed: bool, severity: str) -> str:
-    return "pass" if passed else ("fail" if severity == "ERROR" else "warn")
-
-
-def render(con, freshness: list[Freshness], completeness: list[dict], now: datetime,
-           files: list[dict] | None = None) -> str:
+def _checks(con) -> dict[str, list[dict]]:
+    """Per table, its checks with their last results, newest first."""
     results = con.execute("""
-        SELECT asset_key, check_name, severity, passed, failed_expectations, details::VARCHAR, run_id, checked_at
+        SELECT asset_key, check_name, severity, passed, details::VARCHAR, run_id, checked_at
         FROM quality.check_results
         QUALIFY row_number() OVER (PARTITION BY asset_key, check_name ORDER BY checked_at DESC) <= ?
         ORDER BY asset_key, check_name, checked_at DESC""", [HISTORY]).fetchall()
-    quarantine = con.execute("""
-        SELECT model, reason, count(*) FROM quality.quarantine GROUP BY ALL ORDER BY model, 3 DESC, reason""").fetchall()
-    alerts = con.execute("""
-        SELECT alert_id, severity, subject, message, opened_at FROM quality.alerts
-        WHERE closed_at IS NULL ORDER BY severity, opened_at""").fetchall()
-
     checks: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for table, check, severity, passed, failed, details, run_id, checked_at in results:
-        checks[table][check].append((severity, passed, failed, json.loads(details or "{}"), run_id, checked_at))
-    reasons: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for model, reason, count in quarantine:
-        reasons[model].append((reason, count))
+    for table, check, severity, passed, details, run_id, checked_at in results:
+        status = "pass" if passed else ("fail" if severity == "ERROR" else "warn")
+        checks[table][check].append({"severity": severity, "passed": passed, "status": status, "run_id": run_id,
+                                     "at": checked_at, "details": json.loads(details or "{}")})
+    return {table: [{"table": table, "name": name, "history": history, "latest": history[0],
+                     "marks": "".join("P" if h["passed"] else "F" for h in history)}
+                    for name, history in sorted(by_check.items())]
+            for table, by_check in checks.items()}
 
-    latest_failed = sum(1 for t in checks.values() for c in t.values() if not c[0][1])
-    out = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>CSDL KH&amp;CN quality report</title>"
-           f"<style>{_STYLE}</style></head><body>",
-           "<h1>CSDL KH&amp;CN quality report</h1>",
-           f"<p class='summary' id='summary'><span>written {now:%Y-%m-%d %H:%M %Z}</span>"
-           f"<span id='open-alerts'>open alerts: {len(alerts)}</span>"
-           f"<span id='failing-checks'>failing checks: {latest_failed}</span>"
-           f"<span id='quarantined'>rows quarantined: {sum(c for _, _, c in quarantine)}</span></p>"]
 
-    out.append("<h2>Open alerts</h2>")
-    if alerts:
-        out.append("<table id='alerts'><tr><th>severity</th><th>problem</th><th>what to do</th><th>open since</th></tr>")
-        for alert_id, severity, subject, message, opened_at in alerts:
-            cls = "fail" if severity == "ERROR" else "warn"
-            out.append(f"<tr data-alert='{_e(alert_id)}'><td class='{cls}'>{_e(severity)}</td><td>{_e(subject)}</td>"
-                       f"<td>{_e(message).replace(chr(10), '<br>')}</td><td>{opened_at:%Y-%m-%d %H:%M}</td></tr>")
-        out.append("</table>")
-    else:
-        out.append("<p>None.</p>")
+def _row_history(con) -> list[dict]:
+    """Per model that quarantines: rows kept and quarantined in each of its last runs, oldest first
+    (from `rows_reconcile`, which counts them in every run)."""
+    rows = con.execute("""
+        SELECT asset_key, run_id, checked_at, (details->>'kept')::BIGINT, (details->>'quarantined')::BIGINT
+        FROM quality.check_results WHERE check_name = 'rows_reconcile'
+        QUALIFY row_number() OVER (PARTITION BY asset_key ORDER BY checked_at DESC) <= ?
+        ORDER BY asset_key, checked_at""", [HISTORY]).fetchall()
+    by_model: dict[str, list[tuple]] = defaultdict(list)
+    for model, run_id, at, kept, quarantined in rows:
+        by_model[model].append((f"{at:%d/%m %H:%M}", run_id, kept or 0, quarantined or 0))
 
-    out.append("<h2>Tables</h2>")
-    for table in sorted(set(checks) | set(reasons)):
-        out.append(f"<section class='table' data-table='{_e(table)}'><h3>{_e(table)}</h3>")
-        if checks.get(table):
-            out.append("<table class='checks'><tr><th>check</th><th>severity</th><th>latest</th>"
-                       f"<th>history (newest first, last {HISTORY})</th><th>failures</th></tr>")
-            for check, history in sorted(checks[table].items()):
-                severity, passed, _, details, _, _ = history[0]
-                cls = _status_class(passed, severity)
-                dots = "".join(
-                    f"<span class='dot {_status_class(p, s)}' title='{_e(r)} {t:%Y-%m-%d %H:%M}'></span>"
-                    for s, p, _, _, r, t in history)
-                failures = "" if passed else "<br>".join(
-                    f"{_e(k)}: {_e(v.get('unexpected') if isinstance(v, dict) else v)}" for k, v in details.items())
-                marks = "".join("P" if p else "F" for _, p, *_ in history)
-                out.append(f"<tr data-check='{_e(check)}' data-history='{marks}'><td>{_e(check)}</td>"
-                           f"<td>{'blocking' if severity == 'ERROR' else 'warning'}</td>"
-                           f"<td class='{cls}'>{'pass' if passed else 'FAIL'}</td><td>{dots} {marks}</td>"
-                           f"<td>{failures}</td></tr>")
-            out.append("</table>")
-        if reasons.get(table):
-            total = sum(c for _, c in reasons[table])
-            out.append(f"<p class='quarantine' data-quarantined='{total}'>{total} rows quarantined; top reasons:</p>"
-                       "<table class='reasons'><tr><th>reason</th><th>rows</th></tr>")
-            out += [f"<tr><td>{_e(r)}</td><td>{c}</td></tr>" for r, c in reasons[table][:5]]
-            out.append("</table>")
-        out.append("</section>")
+    def bars(runs, series, position):  # one series per chart: 9 quarantined rows beside 5,000 kept stay visible
+        return [{"label": run[0], "run_id": run[1], "total": run[position], "values": {series: run[position]}}
+                for run in runs]
+    return [{"model": model, "kept": bars(runs, "kept", 2), "quarantined": bars(runs, "quarantined", 3)}
+            for model, runs in sorted(by_model.items())]
 
-    out.append("<h2>Freshness</h2><table id='freshness'><tr><th>source</th><th>last successful load</th>"
-               "<th>age (h)</th><th>expected every (h)</th><th>status</th></tr>")
-    for f in freshness:
-        out.append(f"<tr data-source='{_e(f.source)}'><td>{_e(f.source)}</td>"
-                   f"<td>{f.last_load:%Y-%m-%d %H:%M %Z}</td>" if f.last_load else
-                   f"<tr data-source='{_e(f.source)}'><td>{_e(f.source)}</td><td>never</td>")
-        out.append(f"<td>{'' if f.age_hours is None else f'{f.age_hours:.1f}'}</td><td>{f.cadence_hours:.0f}</td>"
-                   f"<td class='{'warn' if f.stale else 'pass'}'>{'stale' if f.stale else 'fresh'}</td></tr>")
-    out.append("</table>")
 
-    out.append("<h2>Provincial reports</h2>")
-    by_year: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+def _reports_by_year(completeness: list[dict]) -> list[dict]:
+    by_year: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATUSES, 0))
+    deadlines = {}
     for row in completeness:
         by_year[row["year"]][row["status"]] += 1
-    out.append("<table id='completeness'><tr><th>year</th><th>deadline</th><th>on time</th><th>late</th>"
-               "<th>held</th><th>missing</th></tr>")
-    deadlines = {r["year"]: r["deadline"] for r in completeness}
-    for year, counts in sorted(by_year.items()):
-        out.append(f"<tr data-year='{year}'><td>{year}</td><td>{deadlines[year]:%d/%m/%Y}</td>"
-                   f"<td>{counts['on_time']}</td><td>{counts['late']}</td><td>{counts['held']}</td>"
-                   f"<td>{counts['missing']}</td></tr>")
-    out.append("</table>")
-    missing = [r for r in completeness if r["status"] == "missing"]
-    if missing:
-        out.append("<table id='missing-reports'><tr><th>year</th><th>province</th><th>form</th></tr>")
-        out += [f"<tr><td>{r['year']}</td><td>{_e(r['province_name'])} ({_e(r['province_code'])})</td>"
-                f"<td>{_e(r['form_code'])}</td></tr>" for r in missing]
-        out.append("</table>")
-    out += _files_received(files or [])
-    out.append("</body></html>")
-    return "\n".join(out)
+        deadlines[row["year"]] = row["deadline"]
+    return [{"label": str(year), "year": year, "deadline": deadlines[year], "values": counts,
+             "total": sum(counts.values())} for year, counts in sorted(by_year.items())]
 
 
-def _files_received(files: list[dict]) -> list[str]:
-    """Report files that need someone (held, or with held rows) one per line, held first; the files loaded
-    whole only counted (each has its receipt)."""
-    if not files:
-        return []
+def _files_needing_someone(files: list[dict]) -> list[dict]:
+    """Report files held or with held rows, held first; those loaded whole are only counted."""
     action = sorted((f for f in files if f["outcome"] != "loaded"),
                     key=lambda f: (f["outcome"] != "held", f["superseded_by"] is not None, f["file_name"]))
-    whole = len(files) - len(action)
-    out = [f"<h3>Tệp báo cáo đã nhận / report files received</h3><p id='files-loaded'>{whole} of {len(files)} "
-           "files loaded whole; receipts for every file are in <code>data/receipts/</code>.</p>"]
-    if not action:
-        return out
-    out.append("<table id='report-files'><tr><th>file</th><th>province</th><th>year</th><th>form</th><th>outcome</th>"
-               "<th>rows kept / held</th><th>reason</th></tr>")
-    for f in action:
-        reason = f["reason_vi"] and f"{f['reason_vi']} / {f['reason_en']}" or "; ".join(f["quarantined_rows"][:3])
-        css = "fail" if f["outcome"] == "held" else "warn"
-        replaced = f" (replaced by {_e(f['superseded_by'])})" if f["superseded_by"] else ""
-        out.append(f"<tr data-file='{_e(f['file_name'])}' data-outcome='{f['outcome']}'><td>{_e(f['file_name'])}</td>"
-                   f"<td>{_e(f['province_name'])} ({_e(f['province_code'])})</td><td>{_e(f['reference_year'])}</td>"
-                   f"<td>{_e(f['form_code'])}</td><td class='{css}'>{f['outcome']}{replaced}</td>"
-                   f"<td>{f['kept']} / {len(f['quarantined_rows'])}</td><td>{_e(reason)}</td></tr>")
-    out.append("</table>")
-    return out
+    return [f | {"reason": f["reason_vi"] and f"{f['reason_vi']} / {f['reason_en']}"
+                 or "; ".join(f["quarantined_rows"][:3])} for f in action]
+
+
+def render(con, freshness: list[Freshness], completeness: list[dict], now: datetime,
+           files: list[dict] | None = None, ui=None) -> str:
+    """The page; `ui` (assets/resources.py's DagsterUI) is where runs, tables and checks link to."""
+    if ui is None:
+        from assets.resources import DagsterUI  # noqa: PLC0415
+
+        ui = DagsterUI()
+    checks = _checks(con)
+    alerts = con.execute("""
+        SELECT alert_id, severity, subject, message, details->>'run_url', opened_at FROM quality.alerts
+        WHERE closed_at IS NULL ORDER BY severity, opened_at""").fetchall()
+    reasons = grouped_reasons((m, k, r, json.loads(raw or "{}")) for m, k, r, raw in con.execute(
+        "SELECT model, source_key, reason, raw_record::VARCHAR FROM quality.quarantine ORDER BY model, source_key"
+    ).fetchall())
+    failing = [c for table in checks.values() for c in table if not c["latest"]["passed"]]
+    failing.sort(key=lambda c: (c["latest"]["severity"] != "ERROR", c["table"], c["name"]))
+    tables = sorted(set(checks) | set(reasons), key=lambda t: (all(c["latest"]["passed"] for c in checks.get(t, [])), t))
+    files = files or []
+    return _templates().get_template("report.html.j2").render(
+        now=now, ui=ui, history=HISTORY, checks=checks, failing=failing, tables=tables, reasons=reasons,
+        alerts=[dict(zip(("id", "severity", "subject", "message", "run_url", "opened_at"), a, strict=True)) for a in alerts],
+        quarantined=sum(k["rows"] for kinds in reasons.values() for k in kinds), failure_lines=failure_lines,
+        row_history=_row_history(con), years=_reports_by_year(completeness), freshness=freshness,
+        missing=[r for r in completeness if r["status"] == "missing"], files=files,
+        files_action=_files_needing_someone(files))
 
 
 def write(path: Path, page: str) -> Path:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from quality.great_expectations import ExpectationOutcome, column_of, validate
+from quality.record_keys import name_records, table_key
 from quality.suites import TABLE_LEVEL
 
 # Expectations that judge each row on its own: a row that met them once meets them while unchanged.
@@ -101,6 +102,7 @@ def validate_table(con, table: str, expectations: list, incremental: bool = True
     hashes, frame = frame["_row_hash"], frame.drop(columns="_row_hash")
     if len(frame):
         outcomes = validate(table.replace(".", "__"), frame, expectations)
+        outcomes = name_records(con, table, table_key(con, table, expectations), hashes, outcomes)
         failed = {row for outcome in outcomes for row in outcome.unexpected_rows}
         # a failure that names no rows (the expectation could not be evaluated) vouches for none
         unsure = any(not o.success and not o.unexpected_rows for o in outcomes)

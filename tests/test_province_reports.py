@@ -134,7 +134,7 @@ def test_held_files_wait_in_quarantine_with_notes_receipts_and_alerts(mixed):
                          "WHERE province_code = '24' AND year = 2025 AND form_code = ?", [_form_of(sent["bac_giang_2025"])])
     assert completeness == [("held",)]
     page = (data / "reports" / "quality.html").read_text(encoding="utf-8")
-    assert sent["encrypted_xlsx"].path.name in page and "data-outcome='held'" in page
+    assert sent["encrypted_xlsx"].path.name in page and 'data-outcome="held"' in page
 
 
 def _form_of(f) -> str:

@@ -143,11 +143,11 @@ class _ReportReader(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if tag == "section" and "data-table" in a:
+        if "data-table" in a:
             self.table = a["data-table"]
         if tag == "tr" and "data-check" in a:
             self.history[(self.table, a["data-check"])] = a["data-history"]
-        if tag == "p" and "data-quarantined" in a:
+        if "data-quarantined" in a:
             self.quarantined[self.table] = int(a["data-quarantined"])
         if tag == "tr" and "data-source" in a:
             self._source, self._cells = a["data-source"], []
@@ -203,7 +203,8 @@ def test_blocking_check_keeps_the_last_snapshot_and_alerts_arrive_once_and_close
     with duckdb.connect(str(data / "published" / "csdl.duckdb"), read_only=True) as con:
         assert con.execute("SELECT min(budget_state_vnd) FROM core.fct_task").fetchall()[0][0] >= 0
 
-    # the run-failure sensor asks for a review, which opens one alert per problem on both channels
+    # the run-failure sensor asks for a review: one bad row, one alert (not one per check it failed and one for
+    # the run), on both channels, naming the record and linking to the run
     instance = dg.DagsterInstance.get()
     from pipelines.sensors import review_after_failure, review_after_refresh
 
@@ -214,26 +215,25 @@ def test_blocking_check_keeps_the_last_snapshot_and_alerts_arrive_once_and_close
     assert isinstance(request, dg.RunRequest) and request.tags["csdl/after_run"] == broken.run_id
     before = len(webhook.messages)
     opened = _review()
-    assert set(opened["problems"]) - set(baseline["problems"]) == {
-        "check_failed:core.fct_task:great_expectations",  # blocking
-        "check_failed:staging.ministry_tasks:great_expectations_warnings",  # staging only warns
-        "run_failed:rebuild_from_raw"}
-    assert opened["opened"] == 3 and opened["failures"] == []
-    new = webhook.texts()[before:]
-    assert len(new) == 3 and len(sink.mails) == len(missing) + 3
-    check_alert = next(t for t in new if "core.fct_task: check great_expectations failed" in t)
-    assert "[ERROR]" in check_alert and "budget_state_vnd" in check_alert and "last good snapshot" in check_alert
-    assert any("run of rebuild_from_raw failed" in t for t in new)
-    assert any("[WARNING]" in t and "staging.ministry_tasks" in t and "still published" in t for t in new)
-    subjects = [m["Subject"] for m in sink.mails[-3:]]
-    assert any("core.fct_task: check great_expectations failed" in s for s in subjects)
+    assert set(opened["problems"]) - set(baseline["problems"]) == {"run_failed:rebuild_from_raw"}
+    assert opened["opened"] == 1 and opened["failures"] == []
+    [alert] = webhook.texts()[before:]
+    assert len(sink.mails) == len(missing) + 1
+    assert "[ERROR]" in alert and "run of rebuild_from_raw failed" in alert
+    # the cause first (staging, upstream, only warns), then what it stopped in the same run
+    assert alert.index("Cause: staging.ministry_tasks check great_expectations_warnings (warning)") \
+        < alert.index("In the same run: core.fct_task check great_expectations (blocking)")
+    assert f"source_id={source_id}: {-budget}" in alert  # the sample names the record, not only its value
+    assert "published nothing" in alert and "last good snapshot" in alert and "still published" not in alert
+    assert f"http://127.0.0.1:3000/runs/{broken.run_id}" in alert
+    assert "run of rebuild_from_raw failed" in sink.mails[-1]["Subject"]
 
     # reviewing again sends nothing new: one alert per open problem
     again = _review()
     assert again["opened"] == again["closed"] == again["sent"] == 0
-    assert len(webhook.messages) == before + 3
+    assert len(webhook.messages) == before + 1
 
-    # the ministry corrects it; the next run publishes and the review closes the three alerts
+    # the ministry corrects it; the next run publishes and the review closes the alert
     _warehouse(data, "UPDATE raw_ministries.tasks SET budget_state_vnd = ? WHERE source_id = ?", [budget, source_id])
     fixed = run_job("rebuild_from_raw", "ERROR")
     assert fixed.success and _published_run(data) == fixed.run_id
@@ -242,12 +242,12 @@ def test_blocking_check_keeps_the_last_snapshot_and_alerts_arrive_once_and_close
         dagster_instance=instance, dagster_run=fixed.dagster_run)
     assert isinstance(review_after_refresh(context), dg.RunRequest)
     closed = _review()
-    assert closed["closed"] == 3 and closed["open"] == len(missing)
-    resolved = webhook.texts()[before + 3:]
-    assert len(resolved) == 3 and all("[RESOLVED]" in t for t in resolved)
-    assert sum("[RESOLVED]" in m["Subject"] for m in sink.mails) == 3
+    assert closed["closed"] == 1 and closed["open"] == len(missing)
+    [resolved] = webhook.texts()[before + 1:]
+    assert "[RESOLVED]" in resolved and "rebuild_from_raw" in resolved
+    assert sum("[RESOLVED]" in m["Subject"] for m in sink.mails) == 1
     rows = _warehouse(data, "SELECT kind, count(*), count(closed_at) FROM quality.alerts GROUP BY 1 ORDER BY 1")
-    assert rows == [("check_failed", 2, 2), ("report_missing", len(missing), 0), ("run_failed", 1, 1)]
+    assert rows == [("report_missing", len(missing), 0), ("run_failed", 1, 1)]
 
     # the report an operator opens: rendered by headless Chromium, it shows the history and the quarantine
     dom = render_in_chromium(data / "reports" / "quality.html", tmp_path)
@@ -277,21 +277,23 @@ def test_a_failing_warning_still_publishes_and_a_channel_that_is_down_gets_it_at
     webhook.failing = True
     try:
         mails = len(sink.mails)
-        first = _review()
-        assert first["opened"] == 2 and len(first["failures"]) == 2
+        first = _review()  # the row warns in staging and in core: one alert
+        assert first["opened"] == 1 and len(first["failures"]) == 1
         assert all(f.startswith("webhook:") for f in first["failures"])
-        assert len(sink.mails) == mails + 2 and all("[WARNING]" in m["Subject"] for m in sink.mails[-2:])
+        assert len(sink.mails) == mails + 1 and "[WARNING]" in sink.mails[-1]["Subject"]
     finally:
         webhook.failing = False
     hooks = len(webhook.messages)
-    second = _review()  # the webhook is back: it gets the two alerts it missed, e-mail gets nothing twice
-    assert second["opened"] == 0 and second["sent"] == 2 and len(webhook.messages) == hooks + 2
-    assert all("great_expectations_warnings failed" in t and "tam_dung" in t for t in webhook.texts()[-2:])
-    assert len(sink.mails) == mails + 2
+    second = _review()  # the webhook is back: it gets the alert it missed, e-mail gets nothing twice
+    assert second["opened"] == 0 and second["sent"] == 1 and len(webhook.messages) == hooks + 1
+    [alert] = webhook.texts()[-1:]
+    assert "great_expectations_warnings failed" in alert and f"source_id={source_id}: tam_dung" in alert
+    assert f"Run {warned.run_id} still published" in alert
+    assert len(sink.mails) == mails + 1
 
     _warehouse(data, "UPDATE raw_ministries.tasks SET status = ? WHERE source_id = ?", [status, source_id])
     assert run_job("rebuild_from_raw", "ERROR").success
-    assert _review()["closed"] == 2
+    assert _review()["closed"] == 1
 
 
 def test_a_quarantined_record_fixed_and_replayed_reaches_core_and_counts_reconcile(operated, tmp_path):

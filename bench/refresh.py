@@ -45,7 +45,7 @@ def run_pipeline(data_dir: Path) -> dict:
 
     os.environ["CSDL_DATA_DIR"] = str(data_dir)
     from assets.matching import MATCHERS
-    from pipelines.cli import run_national_refresh
+    from pipelines.runs import run_national_refresh
 
     matchers = {m.table for m in MATCHERS}
     instance = dg.DagsterInstance.ephemeral()

@@ -55,7 +55,7 @@ def refresh_into(demo_dir: Path, root: Path, fill_intake=None, **simulator_optio
             mp.setenv(key, value)
         mp.setenv("DAGSTER_HOME", str(dagster_home))
         (fill_intake or sim.drop_reports)(data / "intake")
-        from pipelines.cli import run_national_refresh
+        from pipelines.runs import run_national_refresh
 
         result = run_national_refresh(log_level="WARNING")
     assert result.success, "national_refresh failed; see the Dagster log above"

@@ -17,7 +17,7 @@ from tests.conftest import REPO, env_for
 
 
 def _national_refresh(env: dict) -> subprocess.Popen:
-    code = "from pipelines.cli import run_national_refresh; raise SystemExit(0 if run_national_refresh('WARNING').success else 1)"
+    code = "from pipelines.runs import run_national_refresh; raise SystemExit(0 if run_national_refresh('WARNING').success else 1)"
     return subprocess.Popen([sys.executable, "-c", code], env=env, cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

@@ -205,7 +205,7 @@ def test_years_dois_and_titles_as_the_records_say(data_dir):
 @pytest.mark.timeout(600)
 def test_academies_refresh_succeeds_on_a_fresh_data_folder(demo_dir, tmp_path):
     from demo.simulator import SourceSimulator
-    from pipelines.cli import run_job
+    from pipelines.runs import run_job
 
     data, dagster_home = tmp_path / "data", tmp_path / "dagster_home"
     dagster_home.mkdir()

@@ -146,7 +146,8 @@ def test_a_held_file_fixed_and_sent_again_and_a_replayed_row_reach_core_and_noth
     import msoffcrypto
     from openpyxl import load_workbook
 
-    from pipelines.cli import app, run_job
+    from pipelines.cli import app
+    from pipelines.runs import run_job
 
     data, sent = mixed
     monkeypatch.setenv("CSDL_DATA_DIR", str(data))
@@ -197,7 +198,8 @@ def test_a_held_file_fixed_and_sent_again_and_a_replayed_row_reach_core_and_noth
 
 def test_every_job_runs_on_a_fresh_data_folder(demo_dir, tmp_path, monkeypatch):
     from demo.simulator import SourceSimulator
-    from pipelines.cli import run_job, run_review
+    from pipelines.cli import run_review
+    from pipelines.runs import run_job
 
     data, home = tmp_path / "data", tmp_path / "dagster_home"
     home.mkdir()

@@ -18,7 +18,8 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.cli import app, run_job
+from pipelines.cli import app
+from pipelines.runs import run_job
 from quality.freshness import freshness, last_due_year, reporting_completeness
 from sources.reference import read_reference
 from tests.conftest import ground_truth, refresh_into
@@ -110,7 +111,8 @@ def operated(refreshed_for_operators, receivers, monkeypatch):
 def _review() -> dict:
     result = run_job("quality_review", "WARNING")
     assert result.success
-    return result.output_for_node("review_quality")
+    with result:
+        return result.output_for_node("review_quality")
 
 
 def _published_run(data) -> str:

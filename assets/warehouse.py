@@ -11,6 +11,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass
+from functools import cache
 from graphlib import TopologicalSorter
 from typing import Callable
 
@@ -18,12 +19,14 @@ import dagster as dg
 
 from assets.ingest import PROVINCE_YEAR_KEY
 from assets.matching import MATCHERS, Matcher
+from assets.metadata import OWNERS, code_reference, column_schema, described, holds_personal_data, tags
 from assets.resources import DuckDBWarehouse
 from quality.checks import (gx_check_specs, reconcile_spec, resolved_once_spec, run_gx_checks, run_reconcile,
                             run_resolved_once)
 from quality.great_expectations import warm_up_in_background
+from quality.settings import ReportingRules
 from quality.suites import suites
-from warehouse.models import Model, discover, run_model
+from warehouse.models import REJECT_COLUMNS, Model, discover, run_model
 
 MODELS = discover()
 SUITES = suites()
@@ -31,6 +34,17 @@ SUITES = suites()
 OTHER_RAW_WRITERS = {"raw_provinces.report_rows": [PROVINCE_YEAR_KEY], "raw_provinces.report_files": [PROVINCE_YEAR_KEY]}
 # Raw tables a dlt resource writes beside its own (one pass over the intake writes rows and files).
 WRITTEN_WITH = {"raw_provinces.report_files": "raw_provinces.report_rows"}
+
+
+READS = {m.table: m.dependencies for m in MODELS} | {m.table: m.deps for m in MATCHERS}
+
+
+@cache
+def source_families(table: str) -> frozenset[str]:
+    """The source families (ministries, academies, provinces, reference) a table is built from."""
+    if table.startswith("raw_"):
+        return frozenset({table.split(".")[0].removeprefix("raw_")})
+    return frozenset().union(*(source_families(d) for d in READS.get(table, [])))
 
 
 def table_asset_key(table: str) -> dg.AssetKey:
@@ -96,7 +110,7 @@ def _build_model(model: Model):
                               [model.layer, model.name]).fetchall()
         return {"dagster/row_count": counts["kept"], "rows_received": counts["received"],
                 "rows_quarantined": counts["quarantined"], "rows_computed": counts["processed"],
-                "dagster/column_schema": dg.TableSchema([dg.TableColumn(n, t) for n, t in columns]),
+                "dagster/column_schema": column_schema(model.table, columns),
                 "dagster/column_lineage": _column_lineage(model, con)}
     return build
 
@@ -115,6 +129,23 @@ def _gx(table: str) -> tuple[list[dg.AssetCheckSpec], Callable]:
             lambda con, run_id, names, incremental: run_gx_checks(con, run_id, table, suite, names, incremental))
 
 
+def _model_spec(model: Model) -> dg.AssetSpec:
+    """A SQL model's asset: its description in English and Vietnamese, owners, tags, its SQL (shown, and
+    linked as code), and its columns with what each means (their types come with each build)."""
+    columns = [c for c in model.output_columns if c not in REJECT_COLUMNS]
+    return dg.AssetSpec(
+        table_asset_key(model.table),
+        deps=[table_asset_key(d) for d in model.dependencies]
+        + [key for d in model.dependencies for key in OTHER_RAW_WRITERS.get(d, [])],
+        group_name=model.layer, kinds={"duckdb", "sql", "table"}, skippable=True,
+        description=described(model.description, model.description_vi), owners=OWNERS[model.layer],
+        tags=tags(model.layer, source_families(model.table), holds_personal_data(columns)),
+        metadata={"sql": dg.MetadataValue.md(f"```sql\n{model.sql}\n```"), "table": model.table,
+                  "dagster/table_name": model.table, "description_vi": model.description_vi or "",
+                  "dagster/column_schema": column_schema(model.table, [(c, "") for c in columns]),
+                  "dagster/code_references": code_reference(model.path, "SQL")})
+
+
 def _steps() -> list[Step]:
     steps = []
     for model in MODELS:
@@ -123,13 +154,7 @@ def _steps() -> list[Step]:
         if model.quarantines:
             checks.append(([reconcile_spec(model.table, raw[0])],
                            lambda con, run_id, names, incremental, t=model.table, r=raw[0]: [run_reconcile(con, run_id, t, r)]))
-        steps.append(Step(model.table, model.dependencies, dg.AssetSpec(
-            table_asset_key(model.table),
-            deps=[table_asset_key(d) for d in model.dependencies]
-            + [key for d in model.dependencies for key in OTHER_RAW_WRITERS.get(d, [])],
-            group_name=model.layer, kinds={"duckdb", "sql"}, description=model.description, skippable=True,
-            metadata={"sql": dg.MetadataValue.md(f"```sql\n{model.sql}\n```"), "table": model.table}),
-            _build_model(model), checks))
+        steps.append(Step(model.table, model.dependencies, _model_spec(model), _build_model(model), checks))
     for matcher in MATCHERS:
         checks = [_gx(matcher.table)]
         if matcher.resolves:
@@ -138,8 +163,10 @@ def _steps() -> list[Step]:
                                run_resolved_once(con, run_id, m.table, m.resolves, m.resolves_where)]))
         steps.append(Step(matcher.table, matcher.deps, dg.AssetSpec(
             table_asset_key(matcher.table), deps=[table_asset_key(d) for d in matcher.deps], group_name="staging",
-            kinds={"duckdb", "python"}, description=matcher.description, skippable=True,
-            metadata={"table": matcher.table}), _build_matcher(matcher), checks))
+            kinds={"duckdb", "python", "table"}, description=matcher.description, skippable=True,
+            owners=OWNERS["staging"], tags=tags("staging", source_families(matcher.table), False),
+            metadata={"table": matcher.table, "dagster/table_name": matcher.table}),
+            _build_matcher(matcher), checks))
     by_table = {s.table: s for s in steps}
     order = TopologicalSorter({s.table: [d for d in s.deps if d in by_table] for s in steps}).static_order()
     return [by_table[t] for t in order]
@@ -165,13 +192,14 @@ GENERATIONS = _generations(STEPS)
     pool="duckdb",
     description="Staging, matching, core and marts: every table built and checked in dependency order.",
 )
-def warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse, config: WarehouseBuildConfig):
+def warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse, reporting: ReportingRules,
+              config: WarehouseBuildConfig):
     selected = context.selected_asset_keys
     incremental = not config.full_rebuild
     stopped: dict[str, str] = {}  # table -> why it and what is built from it were not built
     broken: dict[str, str] = {}  # table -> the error that stopped its build or its checks: the step fails
     warm_up_in_background()  # Great Expectations takes seconds to import: while the first tables are built
-    with duckdb.connect() as con:
+    with duckdb.connect(reporting.sql_variables()) as con:
         # Each round's tables are all built before any of them is checked: the first round's builds run
         # while Great Expectations is still importing. A check still comes before what is built from its table.
         for generation in GENERATIONS:

@@ -86,8 +86,6 @@ def test_a_run_left_started_by_a_dead_process_is_an_alert_and_the_sensor_frees_i
 def _load(data_dir: Path, name: str, source) -> None:
     import dlt
 
-    import assets.resources  # noqa: F401  (keeps each row's load id)
-
     shutil.rmtree(data_dir / "dlt_pipelines", ignore_errors=True)  # as dagster-dlt runs it: state from the destination
     dlt.pipeline(pipeline_name=name, destination=dlt.destinations.duckdb(str(data_dir / "warehouse.duckdb")),
                  dataset_name=f"raw_{name}", pipelines_dir=str(data_dir / "dlt_pipelines")).run(
@@ -239,11 +237,11 @@ def _notice():
 
 
 def _email_channel(port: int, **env):
-    from quality.channels import channels_from_environment
+    from quality.settings import AlertChannels
 
-    [channel] = channels_from_environment({"CSDL_ALERT_SMTP_HOST": "127.0.0.1", "CSDL_ALERT_SMTP_PORT": str(port),
+    [channel] = AlertChannels.from_environment({"CSDL_ALERT_SMTP_HOST": "127.0.0.1", "CSDL_ALERT_SMTP_PORT": str(port),
                                            "CSDL_ALERT_EMAIL_TO": "ops@localhost", "CSDL_ALERT_SMTP_USER": "alerts",
-                                           "CSDL_ALERT_SMTP_PASSWORD": "s3cret", **env})
+                                           "CSDL_ALERT_SMTP_PASSWORD": "s3cret", **env}).channels()
     return channel
 
 
@@ -295,7 +293,6 @@ def _intake_run(data_dir: Path) -> list[dict]:
     import dlt
     import duckdb
 
-    import assets.resources  # noqa: F401  (keeps each row's load id)
     from sources.provinces import provinces
 
     pipeline = dlt.pipeline(pipeline_name="provinces", destination=dlt.destinations.duckdb(str(data_dir / "w.duckdb")),

@@ -9,7 +9,6 @@ import dlt
 import duckdb
 import pytest
 
-import assets.resources  # noqa: F401  (keeps each row's load id)
 from demo.workbook import ReportQuirks, write_report_workbook
 from sources.provinces import ReportFileError, read_report
 from sources.vietnamese import detect_legacy_encoding, from_legacy, to_legacy

@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from assets.resources import DuckDBWarehouse
+from quality.settings import AlertChannels, ReportingRules
 from pipelines.sensors import quality_review
 from quality.checks import record
 from warehouse.database import connect
@@ -39,7 +40,8 @@ def _hold(path, seconds):
 
 def _review(data, monkeypatch, wait_s):
     monkeypatch.setenv("CSDL_REVIEW_LOCK_WAIT_S", str(wait_s))
-    result = quality_review.execute_in_process(resources={"duckdb": DuckDBWarehouse(data_dir=str(data))},
+    result = quality_review.execute_in_process(resources={"duckdb": DuckDBWarehouse(data_dir=str(data)),
+                                                          "alerting": AlertChannels(), "reporting": ReportingRules()},
                                                instance=dg.DagsterInstance.ephemeral())
     return result.output_for_node("review_quality")
 

@@ -11,7 +11,6 @@ import dlt
 import duckdb
 import pytest
 
-import assets.resources  # noqa: F401  (sets the dlt option that keeps each row's load id)
 from sources.academies import academies
 from tests.conftest import REPO, env_for
 from tests.oai_repositories import (OAI_ROOT, Repository, RepositoryServer, dataverse, day_granularity, eprints,

@@ -8,12 +8,14 @@ data (names, birth dates, contact details, ID numbers): filter the asset catalog
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from pathlib import Path
 
 import dagster as dg
 
 from warehouse.catalog import describe
+from warehouse.models import REJECT_COLUMNS
 from warehouse.publish import PERSONAL_COLUMNS
 
 # Who answers for an asset, by layer: ingestion (the source connections), the warehouse models and
@@ -41,22 +43,23 @@ def described(english: str, vietnamese: str | None) -> str:
 
 
 def column_schema(table: str, columns: list[tuple[str, str]]) -> dg.TableSchema:
-    """(name, type) of each column of `schema.table`, each with its English and Vietnamese description."""
+    """(name, type) of each column of `schema.table`, each with its English and Vietnamese description
+    (`warehouse/catalog.py`, which describes the published columns; raw tables keep dlt's bare schema)."""
     name = table.split(".")[-1]
     described_columns = []
     for column, data_type in columns:
-        english, vietnamese = describe(name, column)
-        text = " / ".join(t for t in (english, vietnamese) if t) or None
+        text = " / ".join(t for t in describe(name, column) if t) or None
         described_columns.append(dg.TableColumn(column, data_type, description=text))
     return dg.TableSchema(described_columns)
 
 
-def code_reference(path: Path, label: str) -> dg.CodeReferencesMetadataValue:
-    """A link to the file that defines the asset (the SQL of a model), beside the Python Dagster adds."""
+def code_reference(path: Path, label: str, line: int = 1) -> dg.CodeReferencesMetadataValue:
+    """A link to the file that defines the asset (a model's SQL, a matcher's Python), beside the Python
+    function of the step that Dagster adds."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", dg.BetaWarning)  # code references are beta in Dagster 1.13: chosen
         return dg.CodeReferencesMetadataValue(
-            code_references=[dg.LocalFileCodeReference(file_path=str(path.resolve()), line_number=1, label=label)])
+            code_references=[dg.LocalFileCodeReference(file_path=str(Path(path).resolve()), line_number=line, label=label)])
 
 
 def with_code_references(assets: list) -> list:
@@ -64,3 +67,28 @@ def with_code_references(assets: list) -> list:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", dg.BetaWarning)
         return list(dg.with_source_code_references(assets))
+
+
+def model_spec(model, key: dg.AssetKey, deps: list[dg.AssetKey], sources: set[str]) -> dg.AssetSpec:
+    """A SQL model's asset: its description in English and Vietnamese, owners, tags, its SQL (shown, and
+    linked as code), and its columns with what each means (their types come with each build)."""
+    columns = [c for c in model.output_columns if c not in REJECT_COLUMNS]
+    return dg.AssetSpec(
+        key, deps=deps, group_name=model.layer, kinds={"duckdb", "sql", "table"}, skippable=True,
+        description=described(model.description, model.description_vi), owners=OWNERS[model.layer],
+        tags=tags(model.layer, sources, holds_personal_data(columns)),
+        metadata={"sql": dg.MetadataValue.md(f"```sql\n{model.sql}\n```"), "table": model.table,
+                  "dagster/table_name": model.table, "description_vi": model.description_vi or "",
+                  "dagster/column_schema": column_schema(model.table, [(c, "") for c in columns]),
+                  "dagster/code_references": code_reference(model.path, "SQL")})
+
+
+def matcher_spec(matcher, key: dg.AssetKey, deps: list[dg.AssetKey], sources: set[str]) -> dg.AssetSpec:
+    """A matcher's mapping table, linked to the Python that builds it."""
+    build = matcher.build
+    return dg.AssetSpec(
+        key, deps=deps, group_name="staging", kinds={"duckdb", "python", "table"}, skippable=True,
+        description=matcher.description, owners=OWNERS["staging"], tags=tags("staging", sources, False),
+        metadata={"table": matcher.table, "dagster/table_name": matcher.table,
+                  "dagster/code_references": code_reference(inspect.getsourcefile(build), "matcher",
+                                                            inspect.getsourcelines(build)[1])})

@@ -19,14 +19,14 @@ import dagster as dg
 
 from assets.ingest import PROVINCE_YEAR_KEY
 from assets.matching import MATCHERS, Matcher
-from assets.metadata import OWNERS, code_reference, column_schema, described, holds_personal_data, tags
+from assets.metadata import column_schema, matcher_spec, model_spec
 from assets.resources import DuckDBWarehouse
 from quality.checks import (gx_check_specs, reconcile_spec, resolved_once_spec, run_gx_checks, run_reconcile,
                             run_resolved_once)
 from quality.great_expectations import warm_up_in_background
 from quality.settings import ReportingRules
 from quality.suites import suites
-from warehouse.models import REJECT_COLUMNS, Model, discover, run_model
+from warehouse.models import Model, discover, run_model
 
 MODELS = discover()
 SUITES = suites()
@@ -129,23 +129,6 @@ def _gx(table: str) -> tuple[list[dg.AssetCheckSpec], Callable]:
             lambda con, run_id, names, incremental: run_gx_checks(con, run_id, table, suite, names, incremental))
 
 
-def _model_spec(model: Model) -> dg.AssetSpec:
-    """A SQL model's asset: its description in English and Vietnamese, owners, tags, its SQL (shown, and
-    linked as code), and its columns with what each means (their types come with each build)."""
-    columns = [c for c in model.output_columns if c not in REJECT_COLUMNS]
-    return dg.AssetSpec(
-        table_asset_key(model.table),
-        deps=[table_asset_key(d) for d in model.dependencies]
-        + [key for d in model.dependencies for key in OTHER_RAW_WRITERS.get(d, [])],
-        group_name=model.layer, kinds={"duckdb", "sql", "table"}, skippable=True,
-        description=described(model.description, model.description_vi), owners=OWNERS[model.layer],
-        tags=tags(model.layer, source_families(model.table), holds_personal_data(columns)),
-        metadata={"sql": dg.MetadataValue.md(f"```sql\n{model.sql}\n```"), "table": model.table,
-                  "dagster/table_name": model.table, "description_vi": model.description_vi or "",
-                  "dagster/column_schema": column_schema(model.table, [(c, "") for c in columns]),
-                  "dagster/code_references": code_reference(model.path, "SQL")})
-
-
 def _steps() -> list[Step]:
     steps = []
     for model in MODELS:
@@ -154,19 +137,19 @@ def _steps() -> list[Step]:
         if model.quarantines:
             checks.append(([reconcile_spec(model.table, raw[0])],
                            lambda con, run_id, names, incremental, t=model.table, r=raw[0]: [run_reconcile(con, run_id, t, r)]))
-        steps.append(Step(model.table, model.dependencies, _model_spec(model), _build_model(model), checks))
+        deps = [table_asset_key(d) for d in model.dependencies] \
+            + [key for d in model.dependencies for key in OTHER_RAW_WRITERS.get(d, [])]
+        spec = model_spec(model, table_asset_key(model.table), deps, source_families(model.table))
+        steps.append(Step(model.table, model.dependencies, spec, _build_model(model), checks))
     for matcher in MATCHERS:
         checks = [_gx(matcher.table)]
         if matcher.resolves:
             checks.append(([resolved_once_spec(matcher.table, matcher.resolves)],
                            lambda con, run_id, names, incremental, m=matcher: [
                                run_resolved_once(con, run_id, m.table, m.resolves, m.resolves_where)]))
-        steps.append(Step(matcher.table, matcher.deps, dg.AssetSpec(
-            table_asset_key(matcher.table), deps=[table_asset_key(d) for d in matcher.deps], group_name="staging",
-            kinds={"duckdb", "python", "table"}, description=matcher.description, skippable=True,
-            owners=OWNERS["staging"], tags=tags("staging", source_families(matcher.table), False),
-            metadata={"table": matcher.table, "dagster/table_name": matcher.table}),
-            _build_matcher(matcher), checks))
+        spec = matcher_spec(matcher, table_asset_key(matcher.table), [table_asset_key(d) for d in matcher.deps],
+                            source_families(matcher.table))
+        steps.append(Step(matcher.table, matcher.deps, spec, _build_matcher(matcher), checks))
     by_table = {s.table: s for s in steps}
     order = TopologicalSorter({s.table: [d for d in s.deps if d in by_table] for s in steps}).static_order()
     return [by_table[t] for t in order]

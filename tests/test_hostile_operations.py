@@ -26,7 +26,7 @@ def _national_refresh(env: dict) -> subprocess.Popen:
 def test_a_refresh_after_kill_9_of_the_previous_one_completes_on_its_own(simulator, data_dir, tmp_path):
     dagster_home = tmp_path / "dagster_home"
     dagster_home.mkdir()
-    shutil.copyfile(REPO / "dagster.yaml", dagster_home / "dagster.yaml")
+    shutil.copyfile(REPO / "instance" / "dagster.yaml", dagster_home / "dagster.yaml")
     env = {**os.environ, **env_for(simulator, data_dir), "DAGSTER_HOME": str(dagster_home)}
     simulator.drop_reports(data_dir / "intake")
     instance = dg.DagsterInstance.from_config(str(dagster_home))

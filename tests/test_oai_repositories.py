@@ -208,7 +208,7 @@ def test_academies_refresh_succeeds_on_a_fresh_data_folder(demo_dir, tmp_path):
 
     data, dagster_home = tmp_path / "data", tmp_path / "dagster_home"
     dagster_home.mkdir()
-    shutil.copyfile(REPO / "dagster.yaml", dagster_home / "dagster.yaml")
+    shutil.copyfile(REPO / "instance" / "dagster.yaml", dagster_home / "dagster.yaml")
     with SourceSimulator(demo_dir) as sim, pytest.MonkeyPatch.context() as mp:
         for key, value in env_for(sim, data).items():
             mp.setenv(key, value)

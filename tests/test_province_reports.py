@@ -203,7 +203,7 @@ def test_every_job_runs_on_a_fresh_data_folder(demo_dir, tmp_path, monkeypatch):
 
     data, home = tmp_path / "data", tmp_path / "dagster_home"
     home.mkdir()
-    shutil.copyfile(REPO / "dagster.yaml", home / "dagster.yaml")
+    shutil.copyfile(REPO / "instance" / "dagster.yaml", home / "dagster.yaml")
     monkeypatch.setenv("CSDL_DATA_DIR", str(data))
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     assert run_review()  # before anything was ever loaded: nothing to report, nothing fails

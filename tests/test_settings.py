@@ -45,5 +45,7 @@ def test_the_reporting_deadline_is_one_setting_for_the_mart_and_the_alerts(refre
         deadlines = {d for (d,) in con.execute("SELECT DISTINCT deadline FROM marts.reporting_completeness "
                                                 "WHERE year = 2024").fetchall()}
     assert deadlines == {rules.due(2024)}
-    with connect(copy) as con, pytest.raises(Exception, match="reporting_deadline is not set"):
+    fresh = tmp_path / "fresh.duckdb"  # another file: DuckDB keeps a variable for the open database
+    shutil.copyfile(refreshed[0] / "warehouse.duckdb", fresh)
+    with connect(fresh) as con, pytest.raises(Exception, match="reporting_deadline is not set"):
         run_model(con, mart)  # no silent default of its own

@@ -12,13 +12,11 @@ import json
 import time
 from dataclasses import dataclass
 from functools import cache
-from graphlib import TopologicalSorter
 from typing import Callable
 
 import dagster as dg
 
 from assets.ingest import PROVINCE_YEAR_KEY
-from assets.matching import MATCHERS, Matcher
 from assets.metadata import column_schema, matcher_spec, model_spec
 from assets.resources import DuckDBWarehouse
 from quality.checks import (gx_check_specs, reconcile_spec, resolved_once_spec, run_gx_checks, run_reconcile,
@@ -26,7 +24,9 @@ from quality.checks import (gx_check_specs, reconcile_spec, resolved_once_spec, 
 from quality.great_expectations import warm_up_in_background
 from quality.settings import ReportingRules
 from quality.suites import suites
-from warehouse.models import Model, discover, run_model
+from warehouse.matching.matcher import Matcher
+from warehouse.matching.tables import MATCHERS, build_table
+from warehouse.modelling import Model, discover, in_dependency_order, in_rounds, run_model
 
 MODELS = discover()
 SUITES = suites()
@@ -36,7 +36,7 @@ OTHER_RAW_WRITERS = {"raw_provinces.report_rows": [PROVINCE_YEAR_KEY], "raw_prov
 WRITTEN_WITH = {"raw_provinces.report_files": "raw_provinces.report_rows"}
 
 
-READS = {m.table: m.dependencies for m in MODELS} | {m.table: m.deps for m in MATCHERS}
+READS = {m.table: m.dependencies for m in [*MODELS, *MATCHERS]}
 
 
 @cache
@@ -110,14 +110,14 @@ def _build_model(model: Model):
                               [model.layer, model.name]).fetchall()
         return {"dagster/row_count": counts["kept"], "rows_received": counts["received"],
                 "rows_quarantined": counts["quarantined"], "rows_computed": counts["processed"],
-                "dagster/column_schema": column_schema(model.table, columns),
+                "dagster/column_schema": column_schema(model.schema, columns),
                 "dagster/column_lineage": _column_lineage(model, con)}
     return build
 
 
 def _build_matcher(matcher: Matcher):
     def build(con, incremental: bool) -> dict:
-        rows, found = matcher.build(con, incremental=incremental)
+        rows, found = build_table(con, matcher, incremental=incremental)
         return {"dagster/row_count": rows, matcher.counted: found}
     return build
 
@@ -147,24 +147,16 @@ def _steps() -> list[Step]:
             checks.append(([resolved_once_spec(matcher.table, matcher.resolves)],
                            lambda con, run_id, names, incremental, m=matcher: [
                                run_resolved_once(con, run_id, m.table, m.resolves, m.resolves_where)]))
-        spec = matcher_spec(matcher, table_asset_key(matcher.table), [table_asset_key(d) for d in matcher.deps],
-                            source_families(matcher.table))
-        steps.append(Step(matcher.table, matcher.deps, spec, _build_matcher(matcher), checks))
-    by_table = {s.table: s for s in steps}
-    order = TopologicalSorter({s.table: [d for d in s.deps if d in by_table] for s in steps}).static_order()
-    return [by_table[t] for t in order]
+        spec = matcher_spec(matcher, table_asset_key(matcher.table),
+                            [table_asset_key(d) for d in matcher.dependencies], source_families(matcher.table))
+        steps.append(Step(matcher.table, matcher.dependencies, spec, _build_matcher(matcher), checks))
+    return steps
 
 
-def _generations(steps: list[Step]) -> list[list[Step]]:
-    """The steps in rounds: each round reads only tables of earlier rounds (and raw tables)."""
-    round_of: dict[str, int] = {}
-    for step in steps:  # in dependency order
-        round_of[step.table] = 1 + max((round_of[d] for d in step.deps if d in round_of), default=-1)
-    return [[s for s in steps if round_of[s.table] == n] for n in range(max(round_of.values(), default=-1) + 1)]
-
-
-STEPS = _steps()
-GENERATIONS = _generations(STEPS)
+# One build order for models and matchers (warehouse/modelling/order.py), in rounds: each reads only earlier rounds.
+_BY_TABLE = {s.table: s for s in _steps()}
+STEPS = [_BY_TABLE[n.table] for n in in_dependency_order([*MODELS, *MATCHERS])]
+GENERATIONS = [[_BY_TABLE[n.table] for n in generation] for generation in in_rounds([*MODELS, *MATCHERS])]
 
 
 @dg.multi_asset(

@@ -20,20 +20,20 @@ from pathlib import Path
 import duckdb
 
 from warehouse.matching import demo_records as demo
-from warehouse.matching.tables import BUILDERS
+from warehouse.matching.tables import MATCHERS, build_table
 
 
 def _timed_builds(con, incremental: bool) -> dict[str, float]:
     seconds = {}
-    for name, build in BUILDERS.items():
+    for matcher in MATCHERS:
         started = time.perf_counter()
-        build(con, incremental=incremental)
-        seconds[name] = time.perf_counter() - started
+        build_table(con, matcher, incremental=incremental)
+        seconds[matcher.name] = time.perf_counter() - started
     return seconds
 
 
 def _tables(con) -> dict[str, list]:
-    return {name: con.execute(f"SELECT * FROM staging.{name} ORDER BY ALL").fetchall() for name in BUILDERS}
+    return {name: con.execute(f"SELECT * FROM staging.{name} ORDER BY ALL").fetchall() for name in (m.name for m in MATCHERS)}
 
 
 def one_round(base: Path, work: Path, share: float, seed: int) -> tuple[dict, dict, dict, bool]:
@@ -75,7 +75,7 @@ def main() -> None:
         rounds = [one_round(base, work, args.share, seed) for seed in range(1, args.repeat + 1)]
     print(f"{'builder':<22} {'first full':>16} {'incremental':>16} {'full, changed':>16} {'incr/full':>9}")
     summary = lambda values: f"{min(values):6.2f} / {statistics.median(values):6.2f}"  # noqa: E731
-    for name in BUILDERS:
+    for name in (m.name for m in MATCHERS):
         first, incremental, full = ([r[part][name] for r in rounds] for part in range(3))
         print(f"{name:<22} {summary(first):>16} {summary(incremental):>16} {summary(full):>16} "
               f"{min(incremental) / min(full):9.3f}")

@@ -20,9 +20,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _build_all(con, models, builders, incremental: bool) -> dict[str, float]:
+def _build_all(con, models, matchers, incremental: bool) -> dict[str, float]:
     """Seconds per model (and per matching table), in the order the pipeline builds them."""
-    from warehouse.models import run_model
+    from warehouse.matching.tables import build_table
+    from warehouse.modelling import run_model
 
     seconds = {}
     for layer_group in (("staging",), ("core", "marts")):
@@ -31,10 +32,10 @@ def _build_all(con, models, builders, incremental: bool) -> dict[str, float]:
             run_model(con, model, incremental=incremental)
             seconds[model.table] = time.perf_counter() - started
         if layer_group == ("staging",):
-            for name, build in builders.items():  # the mapping tables core joins
+            for matcher in matchers:  # the mapping tables core joins
                 started = time.perf_counter()
-                build(con)
-                seconds[f"matching.{name}"] = time.perf_counter() - started
+                build_table(con, matcher)
+                seconds[f"matching.{matcher.name}"] = time.perf_counter() - started
     return seconds
 
 
@@ -73,8 +74,8 @@ def main() -> None:
         raise SystemExit(f"{args.warehouse} does not exist: run `make bench-refresh` first, or give --warehouse")
 
     from warehouse.database import connect
-    from warehouse.matching.tables import BUILDERS
-    from warehouse.models import discover, in_dependency_order, run_model
+    from warehouse.matching.tables import MATCHERS
+    from warehouse.modelling import discover, in_dependency_order, run_model
 
     models = in_dependency_order(discover())
     args.work.mkdir(parents=True, exist_ok=True)
@@ -85,9 +86,9 @@ def main() -> None:
         with connect(copy) as con:
             # The first Arrow conversion imports pandas (~2 s); the pipeline's process has it imported already.
             con.execute("SELECT vi_normalize(x) FROM (VALUES ('a'), ('b')) AS t(x)").fetchall()
-            full_runs.append(_build_all(con, models, BUILDERS, incremental=False))
+            full_runs.append(_build_all(con, models, MATCHERS, incremental=False))
             touched = _redeliver_one_percent(con, models)
-            incremental_runs.append(_build_all(con, models, BUILDERS, incremental=True))
+            incremental_runs.append(_build_all(con, models, MATCHERS, incremental=True))
             print(f"run {repetition + 1}: full {_total(full_runs[-1]):.2f} s, incremental {_total(incremental_runs[-1]):.2f} s "
                   f"(SQL models; rows re-delivered: {touched})", flush=True)
             if args.check and repetition == args.repeat - 1:

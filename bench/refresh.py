@@ -44,8 +44,8 @@ def run_pipeline(data_dir: Path) -> dict:
     import dagster as dg
 
     os.environ["CSDL_DATA_DIR"] = str(data_dir)
-    from assets.matching import MATCHERS
     from pipelines.runs import run_national_refresh
+    from warehouse.matching.tables import MATCHERS
 
     matchers = {m.table for m in MATCHERS}
     instance = dg.DagsterInstance.ephemeral()
@@ -95,8 +95,8 @@ def run_baseline(demo_dir: Path, data_dir: Path) -> dict:
     from sources.provinces.template import template_rows
     from sources.reference import TABLES
     from warehouse.database import connect
-    from warehouse.matching.tables import BUILDERS
-    from warehouse.models import discover, in_dependency_order, run_model
+    from warehouse.matching.tables import MATCHERS, build_table
+    from warehouse.modelling import discover, in_dependency_order, run_model
     from warehouse.publish import publish
 
     import pyarrow as pa
@@ -147,8 +147,8 @@ def run_baseline(demo_dir: Path, data_dir: Path) -> dict:
             run_model(con, model)
         stages["models"] = time.perf_counter() - mark
         mark = time.perf_counter()
-        for build in BUILDERS.values():  # the mapping tables core joins
-            build(con)
+        for matcher in MATCHERS:  # the mapping tables core joins
+            build_table(con, matcher)
         stages["matching"] = time.perf_counter() - mark
         mark = time.perf_counter()
         for model in (m for m in models if m.layer != "staging"):

@@ -191,7 +191,7 @@ def _warehouse(read_only: bool):
 
 def _quarantining_model(model: Optional[str]) -> Optional[str]:
     """A model name as given, refused (with the names that exist) unless it is a model that quarantines."""
-    from warehouse.models import discover
+    from warehouse.modelling import discover
 
     names = sorted(m.table for m in discover() if m.quarantines)
     if model is not None and model not in names:

@@ -22,7 +22,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from warehouse.models import Model, discover
+from warehouse.modelling import Model, discover
 from warehouse.permissions import create_private_file
 
 

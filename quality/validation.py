@@ -7,6 +7,9 @@ suite's version; the next validation reads only the rows without a kept hash (ne
 failing last time) and, for each uniqueness expectation, every row of a key that occurs more than
 once (a duplicate may be an exact copy of a kept row). The counts are therefore the whole table's,
 from one Great Expectations validation.
+Any other expectation (a row count, a mean) judges the table, not its rows: a table's yml must mark it
+`table_level: true`, and then every row is read each time. One neither row-wise nor marked is refused,
+as judging it on the changed rows only would be wrong without a word.
 `incremental=False` forgets the kept hashes and reads everything.
 """
 
@@ -20,8 +23,15 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from quality.great_expectations import ExpectationOutcome, column_of, validate
+from quality.suites import TABLE_LEVEL
 
-TABLE_LEVEL = {"ExpectColumnValuesToBeUnique", "ExpectCompoundColumnsToBeUnique"}
+# Expectations that judge each row on its own: a row that met them once meets them while unchanged.
+ROW_WISE = {"ExpectColumnValuesToNotBeNull", "ExpectColumnValuesToBeNull", "ExpectColumnValuesToBeInSet",
+            "ExpectColumnValuesToNotBeInSet", "ExpectColumnValuesToBeBetween", "ExpectColumnValuesToMatchRegex",
+            "ExpectColumnValuesToNotMatchRegex", "ExpectColumnPairValuesAToBeGreaterThanB",
+            "ExpectColumnPairValuesToBeEqual", "ExpectColumnValueLengthsToBeBetween"}
+# Judged on every row of a key that occurs more than once, besides the rows read anyway.
+UNIQUENESS = {"ExpectColumnValuesToBeUnique", "ExpectCompoundColumnsToBeUnique"}
 
 
 @dataclass(frozen=True)
@@ -43,7 +53,7 @@ def _suite_version(con, table: str, expectations: list) -> str:
 def _columns_read(expectations: list) -> list[str]:
     """The columns the expectations look at: the frame GX gets holds only these (a row's hash covers all)."""
     columns = []
-    for _, kwargs, _ in expectations:
+    for _, kwargs, *_ in expectations:
         condition = kwargs.get("row_condition")
         columns += [kwargs.get("column"), kwargs.get("column_A"), kwargs.get("column_B"), *(kwargs.get("column_list") or []),
                     condition[1] if isinstance(condition, tuple) else None]
@@ -57,6 +67,19 @@ def _duplicated(table: str, key: list[str]) -> str:
     return f"EXISTS (SELECT 1 FROM (SELECT {columns} FROM {table} GROUP BY ALL HAVING count(*) > 1) AS d WHERE {same})"
 
 
+def _reads_every_row(table: str, expectations: list) -> bool:
+    """Whether a table-level expectation is among them; refuses one that is neither row-wise nor marked."""
+    every_row = False
+    for name, kwargs, _, *mark in expectations:
+        if mark == [TABLE_LEVEL]:
+            every_row = True
+        elif name not in ROW_WISE | UNIQUENESS:
+            raise ValueError(f"{table}: {name}({column_of(kwargs)}) does not judge each row on its own, so "
+                             "validating only the changed rows would misjudge it: mark it `table_level: true` in "
+                             f"{table.split('.')[-1]}.yml (every row is then read each time)")
+    return every_row
+
+
 def _snake(class_name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()
 
@@ -64,11 +87,11 @@ def _snake(class_name: str) -> str:
 def validate_table(con, table: str, expectations: list, incremental: bool = True) -> TableValidation:
     """Runs `expectations` ((class name, kwargs, severity) each) on `table` through Great Expectations."""
     version = _suite_version(con, table, expectations)
-    if not incremental:
+    if not incremental or _reads_every_row(table, expectations):
         con.execute("DELETE FROM quality.validated_rows WHERE table_name = ?", [table])
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
 
-    keys = [kwargs.get("column_list") or [kwargs["column"]] for name, kwargs, _ in expectations if name in TABLE_LEVEL]
+    keys = [kwargs.get("column_list") or [kwargs["column"]] for name, kwargs, *_ in expectations if name in UNIQUENESS]
     duplicated = "".join(f" OR {_duplicated(table, key)}" for key in keys)
     columns = [f't."{c}"' for c in _columns_read(expectations)]
     frame = con.execute(f"""
@@ -85,7 +108,7 @@ def validate_table(con, table: str, expectations: list, incremental: bool = True
     else:  # nothing changed since every row met every expectation
         passed = hashes
         outcomes = [ExpectationOutcome(_snake(name), column_of(kwargs), True, 0, [], severity)
-                    for name, kwargs, severity in expectations]
+                    for name, kwargs, severity, *_ in expectations]
 
     # keep the hashes of the rows that met every expectation: the rows read now are judged again
     read = pa.table({"row_hash": pa.array(hashes.to_numpy(), pa.uint64())})  # noqa: F841  (read by name below)

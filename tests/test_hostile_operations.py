@@ -112,7 +112,7 @@ def test_a_record_dated_in_2999_neither_blinds_its_senders_cursor_nor_reaches_co
     from sources.ministries import ministries
     from sources.reference import reference
     from warehouse.database import connect
-    from warehouse.models import discover, in_dependency_order, run_model
+    from warehouse.modelling import discover, in_dependency_order, run_model
 
     _load(data_dir, "reference", reference())
     _load(data_dir, "ministries", ministries())

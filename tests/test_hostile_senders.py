@@ -23,7 +23,7 @@ from sources.academies import academies
 from sources.http import RedirectRefused, RefusedReply, RequestDeadlineExceeded, fetch_parsed, retrying_session
 from sources.ministries import ministries
 from warehouse.database import connect
-from warehouse.models import discover, run_model
+from warehouse.modelling import discover, run_model
 
 
 pytestmark = pytest.mark.timeout(45)

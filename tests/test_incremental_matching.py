@@ -8,7 +8,9 @@ import pytest
 
 from warehouse.matching import demo_records as demo
 from warehouse.matching import tables
-from warehouse.matching.tables import BUILDERS
+from warehouse.matching.tables import MATCHERS, build_table
+
+NAMES = [m.name for m in MATCHERS]
 
 
 @pytest.fixture
@@ -20,7 +22,7 @@ def staging(demo_dir):
 
 
 def _build_all(con, incremental: bool) -> dict[str, tuple]:
-    return {name: build(con, incremental=incremental) for name, build in BUILDERS.items()}
+    return {m.name: build_table(con, m, incremental=incremental) for m in MATCHERS}
 
 
 def _table(con, name: str) -> list[tuple]:
@@ -44,9 +46,9 @@ def test_incremental_builds_equal_a_full_build_of_the_changed_records(staging):
         assert not any(full for full, _ in builds.values()), builds
         for name, total in totals.items():
             assert 0 < builds[name][1] < total / 4, (name, builds[name])
-        after_incremental = {name: _table(staging, name) for name in BUILDERS}
+        after_incremental = {name: _table(staging, name) for name in NAMES}
         assert _build_all(staging, incremental=False) == incremental
-        for name in BUILDERS:
+        for name in NAMES:
             assert after_incremental[name] == _table(staging, name), name
         _build_all(staging, incremental=True)  # back to incremental state for the next round
 
@@ -60,7 +62,7 @@ CHANGED = {"organization_matches": ("ministry_organizations", "name", "'DUP-1' A
                                     "'DUP-1' AS source_id, managing_body || ' khác' AS managing_body")}
 
 
-@pytest.mark.parametrize("name", list(BUILDERS))
+@pytest.mark.parametrize("name", NAMES)
 def test_each_kind_of_change_is_picked_up(staging, name):
     """An edited record, a new duplicate of an existing one and a deleted one, in one table at a time."""
     _build_all(staging, incremental=False)
@@ -74,9 +76,9 @@ def test_each_kind_of_change_is_picked_up(staging, name):
     gone = "UPDATE {} SET deleted = true" if table == "academy_publications" else "DELETE FROM {}"
     staging.execute(gone.format(f"staging.{table}") + " WHERE source_system = ? AND source_id = ?", list(third))
     incremental = _build_all(staging, incremental=True)
-    after_incremental = {n: _table(staging, n) for n in BUILDERS}
+    after_incremental = {n: _table(staging, n) for n in NAMES}
     assert _build_all(staging, incremental=False) == incremental
-    assert after_incremental == {n: _table(staging, n) for n in BUILDERS}
+    assert after_incremental == {n: _table(staging, n) for n in NAMES}
     # the duplicate joins the record it copies
     if name == "task_duplicate_pairs":
         assert staging.execute("SELECT count(*) FROM staging.task_duplicate_pairs WHERE source_system_a = ? "
@@ -89,14 +91,13 @@ def test_each_kind_of_change_is_picked_up(staging, name):
         assert len(ids) == 2 and ids[0][1] == ids[1][1]
 
 
-def test_a_new_matcher_version_or_a_missing_state_makes_a_full_build(staging, monkeypatch):
+def test_a_new_matcher_version_or_a_missing_state_makes_a_full_build(staging):
     _build_all(staging, incremental=False)
     assert _last_builds(staging)["organization_matches"][0]
-    tables.build_organization_matches(staging, incremental=True)
+    build_table(staging, tables.ORGANIZATIONS, incremental=True)
     assert _last_builds(staging)["organization_matches"] == (False, 0)
-    monkeypatch.setattr(tables, "ORGANIZATIONS", dataclasses.replace(tables.ORGANIZATIONS, version="changed"))
-    tables.build_organization_matches(staging, incremental=True)
+    build_table(staging, dataclasses.replace(tables.ORGANIZATIONS, version="changed"), incremental=True)
     assert _last_builds(staging)["organization_matches"][0]
     staging.execute("DROP TABLE matching.publication_matches_edges")
-    tables.build_publication_matches(staging, incremental=True)
+    build_table(staging, tables.PUBLICATIONS, incremental=True)
     assert _last_builds(staging)["publication_matches"][0]

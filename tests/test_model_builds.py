@@ -11,7 +11,7 @@ import pytest
 
 from sources.vietnamese import _TONES, _normalize_decomposing, normalize
 from warehouse.database import connect
-from warehouse.models import Model, ModelError, discover, in_dependency_order, run_model
+from warehouse.modelling import Model, ModelError, TableSchema, discover, in_dependency_order, run_model
 from warehouse.names import person_key
 
 MODELS = in_dependency_order(discover())
@@ -144,7 +144,8 @@ def test_declared_incremental_models_are_row_wise():
      "LEFT JOIN staging.provinces AS p ON p.province_code = t.province_code", "key column source_id comes from"),
 ])
 def test_a_model_that_is_not_row_wise_cannot_be_declared_incremental(body, problem, tmp_path):
-    model = Model("staging", "not_row_wise", tmp_path / "x.sql", f"-- A test model.\n-- incremental: source_system, source_id\n{body}")
+    model = Model("staging", "not_row_wise", tmp_path / "x.sql", body,
+                  TableSchema("staging.not_row_wise", incremental_key=("source_system", "source_id")))
     problems = model.row_wise_problems
     assert any(problem in p for p in problems), problems
     with connect(tmp_path / "w.duckdb") as con, pytest.raises(ModelError, match="cannot be built row by row"):

@@ -7,8 +7,8 @@ import sqlglot
 from sqlglot import exp
 
 from sources.vietnamese import fold, normalize
-from assets.matching import MATCHERS
-from warehouse.models import discover
+from warehouse.matching.tables import MATCHERS
+from warehouse.modelling import discover
 from warehouse.names import org_key, person_key
 
 MODELS = discover()
@@ -63,3 +63,24 @@ def test_match_keys():
     assert org_key("Viện Hóa học") != org_key("Viện Vật lý")
     assert person_key("Nguyễn Văn An") == person_key("An Nguyen Van")
     assert person_key("Nguyễn Văn An") != person_key("Nguyễn Văn Anh")
+
+
+def test_one_build_order_for_models_and_matchers():
+    """Each table comes after every table it reads, whether a model or a matcher builds it; a cycle is refused."""
+    from dataclasses import dataclass
+
+    from warehouse.modelling import in_dependency_order
+
+    ordered = [n.table for n in in_dependency_order([*reversed(MODELS), *reversed(MATCHERS)])]
+    for node in [*MODELS, *MATCHERS]:
+        for dep in node.dependencies:
+            if dep in ordered:
+                assert ordered.index(dep) < ordered.index(node.table), f"{node.table} built before {dep}"
+
+    @dataclass
+    class Node:
+        table: str
+        dependencies: list
+
+    with pytest.raises(ValueError, match="in a cycle: a -> b -> a"):
+        in_dependency_order([Node("a", ["b"]), Node("b", ["a"])])

@@ -154,7 +154,7 @@ def test_a_page_cut_short_is_asked_again_and_a_repository_that_only_cuts_fails_a
 
 def test_years_dois_and_titles_as_the_records_say(data_dir):
     from warehouse.database import connect
-    from warehouse.models import discover, run_model
+    from warehouse.modelling import discover, run_model
 
     with RepositoryServer(healthy_corpus()) as server:
         _harvest(data_dir, server, list(EXPECTED_ROWS))

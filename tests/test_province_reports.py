@@ -221,7 +221,7 @@ def _warehouse_from(intake_files, tmp_path, tables):
     from assets.resources import DuckDBWarehouse
     from sources.provinces import provinces
     from sources.reference import reference
-    from warehouse.models import discover, run_model
+    from warehouse.modelling import discover, run_model
 
     warehouse = DuckDBWarehouse(data_dir=str(tmp_path / "data"))
     warehouse.dlt_pipeline("reference").run(reference(), loader_file_format="parquet")

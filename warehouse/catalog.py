@@ -1,133 +1,16 @@
-"""What every published column means, in English and Vietnamese (the snapshot's `catalog` table).
+"""What every column means, in English and Vietnamese (the snapshot's `catalog` table): read from each
+table's `<table>.yml` beside its SQL in warehouse/models."""
 
-A column name means the same wherever it appears; `<table>.<column>` entries say what differs.
-"""
+from __future__ import annotations
 
-COLUMNS: dict[str, tuple[str, str]] = {
-    "abbreviation": ("Abbreviated name", "Tên viết tắt"),
-    "academic_title": ("Academic title (GS professor, PGS associate professor)", "Chức danh khoa học (GS, PGS)"),
-    "acceptance_date": ("Date of final acceptance (nghiệm thu)", "Ngày nghiệm thu chính thức"),
-    "alias": ("A name under which a source registers the organisation (normal form)", "Tên mà một nguồn dùng cho tổ chức (dạng chuẩn)"),
-    "alias_received": ("That name exactly as received", "Tên đó đúng như nguồn gửi"),
-    "author_name": ("Author name as written in the publication (normal form)", "Tên tác giả như trong công bố (dạng chuẩn)"),
-    "author_position": ("Position of the author in the author list (1 = first)", "Thứ tự tác giả (1 = tác giả đầu)"),
-    "birth_year": ("Year of birth (exact birth date is not published)", "Năm sinh (không công bố ngày sinh đầy đủ)"),
-    "breakdown": ("Breakdown: 'tong' for the total or '<dimension>:<member>'", "Phân tổ: 'tong' là tổng số, hoặc '<chiều>:<giá trị>'"),
-    "budget_other_vnd": ("Funding from other sources, VND", "Kinh phí từ nguồn khác, đồng"),
-    "budget_state_vnd": ("State budget funding, VND", "Kinh phí ngân sách nhà nước, đồng"),
-    "budget_total_vnd": ("Total funding, VND", "Tổng kinh phí, đồng"),
-    "code": ("Task code given by the managing body (mã số)", "Mã số nhiệm vụ do cơ quan quản lý cấp"),
-    "current_province_code": ("Code of the current (34-unit) province it rolls up to", "Mã đơn vị cấp tỉnh hiện nay (34 đơn vị) được quy về"),
-    "days_to_registration": ("Days from acceptance to registration of the result (due within 30)", "Số ngày từ nghiệm thu đến đăng ký kết quả (hạn 30 ngày)"),
-    "deadline": ("Reporting deadline", "Hạn nộp báo cáo"),
-    "previous_value": ("The same unit's value the year before", "Giá trị của cùng đơn vị năm trước"),
-    "reported_in": ("Report files and rows the value comes from", "Tệp và dòng báo cáo có giá trị này"),
-    "warning": ("Why a reviewer should look (a more than tenfold change), or empty",
-                "Lý do cần xem lại (thay đổi quá 10 lần), hoặc trống"),
-    "doi": ("Digital Object Identifier, lower case", "Mã định danh DOI, chữ thường"),
-    "end_date": ("Planned end date", "Ngày kết thúc theo kế hoạch"),
-    "established_year": ("Year founded", "Năm thành lập"),
-    "field_code": ("Field of S&T code (Decision 12/2008/QĐ-BKHCN, OECD FOS)", "Mã lĩnh vực KH&CN (Quyết định 12/2008/QĐ-BKHCN)"),
-    "first_report_date": ("Date of the first submission", "Ngày của lần nộp đầu tiên"),
-    "form": ("Form of the task (de_tai research topic, du_an project, chuong_trinh programme, khac other)", "Hình thức nhiệm vụ (đề tài, dự án, chương trình, khác)"),
-    "form_code": ("Report form (Circular 15/2018/TT-BKHCN)", "Biểu báo cáo (Thông tư 15/2018/TT-BKHCN)"),
-    "founding_authority": ("Code of the ministry or body that founded it", "Mã cơ quan thành lập"),
-    "full_name": ("Full name (normal form)", "Họ và tên (dạng chuẩn)"),
-    "highest_degree": ("Highest degree (tien_si doctorate, thac_si master, dai_hoc bachelor, khac other)", "Trình độ cao nhất (tiến sĩ, thạc sĩ, đại học, khác)"),
-    "host_org_id": ("Host organisation (tổ chức chủ trì), see dim_organization", "Tổ chức chủ trì, xem dim_organization"),
-    "indicator_code": ("Indicator code, see dim_indicator", "Mã chỉ tiêu, xem dim_indicator"),
-    "indicator_group": ("Indicator group of Circular 03/2018/TT-BKHCN", "Nhóm chỉ tiêu theo Thông tư 03/2018/TT-BKHCN"),
-    "indicator_name": ("Indicator name in Vietnamese", "Tên chỉ tiêu"),
-    "is_current": ("True for the 34 units valid since 1 July 2025", "Đúng với 34 đơn vị có hiệu lực từ 1/7/2025"),
-    "language": ("Language code (vi, en)", "Ngôn ngữ (vi, en)"),
-    "latest_report_date": ("Date of the latest submission", "Ngày của lần nộp mới nhất"),
-    "level": ("Level", "Cấp"),
-    "level_code": ("Task level code (QG national, BO ministry, TINH provincial, CS institutional)", "Mã cấp nhiệm vụ (QG quốc gia, BO bộ, TINH tỉnh, CS cơ sở)"),
-    "managing_body": ("Code of the managing body (cơ quan quản lý)", "Mã cơ quan quản lý nhiệm vụ"),
-    "name": ("Name (normal form)", "Tên (dạng chuẩn)"),
-    "name_en": ("Name in English", "Tên tiếng Anh"),
-    "name_vi": ("Name in Vietnamese", "Tên tiếng Việt"),
-    "orcid": ("ORCID identifier", "Mã định danh ORCID"),
-    "org_id": ("Organisation, see dim_organization", "Tổ chức, xem dim_organization"),
-    "org_type": ("Type (vien_nghien_cuu institute, truong_dai_hoc university, trung_tam centre, doanh_nghiep_khcn S&T enterprise)", "Loại hình (viện nghiên cứu, trường đại học, trung tâm, doanh nghiệp KH&CN)"),
-    "ownership": ("Ownership (nha_nuoc state, ngoai_nha_nuoc non-state, nuoc_ngoai foreign)", "Hình thức sở hữu (nhà nước, ngoài nhà nước, nước ngoài)"),
-    "parent_code": ("Code of the level above", "Mã cấp trên"),
-    "pi_researcher_id": ("Principal investigator (chủ nhiệm), see dim_researcher", "Chủ nhiệm nhiệm vụ, xem dim_researcher"),
-    "province_code": ("Province code, valid at the date the record refers to", "Mã tỉnh, có hiệu lực tại ngày mà bản ghi đề cập"),
-    "province_code_date": ("The date province_code refers to", "Ngày mà mã tỉnh đề cập"),
-    "province_key": ("Unique key: code@valid_from (codes were reused after the merger)", "Khóa duy nhất: mã@ngày hiệu lực (mã được dùng lại sau sáp nhập)"),
-    "province_name": ("Province name", "Tên tỉnh"),
-    "publication_id": ("Publication, see fct_publication", "Công bố, xem fct_publication"),
-    "publication_type": ("Type (journal_article, conference_paper, book_chapter)", "Loại công bố (bài báo, báo cáo hội nghị, chương sách)"),
-    "rank": ("Order of the level, 1 = highest", "Thứ bậc, 1 là cao nhất"),
-    "reference_date": ("Last day of the reporting year", "Ngày cuối năm báo cáo"),
-    "reference_year": ("Reporting year", "Năm báo cáo"),
-    "region": ("Socio-economic region", "Vùng kinh tế - xã hội"),
-    "registration_date": ("Date the result was registered", "Ngày đăng ký kết quả"),
-    "registration_number": ("Registration number of the result", "Số đăng ký kết quả"),
-    "report_date": ("Date signed on the report", "Ngày lập báo cáo"),
-    "report_id": ("SHA-256 of the report file", "Mã băm SHA-256 của tệp báo cáo"),
-    "researcher_id": ("Researcher, see dim_researcher", "Nhà nghiên cứu, xem dim_researcher"),
-    "result_type": ("Type of result (bao_cao report, quy_trinh process, san_pham product, sang_che patent)", "Loại kết quả (báo cáo, quy trình, sản phẩm, sáng chế)"),
-    "ror": ("ROR identifier", "Mã định danh ROR"),
-    "sex": ("Sex (nam male, nu female)", "Giới tính (nam, nữ)"),
-    "source_id": ("Record id in the sending system", "Mã bản ghi trong hệ thống gửi"),
-    "source_ids": ("Repository records it was resolved from (repository:identifier)", "Các bản ghi kho được hợp nhất (kho:mã)"),
-    "source_records": ("Number of source records resolved into this row", "Số bản ghi nguồn được hợp nhất vào dòng này"),
-    "source_system": ("Sending system (ministry code, repository or province)", "Hệ thống gửi (mã bộ, kho hoặc tỉnh)"),
-    "source_systems": ("Sending systems that know it", "Các hệ thống gửi có bản ghi"),
-    "start_date": ("Start date", "Ngày bắt đầu"),
-    "start_year": ("Year of the start date", "Năm bắt đầu"),
-    "status": ("Status", "Trạng thái"),
-    "submissions": ("Number of submissions received", "Số lần nộp đã nhận"),
-    "held_files": ("Files received for this report but held whole (see the receipts)",
-                   "Số tệp đã nhận cho báo cáo này nhưng bị giữ lại (xem biên nhận)"),
-    "successor_code": ("Code of the current (34-unit) province it rolls up to", "Mã đơn vị cấp tỉnh hiện nay được quy về"),
-    "task_id": ("S&T task, see fct_task", "Nhiệm vụ KH&CN, xem fct_task"),
-    "title": ("Title (normal form)", "Tên (dạng chuẩn)"),
-    "unit": ("Unit of measure", "Đơn vị tính"),
-    "unit_set": ("34 current units, 63 former provinces (before 1 July 2025) or national", "34 đơn vị hiện nay, 63 tỉnh cũ (trước 1/7/2025) hoặc toàn quốc"),
-    "valid_from": ("First day the unit and code are valid", "Ngày bắt đầu hiệu lực"),
-    "valid_to": ("Last day the unit and code are valid (empty: still valid)", "Ngày hết hiệu lực (trống: còn hiệu lực)"),
-    "value": ("Indicator value", "Giá trị chỉ tiêu"),
-    "venue": ("Journal, conference or book", "Tạp chí, hội nghị hoặc sách"),
-    "year": ("Year", "Năm"),
-    "cluster_id": ("Group of tasks that all look like one work (shared by every pair of it; three or more tasks when a work is registered three times)", "Cụm các nhiệm vụ cùng có dấu hiệu là một công việc"),
-    "score": ("How strongly the pair looks like one work, 0 to 1", "Mức độ giống nhau của cặp, từ 0 đến 1"),
-    "reasons_en": ("Why the pair looks like one work, in English", "Lý do cặp bị nghi trùng, bằng tiếng Anh"),
-    "reasons_vi": ("Why the pair looks like one work, in Vietnamese", "Lý do cặp bị nghi trùng, bằng tiếng Việt"),
-    "budget_total_vnd_both": ("Total funding of both tasks, VND", "Tổng kinh phí của cả hai nhiệm vụ, đồng"),
-    "source": ("Where the values come from (provincial_report or csdl)", "Nguồn số liệu (báo cáo của tỉnh hoặc CSDL)"),
-    "title_similarity": ("Similarity of the two titles after folding the usual rewordings, 0-100", "Độ giống nhau của hai tên sau khi quy các cách diễn đạt thường gặp, 0-100"),
-    "same_pi": ("True when both tasks have the same principal investigator", "Đúng khi hai nhiệm vụ cùng chủ nhiệm"),
-    "task_duplicate_candidates.level": ("Task level (QG, BO, TINH, CS)", "Cấp nhiệm vụ (QG, BO, TINH, CS)"),
-    "task_duplicate_candidates.source": ("Sending system and record id (system:id)", "Hệ thống gửi và mã bản ghi (hệ thống:mã)"),
-    "dim_field.level": ("Level of the classification (1 or 2)", "Cấp phân loại (1 hoặc 2)"),
-    "dim_province.level": ("province or city (thành phố trực thuộc trung ương)", "Tỉnh hoặc thành phố trực thuộc trung ương"),
-    "fct_task.level": ("Task level (QG, BO, TINH, CS), see dim_task_level", "Cấp nhiệm vụ, xem dim_task_level"),
-    "fct_task.status": ("dang_thuc_hien in progress, da_nghiem_thu accepted, dinh_chi stopped", "Đang thực hiện, đã nghiệm thu, đình chỉ"),
-    "reporting_completeness.status": ("on_time, late, missing (after the deadline) or not_due (deadline not passed)",
-                                      "Đúng hạn, muộn, chưa nộp (đã quá hạn) hoặc chưa đến hạn"),
-    "reporting_completeness.province_code": ("Province expected to report: valid at the end of the year", "Tỉnh phải báo cáo: có hiệu lực vào cuối năm"),
-    "fct_publication.year": ("Year of publication", "Năm công bố"),
-    "fct_publication.title": ("Title, best-written form among the repositories", "Tên công bố, cách viết tốt nhất giữa các kho"),
-    "dim_organization.province_code": ("Current (34-unit) province", "Tỉnh hiện nay (34 đơn vị)"),
-    "dim_organization.name": ("Canonical name: the best-written alias", "Tên chuẩn: bí danh được viết tốt nhất"),
-}
-
-
-# Pairs (task_duplicate_candidates) carry each column twice: `<column>_a` and `<column>_b`.
-PAIR_SIDES = {"_a": ("first task of the pair", "nhiệm vụ thứ nhất của cặp"),
-              "_b": ("second task of the pair", "nhiệm vụ thứ hai của cặp")}
+from warehouse.modelling.schema import all_schemas
 
 
 def describe(table: str, column: str) -> tuple[str, str] | tuple[None, None]:
     """(English, Vietnamese) for a column of `table` (a bare table name), or (None, None) if undocumented."""
-    found = COLUMNS.get(f"{table}.{column}") or COLUMNS.get(column)
-    if found:
-        return found
-    side = PAIR_SIDES.get(column[-2:])
-    base = COLUMNS.get(f"{table}.{column[:-2]}") or COLUMNS.get(column[:-2]) if side else None
-    if base:
-        return f"{base[0]}, {side[0]}", f"{base[1]}, {side[1]}"
+    for name, schema in all_schemas().items():
+        if name.split(".")[1] == table and column in schema.columns:
+            entry = schema.columns[column]
+            if entry.description_en or entry.description_vi:
+                return entry.description_en, entry.description_vi
     return None, None

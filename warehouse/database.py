@@ -33,7 +33,7 @@ QUALITY_DDL = [
     """CREATE TABLE IF NOT EXISTS quality.corrections (
         model VARCHAR, source_key VARCHAR, raw_table VARCHAR, reason VARCHAR, original JSON, corrected JSON,
         changed_fields VARCHAR[], applied_by VARCHAR, applied_at TIMESTAMP WITH TIME ZONE)""",
-    # The last build of each model (warehouse/models.py): what an incremental build starts from.
+    # The last build of each model (warehouse/modelling/state.py): what an incremental build starts from.
     """CREATE TABLE IF NOT EXISTS quality.model_builds (
         model VARCHAR, definition_hash VARCHAR, inputs_fingerprint VARCHAR, load_ids VARCHAR[],
         incremental BOOLEAN, processed BIGINT, built_at TIMESTAMP WITH TIME ZONE)""",

@@ -32,7 +32,7 @@ import duckdb
 from warehouse.catalog import describe
 from warehouse.permissions import PUBLISHED_FOLDER_MODE
 from warehouse.database import _per_distinct_value
-from warehouse.models import Model
+from warehouse.modelling import Model
 from warehouse.personal_data import CANDIDATE_RE2, MASKS, mask
 
 PUBLISHED_SCHEMAS = ("core", "marts")

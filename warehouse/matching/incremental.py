@@ -16,52 +16,21 @@ A missing state or another matcher version makes the build a full one.
 
 from __future__ import annotations
 
-import hashlib
-import inspect
-import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
 
 import pyarrow as pa
 
-from warehouse.matching.blocking import BlockEdges, BlockKeys, Edge, Ident, group_blocks, ident, shared
+from warehouse.matching.blocking import Edge, Ident, group_blocks, ident, shared
 from warehouse.matching.clusters import cluster_ids, clusters
 from warehouse.database import table_exists
+from warehouse.matching.matcher import SCHEMA, Matcher
 
-SCHEMA = "matching"
-# Code every matcher's blocks and pairs depend on, besides its own module.
-_SHARED_CODE = ("warehouse.matching.blocking", "warehouse.matching.clusters", "warehouse.matching.trees", "warehouse.names",
-                "sources.vietnamese")
 _KEY = ("source_system", "source_id")
 _TEXT = pa.string()
 # Temporary tables of one build, dropped at its end.
 _SCRATCH_TABLES = ("_matching_current", "_matching_stale", "_matching_redo", "_matching_touched")
-
-
-@dataclass(frozen=True)
-class Matcher:
-    name: str  # the state tables are matching.<name>_*
-    version: str
-    # source_system, source_id and exactly the fields the matcher reads: the content hash covers them all
-    records_sql: str
-    block_keys: BlockKeys
-    block_edges: BlockEdges
-    id_prefix: str
-    # False: only records in a pair get an entity (duplicate task clusters); the others get NULL
-    every_record_an_entity: bool = True
-    edge_details: tuple[tuple[str, pa.DataType], ...] = ()
-
-    def table(self, part: str) -> str:
-        return f"{SCHEMA}.{self.name}_{part}"
-
-    @property
-    def state_version(self) -> str:
-        """Another matcher version, records query or matching code (the matcher's module, the shared
-        blocking and clustering, the name and text keys): the state no longer describes the records."""
-        modules = sorted({self.block_keys.__module__, self.block_edges.__module__, *_SHARED_CODE})
-        code = hashlib.sha256("".join(inspect.getsource(sys.modules[m]) for m in modules).encode()).hexdigest()[:16]
-        return f"{self.version} | code {code} | {' '.join(self.records_sql.split())}"
 
 
 @dataclass(frozen=True)
@@ -105,15 +74,15 @@ def _state_is_current(con, m: Matcher) -> bool:
 def _full(con, m: Matcher) -> Build:
     records = _records(con, None)
     blocks = group_blocks(records, m.block_keys)
-    _create(con, m.table("blocks"), _block_rows(blocks))
+    _create(con, m.state_table("blocks"), _block_rows(blocks))
     edges = list(m.block_edges(shared(blocks)))
-    _create(con, m.table("edges"), _edge_rows(m, edges))
+    _create(con, m.state_table("edges"), _edge_rows(m, edges))
     _assign_entities(con, m, [ident(r) for r in records], [(a, b) for _, a, b, _ in edges], replace=True)
     return Build(True, len(records), 0, len(blocks))
 
 
 def _incremental(con, m: Matcher) -> Build:
-    blocks_table, edges_table, records_table = m.table("blocks"), m.table("edges"), m.table("records")
+    blocks_table, edges_table, records_table = m.state_table("blocks"), m.state_table("edges"), m.state_table("records")
     # Records new, changed (another hash) or deleted since the last build.
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _matching_stale AS
         SELECT source_system, source_id, c.content_hash IS NOT NULL AS present
@@ -177,11 +146,11 @@ def _assign_entities(con, m: Matcher, idents: list[Ident], pairs: list[tuple[Ide
         assigned = """SELECT c.source_system, c.source_id, c.content_hash, e.entity_id
             FROM _matching_current AS c JOIN _matching_entities AS e USING (source_system, source_id)"""
         if replace:
-            con.execute(f"CREATE OR REPLACE TABLE {m.table('records')} AS {assigned}")
+            con.execute(f"CREATE OR REPLACE TABLE {m.state_table('records')} AS {assigned}")
         else:
-            con.execute(f"DELETE FROM {m.table('records')} AS s USING _matching_entities AS e "
+            con.execute(f"DELETE FROM {m.state_table('records')} AS s USING _matching_entities AS e "
                         f"WHERE s.source_system = e.source_system AND s.source_id = e.source_id")
-            con.execute(f"INSERT INTO {m.table('records')} {assigned}")
+            con.execute(f"INSERT INTO {m.state_table('records')} {assigned}")
 
 
 def _records(con, only: str | None) -> list[dict]:

@@ -1,9 +1,10 @@
-"""The mapping tables the core models join, built from the staging tables: what each matcher decided.
+"""The matchers, each declared once, and the tables they write: the mapping tables the core models join
+(what each matcher decided) and the candidate duplicate task pairs.
 
-Plain functions over a DuckDB connection, so the Dagster assets, the benchmarks and the evaluation
-all run the same code. Each returns (rows written, entities or clusters found). With
-`incremental=True` a builder compares only the records changed since its last build
-(`warehouse.matching.incremental`); the tables it writes are the ones a full build writes.
+`build_table` is a plain function over a DuckDB connection, so the warehouse build, the benchmarks and
+the evaluation all run the same code. With `incremental=True` it compares only the records changed
+since the matcher's last build (`warehouse.matching.incremental`); the table it writes is the one a
+full build writes. Each table is described and checked by `warehouse/models/staging/<name>.yml`.
 """
 
 from __future__ import annotations
@@ -12,24 +13,25 @@ import pyarrow as pa
 
 from warehouse.matching import organizations, publications, researchers, tasks
 from warehouse.database import table_exists
-from warehouse.matching.incremental import Matcher, build
+from warehouse.matching.incremental import build
+from warehouse.matching.matcher import Matcher
 
 ORGANIZATIONS = Matcher(
     "organization_matches", organizations.VERSION,
     "SELECT source_system, source_id, name, org_type, established_year, ror FROM staging.ministry_organizations",
-    organizations.block_keys, organizations.block_edges, "ORG")
+    organizations.block_keys, organizations.block_edges, "ORG", id_column="org_id")
 # Records carry their resolved organisation: a record whose organisation's org_id changes is a changed record.
 RESEARCHERS = Matcher(
     "researcher_matches", researchers.VERSION,
     """SELECT r.source_system, r.source_id, r.full_name, r.birth_year, r.sex, r.orcid, o.org_id AS resolved_org_id
        FROM staging.ministry_researchers AS r LEFT JOIN staging.organization_matches AS o
          ON o.source_system = r.source_system AND o.source_id = r.org_source_id""",
-    researchers.block_keys, researchers.block_edges, "NCV")
+    researchers.block_keys, researchers.block_edges, "NCV", id_column="researcher_id")
 PUBLICATIONS = Matcher(
     "publication_matches", publications.VERSION,
     "SELECT source_system, source_id, title, creators, venue, year, doi FROM staging.academy_publications "
     "WHERE NOT deleted",
-    publications.block_keys, publications.block_edges, "PUB")
+    publications.block_keys, publications.block_edges, "PUB", id_column="publication_id")
 _DETAIL_TYPES = {"score": pa.float64(), "title_similarity": pa.float64(), "same_pi": pa.bool_(),
                  "reasons_vi": pa.string(), "reasons_en": pa.string()}
 TASKS = Matcher(
@@ -41,7 +43,7 @@ TASKS = Matcher(
          ON o.source_system = t.source_system AND o.source_id = t.host_org_source_id
        LEFT JOIN staging.researcher_matches AS r
          ON r.source_system = t.source_system AND r.source_id = t.pi_source_id""",
-    tasks.block_keys, tasks.block_edges, "TRUNG", every_record_an_entity=False,
+    tasks.block_keys, tasks.block_edges, "TRUNG",
     edge_details=tuple((name, _DETAIL_TYPES[name]) for name in tasks.DETAILS))
 
 
@@ -57,10 +59,12 @@ def _in_one_transaction(con, work):
     return result
 
 
-def _build_mapping(con, matcher: Matcher, id_column: str, incremental: bool) -> tuple[int, int]:
+def _build_mapping(con, matcher: Matcher, incremental: bool) -> tuple[int, int]:
+    id_column = matcher.id_column
+
     def work():
         full = build(con, matcher, incremental).full
-        assigned = f"SELECT source_system, source_id, entity_id AS {id_column} FROM {matcher.table('records')}"
+        assigned = f"SELECT source_system, source_id, entity_id AS {id_column} FROM {matcher.state_table('records')}"
         if full or not table_exists(con, "staging", matcher.name):
             con.execute(f"CREATE OR REPLACE TABLE staging.{matcher.name} AS {assigned} ORDER BY source_system, source_id")
         else:  # only the rows that changed: rewriting them all would cost more than the matching did
@@ -76,38 +80,28 @@ def _build_mapping(con, matcher: Matcher, id_column: str, incremental: bool) -> 
     return _in_one_transaction(con, work)
 
 
-def build_organization_matches(con, incremental: bool = False) -> tuple[int, int]:
-    return _build_mapping(con, ORGANIZATIONS, "org_id", incremental)
-
-
-def build_researcher_matches(con, incremental: bool = False) -> tuple[int, int]:
-    return _build_mapping(con, RESEARCHERS, "researcher_id", incremental)
-
-
-def build_publication_matches(con, incremental: bool = False) -> tuple[int, int]:
-    return _build_mapping(con, PUBLICATIONS, "publication_id", incremental)
-
-
-def build_task_duplicate_pairs(con, incremental: bool = False) -> tuple[int, int]:
+def _build_pairs(con, matcher: Matcher, incremental: bool) -> tuple[int, int]:
     def work():
-        build(con, TASKS, incremental)
+        build(con, matcher, incremental)
+        details = ", ".join(f"e.{name}" for name, _ in matcher.edge_details)
         # A pair two blocks found (same host and same investigator) is listed once.
-        con.execute(f"""CREATE OR REPLACE TABLE staging.task_duplicate_pairs AS
+        con.execute(f"""CREATE OR REPLACE TABLE {matcher.table} AS
             SELECT DISTINCT e.source_system_a, e.source_id_a, e.source_system_b, e.source_id_b,
-                   r.entity_id AS cluster_id, {', '.join(f'e.{name}' for name in tasks.DETAILS)}
-            FROM {TASKS.table('edges')} AS e JOIN {TASKS.table('records')} AS r
+                   r.entity_id AS cluster_id, {details}
+            FROM {matcher.state_table('edges')} AS e JOIN {matcher.state_table('records')} AS r
               ON r.source_system = e.source_system_a AND r.source_id = e.source_id_a
             ORDER BY score DESC, source_system_a, source_id_a, source_system_b, source_id_b""")
-        return tuple(con.execute("SELECT count(*), count(DISTINCT cluster_id) FROM staging.task_duplicate_pairs")
-                     .fetchall()[0])
+        return tuple(con.execute(f"SELECT count(*), count(DISTINCT cluster_id) FROM {matcher.table}").fetchall()[0])
 
     return _in_one_transaction(con, work)
 
 
-# In the order they must be built: each reads the ones before it.
-BUILDERS = {
-    "organization_matches": build_organization_matches,
-    "researcher_matches": build_researcher_matches,
-    "publication_matches": build_publication_matches,
-    "task_duplicate_pairs": build_task_duplicate_pairs,
-}
+# Each reads the tables of the ones before it (the warehouse build orders them from their SQL anyway).
+MATCHERS = (ORGANIZATIONS, RESEARCHERS, PUBLICATIONS, TASKS)
+
+
+def build_table(con, matcher: Matcher, incremental: bool = False) -> tuple[int, int]:
+    """Writes the matcher's table; returns (rows written, entities or clusters found)."""
+    if matcher.id_column:
+        return _build_mapping(con, matcher, incremental)
+    return _build_pairs(con, matcher, incremental)

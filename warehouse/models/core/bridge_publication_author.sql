@@ -1,5 +1,3 @@
--- Authors of each publication in order, linked to a researcher where the name and no other matches.
--- vi: Tác giả của từng công bố theo thứ tự, gắn với nhà nghiên cứu khi tên khớp duy nhất.
 WITH best_record AS (
     SELECT
         m.publication_id,

@@ -1,5 +1,3 @@
--- S&T organisations resolved across sources (CERIF OrganisationUnit) by staging.organization_matches; the canonical name is the best-written alias.
--- vi: Tổ chức KH&CN đã hợp nhất giữa các nguồn (CERIF OrganisationUnit); tên chuẩn là bí danh được viết tốt nhất.
 WITH scored AS (
     SELECT
         m.org_id,

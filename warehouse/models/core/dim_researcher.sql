@@ -1,5 +1,3 @@
--- Researchers resolved across sources (CERIF Person) by staging.researcher_matches; no national ID, e-mail, phone or exact birth date.
--- vi: Nhà nghiên cứu đã hợp nhất giữa các nguồn (CERIF Person); không có số định danh, thư điện tử, điện thoại hay ngày sinh đầy đủ.
 WITH scored AS (
     SELECT
         m.researcher_id,

@@ -1,5 +1,3 @@
--- Publications (CERIF Publication): the same work from several repositories is one row (staging.publication_matches).
--- vi: Công bố khoa học (CERIF Publication): cùng một công trình từ nhiều kho là một dòng.
 WITH keyed AS (
     SELECT
         m.publication_id,

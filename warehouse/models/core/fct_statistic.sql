@@ -1,5 +1,3 @@
--- Indicator values from the latest submission of each provincial report (earlier revisions stay in staging).
--- vi: Giá trị chỉ tiêu từ lần nộp mới nhất của mỗi báo cáo thống kê cấp tỉnh.
 WITH latest AS (
     SELECT province_code, reference_year, form_code,
            arg_max(report_id, (revision, report_date, received_at)) AS report_id

@@ -1,5 +1,3 @@
--- S&T tasks (CERIF Project with Funding): one row per registration by a managing body.
--- vi: Nhiệm vụ KH&CN (CERIF Project, Funding): mỗi dòng là một lần đăng ký của một cơ quan quản lý.
 SELECT
     t.task_id,
     t.code,

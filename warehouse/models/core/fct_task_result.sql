@@ -1,5 +1,3 @@
--- Results of S&T tasks (CERIF Product): acceptance and registration.
--- vi: Kết quả nhiệm vụ KH&CN (CERIF Product): nghiệm thu và đăng ký kết quả.
 SELECT
     t.task_id,
     r.acceptance_date,

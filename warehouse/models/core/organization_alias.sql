@@ -1,5 +1,3 @@
--- Every name under which a source registers an organisation, with the organisation it resolves to.
--- vi: Mọi tên mà các nguồn dùng cho một tổ chức, cùng tổ chức mà tên đó được quy về.
 SELECT DISTINCT
     m.org_id,
     o.name AS alias,

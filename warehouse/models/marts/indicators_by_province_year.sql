@@ -1,8 +1,3 @@
--- Main S&T indicators per province and year (Circular 03/2018 groups the sources carry): for the 34 current
--- units (every year; former provinces rolled up through dim_province), for the 63 former provinces (years
--- before the 1 July 2025 merger) and for the whole country (province_code 00).
--- vi: Các chỉ tiêu KH&CN chính theo tỉnh và năm (các nhóm chỉ tiêu của Thông tư 03/2018 mà nguồn có): cho 34
--- vi: đơn vị hiện nay (mọi năm), 63 tỉnh cũ (các năm trước sáp nhập 1/7/2025) và toàn quốc (mã 00).
 WITH facts AS (
     -- provincial reports: the code is valid at the end of the reporting year
     SELECT s.current_province_code, s.province_code AS former_code, s.reference_date, s.reference_year AS year,

@@ -1,9 +1,3 @@
--- For each province, reporting year and form: whether the report arrived, on time or late, against the deadline
--- (CSDL_REPORT_DEADLINE, read into the variable reporting_deadline = 'MM-DD' of the following year by quality.settings.ReportingRules),
--- held (a file for it arrived but was refused whole: see staging.province_report_files), or is not due yet. A
--- report whose signing date cannot be read is judged by the day it was received. Expected senders are the units valid at the end of the year: 63 former provinces up to
--- 2024, 34 current units from 2025.
--- vi: Với mỗi tỉnh, năm báo cáo và biểu: báo cáo đã đến chưa, đúng hạn hay muộn so với hạn nộp (quy định báo cáo, CSDL_REPORT_DEADLINE).
 WITH years AS (
     SELECT DISTINCT reference_year AS year FROM staging.province_report_files
     WHERE reference_year BETWEEN 2000 AND year(current_date)

@@ -1,9 +1,3 @@
--- Each reported value of a current unit (former provinces rolled up) against the same unit's previous year, and
--- a warning naming the file and row where an indicator's total moved more than tenfold either way: most often a
--- wrong unit or extra digits, sometimes real; a reviewer decides (the value is kept, the check warns). Breakdown
--- members are not judged: a small member can move that much between years.
--- vi: Mỗi giá trị báo cáo của đơn vị hiện nay (tỉnh cũ cộng dồn) so với năm trước của chính đơn vị đó, kèm cảnh báo
--- vi: ghi rõ tệp và dòng khi giá trị tăng hoặc giảm quá 10 lần.
 WITH used AS (
     SELECT r.current_province_code, r.reference_year, r.indicator_code, r.breakdown, r.value,
            r.file_name || ' (dòng/row ' || CAST(r.row_number AS VARCHAR) || ')' AS place

@@ -1,5 +1,3 @@
--- Pairs of S&T tasks that look like the same work funded twice (reworded title, same or related investigator and host, close years, another managing body or level), with score, cluster and reasons, for a reviewer.
--- vi: Các cặp nhiệm vụ KH&CN có dấu hiệu trùng lặp (tên diễn đạt lại, cùng chủ nhiệm hoặc tổ chức chủ trì, thời gian gần nhau, khác cơ quan quản lý hoặc cấp), kèm điểm, cụm và lý do, để thẩm định.
 SELECT
     d.cluster_id,
     d.score,

@@ -1,6 +1,3 @@
--- Publications harvested from academy repositories (Dublin Core), one row per repository record;
--- records the repository deleted stay here with deleted = true and leave core.
--- incremental: source_system, source_id
 WITH records AS (
     SELECT
         p.*,

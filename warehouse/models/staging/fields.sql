@@ -1,4 +1,3 @@
--- Fields of S&T (Decision 12/2008/QĐ-BKHCN, OECD Frascati FOS), levels 1 and 2.
 SELECT
     field_code,
     name_vi,

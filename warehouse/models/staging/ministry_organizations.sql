@@ -1,5 +1,3 @@
--- Organisations as each ministry registers them: names in normal form, province resolved at the record's date.
--- incremental: source_system, source_id
 SELECT
     o.source_system,
     o.source_id,

@@ -1,5 +1,3 @@
--- Researchers as each ministry registers them; personal identifiers stay here, in the working warehouse only.
--- incremental: source_system, source_id
 SELECT
     r.source_system,
     r.source_id,

@@ -1,5 +1,3 @@
--- Results of S&T tasks: acceptance (nghiệm thu) and registration of the result.
--- incremental: source_system, source_id
 SELECT
     r.source_system,
     r.source_id,

@@ -1,5 +1,3 @@
--- S&T tasks as each managing body registers them: typed dates, budgets in VND, province resolved at the start date.
--- incremental: source_system, source_id
 SELECT
     t.source_system,
     t.source_id,

@@ -1,4 +1,3 @@
--- Every provincial report file received: loaded, or held whole (moved to the quarantine folder) with the reason.
 SELECT
     file_sha256 AS report_id,
     file_name,

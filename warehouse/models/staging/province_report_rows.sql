@@ -1,10 +1,3 @@
--- Rows of provincial report files, one per indicator and breakdown, with the file they came from. A row is
--- quarantined, with a reason in Vietnamese then English that names the file's row, when on its own it cannot be
--- used (province code not valid at the end of the year, a year out of range, an indicator or breakdown the form
--- does not have, a value that is not a number, a unit without a known factor, a negative or fractional count, a
--- value above the indicator's ceiling), when it repeats another row of its file, or when the members of its
--- breakdown do not add up to the total (the total too, unless another breakdown confirms it). Decided over whole
--- files, so the table is built whole.
 WITH received AS (
     SELECT
         r.* REPLACE (coalesce(t.breakdown, r.breakdown) AS breakdown),  -- the template's spelling ('cap:QG')

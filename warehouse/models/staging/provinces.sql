@@ -1,4 +1,3 @@
--- Provincial units (63 former, 34 current) with typed validity dates.
 SELECT
     province_code,
     name,

@@ -1,4 +1,3 @@
--- Levels of S&T tasks: national, ministry/sector, provincial, institutional.
 SELECT
     level_code,
     name_vi,

@@ -2,13 +2,13 @@
 which re-reads the report files of one reporting year (partitioned by year, for re-runs and backfills)."""
 
 
+from collections.abc import Callable
 from datetime import date
-from typing import Callable
 
 import dagster as dg
 import dlt
-from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster._core.definitions.metadata.metadata_set import TableMetadataSet
+from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
 
 from assets.cadences import CADENCES

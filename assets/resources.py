@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import dagster as dg
 import dlt
@@ -12,7 +12,6 @@ import duckdb
 
 from warehouse.database import connect
 from warehouse.permissions import secure_data_folder
-
 
 
 class DuckDBWarehouse(dg.ConfigurableResource):

@@ -8,7 +8,6 @@ from assets.cadences import CADENCES, TIMEZONE
 from assets.ingest import PROVINCE_YEAR_KEY
 from assets.warehouse import WarehouseBuildConfig
 
-
 # The one partitioned asset; the jobs below leave it out so they stay single unpartitioned runs (a job
 # that selects a partitioned asset needs a partition key for every run).
 _ONE_YEAR = dg.AssetSelection.assets(PROVINCE_YEAR_KEY)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import dagster as dg
 from dagster._core.execution.api import execute_run
-from dagster._core.remote_representation.code_location import InProcessCodeLocation
 from dagster._core.remote_origin import InProcessCodeLocationOrigin
+from dagster._core.remote_representation.code_location import InProcessCodeLocation
 from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 from dagster._utils.hosted_user_process import recon_job_from_origin
 

@@ -9,8 +9,9 @@ read when a run starts; the UI shows the variable's name, never a secret), else 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import date
-from typing import ClassVar, Mapping
+from typing import ClassVar
 
 import dagster as dg
 

@@ -13,7 +13,6 @@ import dagster as dg
 
 from tests.conftest import REPO
 
-
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.json"
 
 

@@ -9,9 +9,9 @@ import duckdb
 import pytest
 
 from assets.resources import DuckDBWarehouse
-from quality.settings import AlertChannels, ReportingRules
 from pipelines.sensors import quality_review
 from quality.checks import record
+from quality.settings import AlertChannels, ReportingRules
 from warehouse.database import connect
 
 HOLD = """

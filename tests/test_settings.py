@@ -33,7 +33,7 @@ def test_a_secret_setting_is_an_env_var_in_the_definitions_never_its_value(monke
 
 def test_the_reporting_deadline_is_one_setting_for_the_mart_and_the_alerts(refreshed, tmp_path):
     from warehouse.database import connect
-    from warehouse.models import discover, run_model
+    from warehouse.modelling import discover, run_model
 
     rules = ReportingRules.from_environment({"CSDL_REPORT_DEADLINE": "03-31"})
     assert rules.due(2024) == date(2025, 3, 31) and ReportingRules().due(2024) == date(2025, 2, 15)

@@ -7,7 +7,6 @@ import sys
 from datetime import date
 
 import dagster as dg
-import pytest
 
 from quality.settings import AlertChannels, ReportingRules
 from tests.conftest import REPO
@@ -32,6 +31,8 @@ def test_a_secret_setting_is_an_env_var_in_the_definitions_never_its_value(monke
 
 
 def test_the_reporting_deadline_is_one_setting_for_the_mart_and_the_alerts(refreshed, tmp_path):
+    from quality.checks import run_gx_checks
+    from quality.suites import suites
     from warehouse.database import connect
     from warehouse.modelling import discover, run_model
 
@@ -47,5 +48,9 @@ def test_the_reporting_deadline_is_one_setting_for_the_mart_and_the_alerts(refre
     assert deadlines == {rules.due(2024)}
     fresh = tmp_path / "fresh.duckdb"  # another file: DuckDB keeps a variable for the open database
     shutil.copyfile(refreshed[0] / "warehouse.duckdb", fresh)
-    with connect(fresh) as con, pytest.raises(Exception, match="reporting_deadline is not set"):
-        run_model(con, mart)  # no silent default of its own
+    with connect(fresh) as con:  # built without the setting: no silent default of its own, its check fails
+        run_model(con, mart)
+        checks = {r.check_name: r for r in run_gx_checks(con, "r1", mart.table, suites()[mart.table],
+                                                         {"required_values_present"}, incremental=False)}
+    assert not checks["required_values_present"].passed
+    assert "deadline is present" in checks["required_values_present"].description

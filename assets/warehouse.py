@@ -7,8 +7,6 @@ in this step and after it (publishing included); independent tables are still bu
 then fails naming them. The UI shows each table as its own asset, with its own checks and history,
 and any subset can be run (`can_subset`)."""
 
-import hashlib
-import json
 import time
 from dataclasses import dataclass
 from functools import cache
@@ -24,6 +22,7 @@ from quality.checks import (gx_check_specs, reconcile_spec, resolved_once_spec, 
 from quality.great_expectations import warm_up_in_background
 from quality.settings import ReportingRules
 from quality.suites import suites
+from warehouse.kept_lineage import model_lineage
 from warehouse.matching.matcher import Matcher
 from warehouse.matching.tables import MATCHERS, build_table
 from warehouse.modelling import Model, discover, in_dependency_order, in_rounds, run_model
@@ -77,25 +76,7 @@ class Step:
 
 
 def _column_lineage(model: Model, con) -> dg.TableColumnLineage:
-    """From sqlglot (about 1 s for all models), so kept in `quality.model_lineage` until the model's SQL
-    or the columns it reads change."""
-    schemas: dict = {}
-    for table in model.dependencies:  # column types of what the model reads, for sqlglot
-        schema, name = table.split(".")
-        schemas.setdefault(schema, {})[name] = dict(con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
-            [schema, name]).fetchall())
-    fingerprint = hashlib.sha256(json.dumps([model.sql, schemas], sort_keys=True).encode()).hexdigest()
-    kept = con.execute("SELECT lineage FROM quality.model_lineage WHERE model = ? AND fingerprint = ?",
-                       [model.table, fingerprint]).fetchall()
-    if kept:
-        lineage = json.loads(kept[0][0])
-    else:
-        lineage = model.column_lineage(schemas)
-        if lineage:  # none (sqlglot could not trace the SQL) is tried again next time
-            con.execute("DELETE FROM quality.model_lineage WHERE model = ?", [model.table])
-            con.execute("INSERT INTO quality.model_lineage VALUES (?, ?, ?)",
-                        [model.table, fingerprint, json.dumps(lineage)])
+    lineage = model_lineage(con, model)
     return dg.TableColumnLineage({
         column: [dg.TableColumnDep(asset_key=table_asset_key(table), column_name=source) for table, source in deps]
         for column, deps in lineage.items()

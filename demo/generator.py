@@ -14,7 +14,9 @@ The feeds carry the imperfections of real ones: diacritic and spelling variants,
 name-order changes, missing fields, the same task registered by two managing bodies, the same
 publication in two repositories, the same organisation under several names, late and missing
 reports, revised submissions, odd spreadsheets (CSV, legacy TCVN3/VNI text, re-spelled headers),
-one unreadable OAI-PMH record per repository. Province codes are those valid at the date the record refers to.
+one unreadable OAI-PMH record per repository. Province codes are those valid at the date the record refers to;
+tasks started before 1 March 2025 carry the managing body of their time (Bộ NN&PTNT, Bộ GTVT ...), served by
+the feed of the ministry that took it over.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import json
 import random
 import shutil
 import unicodedata
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -33,10 +36,11 @@ from demo import vocabulary as V
 from demo.workbook import ReportQuirks, write_report_workbook
 from sources.ministries import load_registry
 from sources.provinces.template import FORMS
-from sources.reference import load_provinces
+from sources.reference import load_provinces, read_reference
 from sources.vietnamese import strip_diacritics
 
 MERGER_DATE = date(2025, 7, 1)
+MINISTRY_MERGER_DATE = date(2025, 3, 1)  # Resolution 176/2025/QH15
 AS_OF = datetime(2026, 10, 31, tzinfo=timezone.utc)  # the feeds' "now"; fixed so a seed gives one dataset
 REPOSITORIES = {"vast": "Viện Hàn lâm Khoa học và Công nghệ Việt Nam",
                 "vass": "Viện Hàn lâm Khoa học xã hội Việt Nam",
@@ -82,6 +86,10 @@ class _World:
         self.successor = {p["province_code"]: p["successor_code"] for p in self.old_provinces}
         self.province_name = {p["province_code"]: p["name"] for p in self.old_provinces}
         self.ministries = [m["code"] for m in load_registry()]
+        bodies = read_reference("managing_bodies")
+        self.bodies_before_merger = {
+            b["body_code"]: [b["body_code"]] * (b["valid_from"] is None)
+            + [p["body_code"] for p in bodies if p["successor_code"] == b["body_code"]] for b in bodies}
         # Hà Nội and TP HCM hold most S&T organisations; the rest share the remainder.
         self.province_weight = {p["province_code"]: 1.0 for p in self.old_provinces}
         self.province_weight.update({"01": 30.0, "79": 20.0, "48": 4.0, "31": 3.0, "92": 3.0, "46": 2.5,
@@ -267,6 +275,16 @@ class _World:
                 self.task_record(twin, other, counters)
                 self.truth_task_pairs.append((managing, task["source_id"], other, twin["source_id"]))
 
+    def body_at(self, ministry: str, start: date, task: dict) -> str:
+        """The body a task starting on `start` was registered under: before 1 March 2025, one of the
+        bodies the ministry took over (or itself, if it existed then), always the same one for an
+        organisation; national tasks stay with BKHCN. The merged ministry's feed serves its
+        predecessors' records."""
+        if start >= MINISTRY_MERGER_DATE or task["level"] == "QG":
+            return ministry
+        candidates = self.bodies_before_merger.get(ministry) or [ministry]
+        return candidates[zlib.crc32(task["org"]["entity"].encode()) % len(candidates)]
+
     def task_record(self, task: dict, managing: str, counters) -> None:
         rng = self.rng
         feed = self.feeds[(managing, "tasks")]
@@ -289,7 +307,8 @@ class _World:
         feed[source_id] = {
             "source_id": source_id, "code": code, "title": task["title"], "level": level,
             "form": _weighted(rng, [("de_tai", 0.7), ("du_an", 0.2), ("chuong_trinh", 0.05), ("khac", 0.05)]),
-            "managing_body": managing, "host_org_id": self.org_record(task["org"], managing),
+            "managing_body": self.body_at(managing, start, task),
+            "host_org_id": self.org_record(task["org"], managing),
             "host_org_name": task["org"]["name"] if rng.random() < 0.7 else self.name_variant(task["org"]["name"]),
             "pi_id": pi_id, "pi_name": task["pi"]["name"],
             "field_code": task["field"] if rng.random() < 0.95 else None,

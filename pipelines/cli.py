@@ -93,7 +93,8 @@ def print_summary(result, published: Path) -> None:
         try:
             for schema, name in con.execute(
                     "SELECT table_schema, table_name FROM information_schema.tables "
-                    "WHERE table_schema IN ('core', 'marts', 'main') ORDER BY 1, 2").fetchall():
+                    "WHERE table_schema IN ('core', 'marts', 'main') AND NOT starts_with(table_name, 'code_') "
+                    "AND table_type = 'BASE TABLE' ORDER BY 1, 2").fetchall():
                 rows = con.execute(f'SELECT count(*) FROM {schema}."{name}"').fetchall()[0][0]
                 table.add_row(f"{schema}.{name}", f"{rows:,}")
         finally:
@@ -106,6 +107,9 @@ def print_summary(result, published: Path) -> None:
         console.print(f"  {'[red]failed[/]' if blocking else '[yellow]warning[/]'} "
                       f"{check.asset_key.to_user_string()} {check.check_name}: {check.description}")
     console.print(f"published file: {published}" if published.exists() else "[red]nothing published[/]")
+    if published.exists():
+        console.print(f"data dictionary: {published.parent / 'data_dictionary.html'} (tables, code lists, "
+                      "the analyst questions as views `questions.*`)")
 
 
 @app.command()
@@ -260,14 +264,25 @@ def match_eval(entity: Optional[str] = typer.Option(
                    None, help="tasks, organisations, researchers or publications: score against the demo ground truth"),
                pairs: Optional[Path] = typer.Option(
                    None, help="Magellan/Ditto labelled pairs file: score the publication matcher on it"),
+               task_pairs: Optional[Path] = typer.Option(
+                   None, help="labelled duplicate-task pairs (CSV, header in the README): score the task matcher on it"),
                demo_dir: Optional[Path] = typer.Option(None, help="generated demo data; default: $CSDL_DATA_DIR/demo")):
     """Print precision, recall and F1 of an entity matcher; the last line is `precision=P recall=R f1=F`."""
-    from warehouse.matching.evaluation import ENTITIES, evaluate_demo, evaluate_labelled_pairs
+    from warehouse.matching.evaluation import ENTITIES, evaluate_demo, evaluate_labelled_pairs, evaluate_task_pairs
 
-    if (entity is None) == (pairs is None):
-        raise typer.BadParameter("give exactly one of --entity or --pairs")
+    if sum(option is not None for option in (entity, pairs, task_pairs)) != 1:
+        raise typer.BadParameter("give exactly one of --entity, --pairs or --task-pairs")
     started = time.monotonic()
-    if pairs is not None:
+    if task_pairs is not None:
+        if not task_pairs.is_file():
+            raise typer.BadParameter(f"no labelled task pairs file at {task_pairs}")
+        try:
+            score, _ = evaluate_task_pairs(task_pairs)
+        except ValueError as error:
+            console.print(f"[red]error:[/] {error}", soft_wrap=True)
+            raise typer.Exit(2)
+        label = f"duplicate-task matcher on {task_pairs}"
+    elif pairs is not None:
         if not pairs.is_file():
             raise typer.BadParameter(f"no labelled pairs file at {pairs}")
         try:

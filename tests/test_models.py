@@ -18,7 +18,7 @@ MATCHING_TABLES = {m.table for m in MATCHERS}
 def test_dependencies_come_from_the_sql():
     by_table = {m.table: m for m in MODELS}
     assert by_table["core.fct_task"].dependencies == [
-        "staging.ministry_tasks", "staging.organization_matches", "staging.researcher_matches"]
+        "staging.ministry_tasks", "staging.organization_matches", "core.dim_managing_body", "staging.researcher_matches"]
     assert by_table["staging.academy_publications"].dependencies == ["raw_academies.publications"]  # CTE excluded
     for model in MODELS:
         for dep in model.dependencies:

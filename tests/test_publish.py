@@ -33,7 +33,7 @@ def test_a_personal_identifier_column_stops_publishing_and_keeps_the_last_snapsh
     snapshot = duckdb.connect(str(published / "csdl.duckdb"), read_only=True)
     assert snapshot.execute("SELECT run_id FROM main.refresh").fetchall() == [("run-1",)]
     assert "email" not in {c for (c,) in snapshot.execute("SELECT column_name FROM information_schema.columns").fetchall()}
-    assert sorted(p.name for p in published.iterdir()) == ["csdl.duckdb", "current", "parquet", "provinces", "versions"]
+    assert sorted(p.name for p in published.iterdir()) == ["csdl.duckdb", "current", "data_dictionary.html", "parquet", "provinces", "versions"]
     assert len(list((published / "versions").iterdir())) == 1  # no temporary files
 
 
@@ -184,7 +184,7 @@ def test_a_publish_killed_at_any_point_leaves_one_whole_snapshot_and_the_next_cl
     names = sorted(p.name for p in (published / "versions").iterdir())
     assert len(names) == 2 and not any(n.startswith(".") for n in names)  # current and previous only
     assert sorted(os.path.basename(os.readlink(published / link)) for link in ("current", "previous")) == names
-    assert sorted(p.name for p in published.iterdir()) == ["csdl.duckdb", "current", "parquet", "previous", "provinces",
+    assert sorted(p.name for p in published.iterdir()) == ["csdl.duckdb", "current", "data_dictionary.html", "parquet", "previous", "provinces",
                                                            "versions"]
     with duckdb.connect(str(published / "csdl.duckdb"), read_only=True) as snapshot:
         assert snapshot.execute("SELECT run_id FROM main.refresh").fetchall() == [("run-next",)]
@@ -198,6 +198,6 @@ def test_a_snapshot_published_before_versions_is_replaced_by_the_links(tmp_path)
     (published / ".publishing-0123").mkdir()  # what the earlier layout's killed publish left
     con = _small_warehouse(tmp_path / "warehouse.duckdb")
     publish(con, published, "run-1", [])
-    assert sorted(p.name for p in published.iterdir()) == ["csdl.duckdb", "current", "parquet", "provinces", "versions"]
-    assert all((published / part).is_symlink() for part in ("csdl.duckdb", "parquet", "provinces"))
+    assert sorted(p.name for p in published.iterdir()) == ["csdl.duckdb", "current", "data_dictionary.html", "parquet", "provinces", "versions"]
+    assert all((published / part).is_symlink() for part in ("csdl.duckdb", "data_dictionary.html", "parquet", "provinces"))
     assert sorted(p.name for p in (published / "provinces").iterdir()) == ["01", "79"]

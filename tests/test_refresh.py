@@ -6,7 +6,8 @@ import duckdb
 from tests.conftest import ground_truth
 
 EXPECTED_TABLES = {
-    "core.dim_province", "core.dim_field", "core.dim_task_level", "core.dim_indicator", "core.dim_organization",
+    "core.dim_province", "core.dim_managing_body", "core.dim_field", "core.dim_task_level", "core.dim_indicator",
+    "core.dim_organization",
     "core.organization_alias", "core.dim_researcher", "core.fct_task", "core.fct_task_result",
     "core.fct_publication", "core.bridge_publication_author", "core.fct_statistic",
     "marts.indicators_by_province_year", "marts.reporting_completeness", "marts.task_duplicate_candidates",

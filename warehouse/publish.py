@@ -1,11 +1,12 @@
-"""Publishing the analysts' snapshot under `published/`: `csdl.duckdb`, `parquet/` and `provinces/<code>/`.
+"""Publishing the analysts' snapshot under `published/`: `csdl.duckdb`, `parquet/`, `provinces/<code>/` and
+`data_dictionary.html` (what each holds: warehouse/snapshot.py and warehouse/dictionary.py).
 
 Layout (every analyst path is a fixed symlink through `current`):
 
-    published/versions/<stamp>-<id>/{csdl.duckdb, parquet/, provinces/}   one whole snapshot, read-only on disk
+    published/versions/<stamp>-<id>/{csdl.duckdb, parquet/, provinces/, data_dictionary.html}   one whole snapshot
     published/current  -> versions/<stamp>-<id>        switched in one os.replace: all parts change together
     published/previous -> the version current replaced   kept one publish longer for readers who just opened it
-    published/csdl.duckdb -> current/csdl.duckdb, parquet -> current/parquet, provinces -> current/provinces
+    published/csdl.duckdb -> current/csdl.duckdb, and so parquet, provinces and data_dictionary.html
 
 A snapshot is written into `versions/.publishing-<id>`, made read-only (files 0444, folders 0555, so an
 analyst who opens it without `read_only=True` gets an error instead of a lock on everyone), renamed to
@@ -29,11 +30,13 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.catalog import describe
-from warehouse.permissions import PUBLISHED_FOLDER_MODE
+from warehouse import snapshot
 from warehouse.database import _per_distinct_value
+from warehouse.dictionary import DICTIONARY, write_dictionary
+from warehouse.dictionary import lineage as _lineage
 from warehouse.modelling import Model
-from warehouse.personal_data import CANDIDATE_RE2, MASKS, mask
+from warehouse.permissions import PUBLISHED_FOLDER_MODE
+from warehouse.personal_data import mask
 
 PUBLISHED_SCHEMAS = ("core", "marts")
 PERSONAL_COLUMNS = {"national_id", "email", "phone", "birth_date", "cccd", "so_dien_thoai"}
@@ -49,9 +52,8 @@ PROVINCE_SLICES = {
         LEFT JOIN core.dim_province p ON p.province_code = i.province_code AND NOT p.is_current""",
     "reporting_completeness": "SELECT *, successor_code AS _province FROM marts.reporting_completeness",
 }
-PARTS = ("csdl.duckdb", "parquet", "provinces")
+PARTS = ("csdl.duckdb", "parquet", "provinces", DICTIONARY)
 VERSIONS, CURRENT, PREVIOUS, WORK_PREFIX = "versions", "current", "previous", ".publishing-"
-TEXT_TYPES = ("VARCHAR", "VARCHAR[]")
 
 
 class PublishError(RuntimeError):
@@ -64,6 +66,10 @@ class Snapshot:
     path: Path
     rows: dict[str, int] = field(default_factory=dict)
     personal_data: list[tuple[str, str, str, str, int]] = field(default_factory=list)
+    lookups: dict[str, int] = field(default_factory=dict)  # codes per lookup table
+    views: list[str] = field(default_factory=list)
+    views_left_out: list[str] = field(default_factory=list)  # a view whose tables this warehouse lacks, and why
+    keys_left_out: list[str] = field(default_factory=list)  # declared keys the rows do not satisfy
 
     @property
     def personal_data_masked(self) -> int:
@@ -78,33 +84,6 @@ def _published_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, s
         "AND t.table_type = 'BASE TABLE' ORDER BY 1, 2, c.ordinal_position").fetchall()
 
 
-def _masked(column: str, data_type: str) -> str:
-    """The SQL giving `column` with personal data masked; only text that may hold some reaches Python."""
-    quoted = f'"{column}"'
-    one = "CASE WHEN regexp_matches({v}, '{re}') THEN mask_personal_data({v}) ELSE {v} END"
-    if data_type == "VARCHAR[]":
-        return f"list_transform({quoted}, lambda v: {one.format(v='v', re=CANDIDATE_RE2)}) AS {quoted}"
-    return f"{one.format(v=quoted, re=CANDIDATE_RE2)} AS {quoted}"
-
-
-def _mask_counts(con, schema: str, table: str, text_columns: list[tuple[str, str]]) -> list[tuple]:
-    """Masks per column and kind: each mask in the snapshot's text, less any the source text already held."""
-    if not text_columns:
-        return []
-    terms, keys = [], []
-    for column, data_type in text_columns:
-        text = f'array_to_string("{column}", chr(10))' if data_type == "VARCHAR[]" else f'"{column}"'
-        for kind, token in MASKS.items():
-            terms.append(f"coalesce(sum((length({text}) - length(replace({text}, '{token}', ''))) // {len(token)}), 0)")
-            keys.append((column, kind))
-    select = ", ".join(terms)
-    published = con.execute(f'SELECT {select} FROM snapshot."{schema}"."{table}"').fetchall()[0]
-    if not any(published):
-        return []
-    received = con.execute(f'SELECT {select} FROM "{schema}"."{table}"').fetchall()[0]
-    return [(schema, table, column, kind, p - r) for (column, kind), p, r in zip(keys, published, received) if p - r]
-
-
 def publish(con: duckdb.DuckDBPyConnection, published_dir: Path, run_id: str, models: list[Model]) -> Snapshot:
     """Copies core and marts, personal data masked, into a new read-only version with its catalog and
     province slices, and makes it current."""
@@ -113,7 +92,6 @@ def publish(con: duckdb.DuckDBPyConnection, published_dir: Path, run_id: str, mo
     if leaked:
         raise PublishError(f"refusing to publish personal identifiers: {', '.join(leaked)}; "
                            "drop these columns from the core/marts models")
-    tables = list(dict.fromkeys((s, t) for s, t, _, _ in columns))
     models_by_table = {m.table: m for m in models}
     versions = published_dir / VERSIONS
     versions.mkdir(parents=True, exist_ok=True)
@@ -125,42 +103,13 @@ def publish(con: duckdb.DuckDBPyConnection, published_dir: Path, run_id: str, mo
     con.create_function("mask_personal_data", _per_distinct_value(mask), [duckdb.sqltype("VARCHAR")],
                         duckdb.sqltype("VARCHAR"), type="arrow", side_effects=False, null_handling="special")
     result = Snapshot(published_dir / "csdl.duckdb")
+    descriptions = {m.table: (m.description or None, m.description_vi) for m in models}
     try:
-        con.execute(f"ATTACH '{work / 'csdl.duckdb'}' AS snapshot")
-        try:
-            for schema in PUBLISHED_SCHEMAS:
-                con.execute(f"CREATE SCHEMA snapshot.{schema}")
-            for schema, table in tables:
-                own = [(c, d) for s, t, c, d in columns if (s, t) == (schema, table)]
-                text = [(c, d) for c, d in own if d in TEXT_TYPES]
-                replace = f" REPLACE ({', '.join(_masked(c, d) for c, d in text)})" if text else ""
-                con.execute(f"CREATE TABLE snapshot.{schema}.{table} AS SELECT *{replace} FROM {schema}.{table}")
-                result.rows[f"{schema}.{table}"] = con.execute(
-                    f"SELECT count(*) FROM snapshot.{schema}.{table}").fetchall()[0][0]
-                result.personal_data += _mask_counts(con, schema, table, text)
-                # the Parquet copy is made from the masked table, never from the working one
-                con.execute(f"COPY snapshot.{schema}.{table} TO '{work / 'parquet' / f'{schema}.{table}.parquet'}' (FORMAT parquet)")
-            catalog = []
-            for schema, table in tables:
-                model = models_by_table.get(f"{schema}.{table}")
-                catalog.append((schema, table, None, "table", model and model.description, model and model.description_vi))
-            catalog += [(s, t, c, d, *describe(t, c)) for s, t, c, d in columns]
-            con.execute("CREATE TABLE snapshot.main.catalog (table_schema VARCHAR, table_name VARCHAR, "
-                        "column_name VARCHAR, data_type VARCHAR, description_en VARCHAR, description_vi VARCHAR)")
-            con.executemany("INSERT INTO snapshot.main.catalog VALUES (?, ?, ?, ?, ?, ?)", catalog)
-            con.execute("CREATE TABLE snapshot.main.personal_data_masked (table_schema VARCHAR, table_name VARCHAR, "
-                        "column_name VARCHAR, kind VARCHAR, values_masked BIGINT)")
-            if result.personal_data:
-                con.executemany("INSERT INTO snapshot.main.personal_data_masked VALUES (?, ?, ?, ?, ?)",
-                                result.personal_data)
-            con.execute("CREATE TABLE snapshot.main.refresh AS SELECT ? AS run_id, ?::TIMESTAMPTZ AS refreshed_at, "
-                        "?::BIGINT AS personal_data_masked",
-                        [run_id, datetime.now(timezone.utc), result.personal_data_masked])
-        finally:
-            con.execute("DETACH snapshot")
+        snapshot.write(con, work, columns, descriptions, run_id, result)
         # the province slices are cut from the masked snapshot, like the Parquet copies
         with duckdb.connect(str(work / "csdl.duckdb"), read_only=True) as masked:
             _write_province_slices(masked, work / "provinces")
+            write_dictionary(masked, work / DICTIONARY, _lineage(con, models_by_table))
         _make_read_only(work)
         version = versions / f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}-{work.name[len(WORK_PREFIX):][:8]}"
         work.rename(version)

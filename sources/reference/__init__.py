@@ -1,4 +1,5 @@
-"""Reference data: the 63 former and 34 current provincial units, fields of S&T, task levels, indicators.
+"""Reference data: the 63 former and 34 current provincial units, fields of S&T, task levels, indicators,
+managing bodies (ministries and sectors before and after 1 March 2025).
 
 The CSV files beside this module are the project's own reference data; tests check the province
 list against the official lists in `../shared/reference/`.
@@ -12,7 +13,7 @@ from importlib import resources
 import dlt
 import pyarrow as pa
 
-TABLES = ("provinces", "fields", "task_levels", "indicators")
+TABLES = ("provinces", "fields", "task_levels", "indicators", "managing_bodies")
 
 
 def read_reference(table: str) -> list[dict]:

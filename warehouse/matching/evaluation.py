@@ -125,3 +125,20 @@ def evaluate_labelled_pairs(path) -> tuple[Score, Blocking]:
     predicted = {i for i, v in enumerate(p) if accepted(v)}
     return (score_pairs(predicted, {i for i, (_, _, label) in enumerate(pairs) if label}),
             publication_blocking(pairs))
+
+
+def evaluate_task_pairs(path) -> tuple[Score, list[tuple[str, int, bool]]]:
+    """Scores the duplicate-task matcher's same-work decision on labelled pairs (`task_pairs.HEADER`),
+    and gives (pair_id, label, predicted) of each pair. A pair is "same work" when the matcher would
+    compare it (it shares the resolved host or investigator) and `tasks.same_work` says so, whichever
+    bodies registered it: that the work was funded twice is a second question, asked of same-work pairs."""
+    from warehouse.matching.task_pairs import read_task_pairs, resolved
+    from warehouse.matching.tasks import block_keys, same_work
+
+    outcomes = []
+    for pair_id, label, a, b in read_task_pairs(path):
+        a, b = resolved(a, b)
+        compared = bool(set(block_keys(a)) & set(block_keys(b)))
+        outcomes.append((pair_id, label, compared and same_work(a, b) is not None))
+    score = score_pairs({p for p, _, predicted in outcomes if predicted}, {p for p, label, _ in outcomes if label})
+    return score, outcomes

@@ -27,6 +27,9 @@ _SHARED_CODE = (
     "warehouse.matching.trees",
     "warehouse.names",
     "sources.vietnamese",
+    "warehouse.matching.task_titles",
+    "warehouse.matching.task_places",
+    "warehouse.matching.managing_bodies",
 )
 
 

@@ -5,6 +5,7 @@ SELECT
     t.level,
     t.form,
     t.managing_body,
+    m.current_body_code AS current_managing_body,
     o.org_id AS host_org_id,
     r.researcher_id AS pi_researcher_id,
     t.field_code,
@@ -23,5 +24,6 @@ SELECT
 FROM staging.ministry_tasks AS t
 LEFT JOIN staging.organization_matches AS o
     ON o.source_system = t.source_system AND o.source_id = t.host_org_source_id
+LEFT JOIN core.dim_managing_body AS m ON m.body_code = t.managing_body
 LEFT JOIN staging.researcher_matches AS r
     ON r.source_system = t.source_system AND r.source_id = t.pi_source_id

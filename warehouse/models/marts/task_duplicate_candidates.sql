@@ -7,6 +7,8 @@ SELECT
     b.title AS title_b,
     a.managing_body AS managing_body_a,
     b.managing_body AS managing_body_b,
+    a.current_managing_body AS current_managing_body_a,
+    b.current_managing_body AS current_managing_body_b,
     a.level AS level_a,
     b.level AS level_b,
     a.start_year AS start_year_a,

@@ -63,6 +63,11 @@ RAW_TABLES: dict[str, tuple[str, str, bool]] = {
     "raw_reference.indicators": (
         "Statistical indicators of Circular 03/2018/TT-BKHCN with their units.",
         "Chỉ tiêu thống kê theo Thông tư 03/2018/TT-BKHCN và đơn vị tính.", False),
+    "raw_reference.managing_bodies": (
+        "Managing bodies of S&T tasks (ministries and sectors, and those merged on 1 March 2025) with the names "
+        "sources write for them, validity dates and successor.",
+        "Các cơ quan quản lý nhiệm vụ KH&CN (bộ, ngành và các cơ quan đã hợp nhất từ 1/3/2025) với các tên mà "
+        "nguồn dùng, thời gian hiệu lực và cơ quan kế thừa.", False),
     "raw_reference.report_template": (
         "The indicators and breakdowns each report form asks for, with a ceiling for one province.",
         "Các chỉ tiêu và phân tổ của từng biểu báo cáo, với mức trần cho một tỉnh.", False),

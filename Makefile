@@ -19,9 +19,9 @@ $(VENV)/.installed: pyproject.toml
 	@$(BIN)/uv pip install --compile-bytecode --python $(BIN)/python -e '.[dev]'
 	@touch $@ && echo "installed: $(BIN)/csdl"
 
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+$(DAGSTER_HOME)/dagster.yaml: instance/dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
-	cp dagster.yaml $@
+	cp instance/dagster.yaml $@
 
 # Generate the small demo, serve it on loopback, run national_refresh, print what was published.
 # CSDL_DEMO_FAULTS=0.2 make demo: the simulator fails 20% of its pages (5xx, slow, cut short, served twice).
@@ -38,11 +38,13 @@ chromium:
 	@test -x /usr/bin/chromium || { SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
 
-# The Dagster UI on 127.0.0.1:3000. Runs started there read the sources from .dlt/ or the environment;
-# to use the demo simulator, start `csdl serve-sources` in another terminal (its key is the default below).
+# The Dagster UI on 127.0.0.1:3000: `dg dev` loads the project of pyproject.toml's [tool.dg] (the code location
+# `csdl`) with the instance of $(DAGSTER_HOME)/dagster.yaml, and runs the daemon (schedules, sensors, freshness).
+# Runs started there read the sources from .dlt/ or the environment; to use the demo simulator, start
+# `csdl serve-sources` in another terminal (its key is the default below).
 ui: install $(DAGSTER_HOME)/dagster.yaml
-	SOURCES__MINISTRIES__API_KEY=$${SOURCES__MINISTRIES__API_KEY:-demo-key} \
-	  $(BIN)/dagster dev -h 127.0.0.1 -p 3000 -m pipelines.definitions
+	SOURCES__MINISTRIES__API_KEY=$${SOURCES__MINISTRIES__API_KEY:-demo-key} VIRTUAL_ENV=$(CURDIR)/$(VENV) \
+	  $(BIN)/dg dev --host 127.0.0.1 --port 3000
 
 # National-scale figures (not part of the tests): full/incremental refresh vs plain DuckDB; analyst query latency.
 bench-refresh: install

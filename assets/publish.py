@@ -3,8 +3,9 @@
 
 import dagster as dg
 
+from assets.metadata import OWNERS, described, tags
 from assets.resources import DuckDBWarehouse
-from assets.warehouse import MODELS
+from assets.warehouse import MODELS, source_families
 from quality.checks import record
 from quality.suites import WARNING
 from warehouse.dictionary import DICTIONARY
@@ -25,10 +26,19 @@ PERSONAL_DATA_CHECK = "no_personal_data_in_text"
         PERSONAL_DATA_CHECK, asset=SNAPSHOT_KEY, blocking=False,
         description="Warning: e-mail addresses, phone numbers or citizen ID numbers were found in the text of "
                     "core and marts (names, titles) and masked in every published copy; fix them at the source.")],
-    description="data/published/csdl.duckdb (opened by DuckDB 1.4 and later), parquet/ (also by year), provinces/ "
-                "and data_dictionary.html: core and marts without personal identifiers (e-mails, phones and ID "
-                "numbers in text masked), commented in Vietnamese and English, with code lookups, keys and the "
-                "analyst questions as views; a read-only version made current in one switch.",
+    description=described(
+        "data/published/csdl.duckdb (opened by DuckDB 1.4 and later), parquet/ (also by year), provinces/ and "
+        "data_dictionary.html: core and marts without personal identifiers (e-mails, phones and ID numbers in text "
+        "masked), commented in Vietnamese and English, with code lookups, keys and the analyst questions as views; "
+        "a read-only version made current in one switch.",
+        "Bản công bố cho người phân tích: data/published/csdl.duckdb (mở được bằng DuckDB 1.4 trở lên), parquet/ "
+        "(cả theo năm), provinces/ và data_dictionary.html: các bảng core và marts không có thông tin định danh cá "
+        "nhân (thư điện tử, điện thoại, số định danh trong văn bản được che), có chú thích tiếng Việt và tiếng Anh, "
+        "bảng tra mã, khóa và các câu hỏi phân tích dưới dạng view; một phiên bản chỉ đọc, được chuyển sang dùng "
+        "trong một bước."),
+    owners=OWNERS["published"],
+    # names of researchers and authors are published: personal data, though no identifier is
+    tags=tags("published", set().union(*(source_families(m.table) for m in PUBLISHED_MODELS)), True),
 )
 def published_snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse) -> dg.MaterializeResult:
     with duckdb.connect() as con:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import dagster as dg
 import dlt
@@ -13,13 +12,6 @@ import duckdb
 
 from warehouse.database import connect
 from warehouse.permissions import secure_data_folder
-
-# Arrow loads carry no dlt row ids unless asked; staging and quarantine name the load of every row.
-os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
-# A load package holds the rows as received (personal data included): deleted once loaded, as are the
-# rows merged through the `raw_*_staging` datasets.
-os.environ.setdefault("LOAD__DELETE_COMPLETED_JOBS", "true")
-os.environ.setdefault("LOAD__TRUNCATE_STAGING_DATASET", "true")
 
 
 class DuckDBWarehouse(dg.ConfigurableResource):
@@ -48,11 +40,10 @@ class DuckDBWarehouse(dg.ConfigurableResource):
         return self.root / "quarantine"
 
     @contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(self, variables: dict[str, str] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """`variables` are read by the SQL with `getvariable` (the warehouse build: the reporting rules)."""
         secure_data_folder(self.root)
-        # the reporting deadline the completeness mart uses: the same setting the deadline alerts read
-        deadline = os.environ.get("CSDL_REPORT_DEADLINE") or "02-15"
-        with connect(self.database_path, variables={"reporting_deadline": deadline}) as con:
+        with connect(self.database_path, variables=variables) as con:
             yield con
 
     def dlt_pipeline(self, source_name: str) -> dlt.Pipeline:

@@ -9,15 +9,18 @@ and any subset can be run (`can_subset`)."""
 
 import time
 from dataclasses import dataclass
+from functools import cache
 from typing import Callable
 
 import dagster as dg
 
 from assets.ingest import PROVINCE_YEAR_KEY
+from assets.metadata import column_schema, matcher_spec, model_spec
 from assets.resources import DuckDBWarehouse
 from quality.checks import (gx_check_specs, reconcile_spec, resolved_once_spec, run_gx_checks, run_reconcile,
                             run_resolved_once)
 from quality.great_expectations import warm_up_in_background
+from quality.settings import ReportingRules
 from quality.suites import suites
 from warehouse.kept_lineage import model_lineage
 from warehouse.matching.matcher import Matcher
@@ -30,6 +33,17 @@ SUITES = suites()
 OTHER_RAW_WRITERS = {"raw_provinces.report_rows": [PROVINCE_YEAR_KEY], "raw_provinces.report_files": [PROVINCE_YEAR_KEY]}
 # Raw tables a dlt resource writes beside its own (one pass over the intake writes rows and files).
 WRITTEN_WITH = {"raw_provinces.report_files": "raw_provinces.report_rows"}
+
+
+READS = {m.table: m.dependencies for m in [*MODELS, *MATCHERS]}
+
+
+@cache
+def source_families(table: str) -> frozenset[str]:
+    """The source families (ministries, academies, provinces, reference) a table is built from."""
+    if table.startswith("raw_"):
+        return frozenset({table.split(".")[0].removeprefix("raw_")})
+    return frozenset().union(*(source_families(d) for d in READS.get(table, [])))
 
 
 def table_asset_key(table: str) -> dg.AssetKey:
@@ -77,7 +91,7 @@ def _build_model(model: Model):
                               [model.layer, model.name]).fetchall()
         return {"dagster/row_count": counts["kept"], "rows_received": counts["received"],
                 "rows_quarantined": counts["quarantined"], "rows_computed": counts["processed"],
-                "dagster/column_schema": dg.TableSchema([dg.TableColumn(n, t) for n, t in columns]),
+                "dagster/column_schema": column_schema(model.schema, columns),
                 "dagster/column_lineage": _column_lineage(model, con)}
     return build
 
@@ -104,23 +118,19 @@ def _steps() -> list[Step]:
         if model.quarantines:
             checks.append(([reconcile_spec(model.table, raw[0])],
                            lambda con, run_id, names, incremental, t=model.table, r=raw[0]: [run_reconcile(con, run_id, t, r)]))
-        steps.append(Step(model.table, model.dependencies, dg.AssetSpec(
-            table_asset_key(model.table),
-            deps=[table_asset_key(d) for d in model.dependencies]
-            + [key for d in model.dependencies for key in OTHER_RAW_WRITERS.get(d, [])],
-            group_name=model.layer, kinds={"duckdb", "sql"}, description=model.description, skippable=True,
-            metadata={"sql": dg.MetadataValue.md(f"```sql\n{model.sql}\n```"), "table": model.table}),
-            _build_model(model), checks))
+        deps = [table_asset_key(d) for d in model.dependencies] \
+            + [key for d in model.dependencies for key in OTHER_RAW_WRITERS.get(d, [])]
+        spec = model_spec(model, table_asset_key(model.table), deps, source_families(model.table))
+        steps.append(Step(model.table, model.dependencies, spec, _build_model(model), checks))
     for matcher in MATCHERS:
         checks = [_gx(matcher.table)]
         if matcher.resolves:
             checks.append(([resolved_once_spec(matcher.table, matcher.resolves)],
                            lambda con, run_id, names, incremental, m=matcher: [
                                run_resolved_once(con, run_id, m.table, m.resolves, m.resolves_where)]))
-        steps.append(Step(matcher.table, matcher.dependencies, dg.AssetSpec(
-            table_asset_key(matcher.table), deps=[table_asset_key(d) for d in matcher.dependencies], group_name="staging",
-            kinds={"duckdb", "python"}, description=matcher.description, skippable=True,
-            metadata={"table": matcher.table}), _build_matcher(matcher), checks))
+        spec = matcher_spec(matcher, table_asset_key(matcher.table),
+                            [table_asset_key(d) for d in matcher.dependencies], source_families(matcher.table))
+        steps.append(Step(matcher.table, matcher.dependencies, spec, _build_matcher(matcher), checks))
     return steps
 
 
@@ -138,13 +148,14 @@ GENERATIONS = [[_BY_TABLE[n.table] for n in generation] for generation in in_rou
     pool="duckdb",
     description="Staging, matching, core and marts: every table built and checked in dependency order.",
 )
-def warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse, config: WarehouseBuildConfig):
+def warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse, reporting: ReportingRules,
+              config: WarehouseBuildConfig):
     selected = context.selected_asset_keys
     incremental = not config.full_rebuild
     stopped: dict[str, str] = {}  # table -> why it and what is built from it were not built
     broken: dict[str, str] = {}  # table -> the error that stopped its build or its checks: the step fails
     warm_up_in_background()  # Great Expectations takes seconds to import: while the first tables are built
-    with duckdb.connect() as con:
+    with duckdb.connect(reporting.sql_variables()) as con:
         # Each round's tables are all built before any of them is checked: the first round's builds run
         # while Great Expectations is still importing. A check still comes before what is built from its table.
         for generation in GENERATIONS:

@@ -241,7 +241,6 @@ def main() -> None:
         print(f"generating the national demo into {args.demo_dir} ...", flush=True)
         generate(args.demo_dir, scale="national")
     os.environ.setdefault("RUNTIME__LOG_LEVEL", "WARNING")
-    import assets.resources  # noqa: F401  (the project's dlt settings: each row's load id)
     results = {}
     apis = {"ministries", "academies"} & set(only)  # the simulator is started only for the API families
     with (tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp,

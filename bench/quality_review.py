@@ -35,15 +35,12 @@ def main() -> None:
             print(f"{table:40} {len(frame):>9,} {len(expectations):>12} {time.perf_counter() - t:>8.2f}")
     print(f"all suites: {total_rows:,} rows in {time.perf_counter() - started:.1f} s")
 
-    import dagster as dg
+    from pipelines.runs import run_job
 
-    from pipelines.definitions import defs
-
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     t = time.perf_counter()
-    result = defs.resolve_job_def("quality_review").execute_in_process(
-        instance=instance, run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}})
-    outcome = result.output_for_node("review_quality")
+    result = run_job("quality_review", "ERROR")
+    with result:
+        outcome = result.output_for_node("review_quality")
     print(f"quality_review run: {time.perf_counter() - t:.1f} s; {outcome['open']} open problems; "
           f"report {Path(outcome['report']).stat().st_size / 1024:.0f} KiB")
 

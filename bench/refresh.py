@@ -44,8 +44,8 @@ def run_pipeline(data_dir: Path) -> dict:
     import dagster as dg
 
     os.environ["CSDL_DATA_DIR"] = str(data_dir)
+    from pipelines.runs import run_national_refresh
     from warehouse.matching.tables import MATCHERS
-    from pipelines.cli import run_national_refresh
 
     matchers = {m.table for m in MATCHERS}
     instance = dg.DagsterInstance.ephemeral()

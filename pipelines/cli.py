@@ -83,24 +83,14 @@ def _instance(create: bool = False):
         raise typer.Exit(2) from None
 
 
-def run_job(name: str, log_level: str = "INFO", instance=None, create_instance: bool = False):
-    """Runs a job in this process, on `instance` (default: DAGSTER_HOME's or the data folder's; with
-    `create_instance` the data folder's is made when there is none)."""
-    from pipelines.definitions import defs
-    from pipelines.run_monitoring import fail_dead_runs, run_tags
+def _run_job(name: str, log_level: str = "INFO", instance=None, create_instance: bool = False):
+    """Runs job `name` of the `csdl` code location here, listed under that job with `csdl/trigger=cli`, on
+    `instance` (default: DAGSTER_HOME's or the data folder's; with `create_instance` the data folder's is made
+    when there is none)."""
+    from pipelines.runs import run_job as run
 
-    instance = instance or _instance(create_instance)
-    # a run killed earlier (kill -9) still holds the `duckdb` pool slot: this run would wait for it for ever
-    for dead in fail_dead_runs(instance):
-        console.print(f"[yellow]run {dead.run_id} of {dead.job_name} was left STARTED by process {dead.pid}, "
-                      "which is gone: marked failed and its pool slot freed[/]")
-    job = defs.resolve_job_def(name)
-    return job.execute_in_process(instance=instance, raise_on_error=False, tags=run_tags(),
-                                  run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
-
-
-def run_national_refresh(log_level: str = "INFO", instance=None):
-    return run_job("national_refresh", log_level, instance, create_instance=True)
+    return run(name, log_level, instance or _instance(create_instance),
+               log=lambda message: console.print(f"[yellow]{message}[/]"))
 
 
 def print_summary(result, published: Path) -> None:
@@ -139,7 +129,7 @@ def print_summary(result, published: Path) -> None:
 @app.command()
 def refresh(log_level: str = typer.Option("INFO", help="Dagster console log level")):
     """Run national_refresh against the configured sources (dlt settings in .dlt/ or the environment)."""
-    result = run_national_refresh(log_level)
+    result = _run_job("national_refresh", log_level, create_instance=True)
     print_summary(result, _data_dir() / "published" / "csdl.duckdb")
     reviewed = run_review()
     raise typer.Exit(0 if result.success and reviewed else 1)
@@ -163,7 +153,7 @@ def demo(scale: str = typer.Option("small", help="small or national"), seed: int
         if faults:
             console.print(f"fault mode: {faults:.0%} of pages fail (5xx, slow, truncated, served twice)")
         started = time.monotonic()
-        result = run_national_refresh(log_level)
+        result = _run_job("national_refresh", log_level, create_instance=True)
     if faults:
         console.print("faults served: " + ", ".join(f"{n} {kind}" for kind, n in sim.faults_served.items()))
     console.print(f"national_refresh {'succeeded' if result.success else '[red]FAILED[/]'} "
@@ -175,11 +165,12 @@ def demo(scale: str = typer.Option("small", help="small or national"), seed: int
 
 def run_review(log_level: str = "WARNING", instance=None) -> bool:
     """The quality review the sensors run after each run in the daemon; in-process runs call it themselves."""
-    result = run_job("quality_review", log_level, instance)
+    result = _run_job("quality_review", log_level, instance)
     if not result.success:
         console.print("[red]the quality review failed[/]; see the Dagster log above")
         return False
-    outcome = result.output_for_node("review_quality")
+    with result:  # outputs are read back through the run's IO manager
+        outcome = result.output_for_node("review_quality")
     console.print(f"alerts: {outcome['opened']} opened, {outcome['closed']} closed, {outcome['open']} open; "
                   f"{outcome['sent']} messages sent")
     for failure in outcome["failures"]:
@@ -279,7 +270,7 @@ def quarantine_replay(fixes: Path = typer.Argument(..., exists=True, dir_okay=Fa
         console.print(f"[red]nothing applied[/]: {error}")
         raise typer.Exit(1) from None
     console.print(f"applied {len(corrections)} corrections; rebuilding staging, core and marts")
-    result = run_job("rebuild_from_raw", log_level, instance)
+    result = _run_job("rebuild_from_raw", log_level, instance)
     with _warehouse(read_only=True) as con:
         results = outcome(con, corrections)
     table = Table(title="replayed records")

@@ -17,7 +17,7 @@ import dagster as dg
 from warehouse.permissions import secure_data_folder
 
 # the project's instance settings (the `duckdb` pool of one, run monitoring); `make` copies the same file
-SETTINGS = Path(__file__).resolve().parents[1] / "dagster.yaml"
+SETTINGS = Path(__file__).resolve().parents[1] / "instance" / "dagster.yaml"
 
 
 class NoInstance(RuntimeError):

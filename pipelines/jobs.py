@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import dagster as dg
 
+from assets.cadences import CADENCES, TIMEZONE
 from assets.ingest import PROVINCE_YEAR_KEY
 from assets.warehouse import WarehouseBuildConfig
-
-TIMEZONE = "Asia/Ho_Chi_Minh"
-
 
 # The one partitioned asset; the jobs below leave it out so they stay single unpartitioned runs (a job
 # that selects a partitioned asset needs a partition key for every run).
@@ -50,14 +48,10 @@ provinces_year_refresh = dg.define_asset_job(
 
 JOBS = [national_refresh, ministries_refresh, academies_refresh, provinces_refresh, provinces_year_refresh,
         rebuild_from_raw]
+# One schedule per source family with a cadence of its own (assets/cadences.py), off until turned on in the UI.
 SCHEDULES = [
-    dg.ScheduleDefinition(job=ministries_refresh, cron_schedule="0 2 * * *", execution_timezone=TIMEZONE,
-                          default_status=dg.DefaultScheduleStatus.STOPPED,
-                          description="Daily: ministries update their registries during the working day."),
-    dg.ScheduleDefinition(job=academies_refresh, cron_schedule="0 3 * * 0", execution_timezone=TIMEZONE,
-                          default_status=dg.DefaultScheduleStatus.STOPPED,
-                          description="Weekly on Sunday: repositories change slowly."),
-    dg.ScheduleDefinition(job=provinces_refresh, cron_schedule="0 4 * * *", execution_timezone=TIMEZONE,
-                          default_status=dg.DefaultScheduleStatus.STOPPED,
-                          description="Daily: picks up report files dropped into the intake folder."),
+    dg.ScheduleDefinition(job=job, cron_schedule=CADENCES[source].cron, execution_timezone=TIMEZONE,
+                          default_status=dg.DefaultScheduleStatus.STOPPED, description=CADENCES[source].why)
+    for source, job in (("ministries", ministries_refresh), ("academies", academies_refresh),
+                        ("provinces", provinces_refresh))
 ]

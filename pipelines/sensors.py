@@ -15,6 +15,7 @@ from assets.resources import DagsterUI, DuckDBWarehouse
 from pipelines.jobs import JOBS, TIMEZONE, provinces_refresh
 from pipelines.run_monitoring import fail_dead_runs
 from quality.review import review, warehouse_for_review
+from quality.settings import AlertChannels, ReportingRules
 from sources.provinces import intake_files
 
 
@@ -41,12 +42,14 @@ def province_intake_sensor(context: dg.SensorEvaluationContext, duckdb: DuckDBWa
 
 
 @dg.op(pool="duckdb", description="Collects open problems, opens/closes alerts and sends them, writes the quality report.")
-def review_quality(context: dg.OpExecutionContext, duckdb: DuckDBWarehouse, dagster_ui: DagsterUI) -> dict:
+def review_quality(context: dg.OpExecutionContext, duckdb: DuckDBWarehouse, alerting: AlertChannels,
+                   reporting: ReportingRules, dagster_ui: DagsterUI) -> dict:
     with warehouse_for_review(duckdb.database_path) as (con, problems):
         for problem in problems:
             context.log.error(problem.message)
         outcome = review(con, context.instance, duckdb.root / "reports" / "quality.html",
-                         job_names=[job.name for job in JOBS], problems_found=problems, ui=dagster_ui)
+                         job_names=[job.name for job in JOBS], problems_found=problems,
+                         channels=alerting.channels(), rules=reporting, ui=dagster_ui)
     context.log.info(f"alerts: {outcome['opened']} opened, {outcome['closed']} closed, {outcome['open']} open; "
                      f"{outcome['sent']} messages sent; report at {outcome['report']}")
     for failure in outcome["failures"]:

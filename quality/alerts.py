@@ -24,7 +24,7 @@ from datetime import date, datetime
 
 from quality.channels import Notice
 from warehouse.personal_data import mask
-from quality.freshness import Freshness, days_overdue, last_due_year
+from quality.freshness import Freshness, days_overdue
 
 
 @dataclass(frozen=True)
@@ -148,10 +148,11 @@ def freshness_problems(sources: list[Freshness]) -> list[Problem]:
     return problems
 
 
-def deadline_problems(completeness: list[dict], today: date, years_alerted: int = 1, env=None) -> list[Problem]:
-    """One alert per province with forms missing after the deadline, for the last `years_alerted` due years
-    (older gaps stay visible in the quality report without paging anyone again)."""
-    last = last_due_year(today, env)
+def deadline_problems(completeness: list[dict], today: date, rules) -> list[Problem]:
+    """One alert per province with forms missing after the deadline (`rules`: quality.settings.ReportingRules),
+    for the last `rules.years_alerted` due years (older gaps stay visible in the quality report without
+    paging anyone again)."""
+    last, years_alerted = rules.last_due_year(today), rules.years_alerted
     missing: dict[tuple[int, str], list[dict]] = {}
     for row in completeness:
         if row["status"] == "missing" and row["year"] > last - years_alerted:

@@ -1,4 +1,5 @@
-"""Where alerts go: a webhook (Slack or Teams) and e-mail over SMTP, configured by environment variables.
+"""Where alerts go: a webhook (Slack or Teams) and e-mail over SMTP, configured by environment variables
+(read by `quality.settings.AlertChannels`, the resource that builds these channels).
 
 | variable | meaning |
 |---|---|
@@ -20,7 +21,6 @@ disguised link `<http://x|text>` in a record shows as typed and pings or links n
 
 from __future__ import annotations
 
-import os
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -129,24 +129,3 @@ class EmailChannel:
             if self.user:
                 smtp.login(self.user, self.password or "")
             smtp.send_message(mail)
-
-
-def _yes(value: str | None) -> bool:
-    return (value or "").strip().lower() in ("1", "true", "yes")
-
-
-def channels_from_environment(env=None) -> list:
-    env = os.environ if env is None else env
-    channels: list = []
-    if env.get("CSDL_ALERT_WEBHOOK_URL"):
-        channels.append(WebhookChannel(env["CSDL_ALERT_WEBHOOK_URL"]))
-    if env.get("CSDL_ALERT_SMTP_HOST") and env.get("CSDL_ALERT_EMAIL_TO"):
-        channels.append(EmailChannel(
-            host=env["CSDL_ALERT_SMTP_HOST"], port=int(env.get("CSDL_ALERT_SMTP_PORT") or 25),
-            sender=env.get("CSDL_ALERT_EMAIL_FROM") or "csdl-alerts@localhost",
-            recipients=[r.strip() for r in env["CSDL_ALERT_EMAIL_TO"].split(",") if r.strip()],
-            user=env.get("CSDL_ALERT_SMTP_USER") or None, password=env.get("CSDL_ALERT_SMTP_PASSWORD") or None,
-            starttls=_yes(env.get("CSDL_ALERT_SMTP_STARTTLS")),
-            allow_plaintext_login=_yes(env.get("CSDL_ALERT_SMTP_ALLOW_PLAINTEXT_LOGIN")),
-            ca_file=env.get("CSDL_ALERT_SMTP_CA_FILE") or None))
-    return channels

@@ -1,35 +1,31 @@
 """Freshness of each source, and provincial reports missing after the reporting deadline.
 
-Freshness compares each source family's last successful load (the latest materialisation of any of
-its `raw/<source>/*` assets, read from the Dagster instance) with its expected cadence: a source is
-stale once a load is more than half a cadence overdue. `CSDL_FRESHNESS_HOURS` overrides the cadences,
-e.g. `ministries=24,academies=168`.
+Freshness is Dagster's: each raw asset carries the `FreshnessPolicy` of its source family
+(assets/cadences.py), which the UI shows and Dagster's daemon evaluates. The review judges each family
+by the same policy, so it alerts without a daemon too: its latest successful load (the latest
+materialisation of any of its `raw/<source>/*` assets, read from the Dagster instance) fails once it
+is as old as the policy's failure window, as Dagster's evaluator decides.
 
-The reporting deadline: provinces report a year's forms by 15 February of the next year (Circular
-14/2015; `CSDL_REPORT_DEADLINE=MM-DD` changes it). After the deadline, every province valid at the end
-of the year must have sent every form the template supports. This completeness query lives here (not
-in marts) so the alert does not depend on a mart being built in the same run.
+The reporting deadline is ours (`quality.settings.ReportingRules`): after it, every province valid at
+the end of the year must have sent every form the template supports. This completeness query lives here
+(not in marts) so the alert does not depend on a mart being built in the same run.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from quality.suites import FORM_CODES
 from warehouse.database import table_exists
 
-# Hours between expected loads (the schedules in pipelines/jobs.py; reference data is loaded by every run).
-DEFAULT_CADENCE_HOURS = {"ministries": 24, "provinces": 24, "academies": 168, "reference": 168}
-GRACE = 0.5  # a load may be half a cadence late before the source counts as stale
-
 
 @dataclass(frozen=True)
 class Freshness:
     source: str
     last_load: datetime | None
-    cadence_hours: float
+    warn_hours: float  # the policy's windows: WARN from the first, FAIL from the second
+    fail_hours: float
     now: datetime
 
     @property
@@ -37,18 +33,24 @@ class Freshness:
         return None if self.last_load is None else (self.now - self.last_load).total_seconds() / 3600
 
     @property
+    def cadence_hours(self) -> float:
+        return self.warn_hours
+
+    @property
     def stale(self) -> bool:
-        return self.last_load is None or self.age_hours > self.cadence_hours * (1 + GRACE)
+        """FAIL by the source's freshness policy (never loaded counts too: nothing has arrived)."""
+        return self.last_load is None or self.age_hours >= self.fail_hours
 
 
-def cadences(env=None) -> dict[str, float]:
-    env = os.environ if env is None else env
-    result = dict(DEFAULT_CADENCE_HOURS)
-    for item in (env.get("CSDL_FRESHNESS_HOURS") or "").split(","):
-        if "=" in item:
-            source, hours = item.split("=", 1)
-            result[source.strip()] = float(hours)
-    return result
+def policies() -> dict[str, tuple[float, float]]:
+    """(warn, fail) hours of each source family's freshness policy."""
+    from assets.cadences import CADENCES  # noqa: PLC0415  (quality/ stays importable without Dagster)
+
+    def hours(window) -> float:
+        return window.to_timedelta().total_seconds() / 3600
+
+    return {source: (hours(c.freshness_policy.warn_window), hours(c.freshness_policy.fail_window))
+            for source, c in CADENCES.items()}
 
 
 def last_loads(instance) -> dict[str, datetime]:
@@ -65,20 +67,10 @@ def last_loads(instance) -> dict[str, datetime]:
     return latest
 
 
-def freshness(loads: dict[str, datetime], now: datetime, env=None) -> list[Freshness]:
-    return [Freshness(source, loads.get(source), hours, now) for source, hours in sorted(cadences(env).items())]
-
-
-def deadline(year: int, env=None) -> date:
-    """The day a year's reports are due: 15 February of the next year unless configured."""
-    env = os.environ if env is None else env
-    month, day = (int(x) for x in (env.get("CSDL_REPORT_DEADLINE") or "02-15").split("-"))
-    return date(year + 1, month, day)
-
-
-def last_due_year(today: date, env=None) -> int:
-    """The latest reporting year whose deadline has passed."""
-    return today.year - 1 if today > deadline(today.year - 1, env) else today.year - 2
+def freshness(loads: dict[str, datetime], now: datetime,
+              windows: dict[str, tuple[float, float]] | None = None) -> list[Freshness]:
+    windows = policies() if windows is None else windows
+    return [Freshness(source, loads.get(source), warn, fail, now) for source, (warn, fail) in sorted(windows.items())]
 
 
 def tables_exist(con, *tables: str) -> bool:
@@ -86,7 +78,7 @@ def tables_exist(con, *tables: str) -> bool:
     return all(table_exists(con, *t.split(".")) for t in tables)
 
 
-def reporting_completeness(con, today: date, env=None) -> list[dict]:
+def reporting_completeness(con, today: date, rules) -> list[dict]:
     """For each province valid at the end of a year, each year from the first reported to the last due,
     and each form: when it arrived (first submission; the day received when the signing date is unreadable)
     and whether on time, late, held (a file came but was refused whole) or missing. Nothing before the
@@ -97,7 +89,7 @@ def reporting_completeness(con, today: date, env=None) -> list[dict]:
                         "WHERE reference_year >= 2000").fetchall()[0][0]
     if first is None:
         return []
-    years = list(range(int(first), last_due_year(today, env) + 1))
+    years = list(range(int(first), rules.last_due_year(today) + 1))
     if not years:
         return []
     rows = con.execute("""
@@ -121,7 +113,7 @@ def reporting_completeness(con, today: date, env=None) -> list[dict]:
         ORDER BY e.year, e.province_code, e.form_code""", [years, FORM_CODES]).fetchall()
     result = []
     for code, name, year, form, arrived, held in rows:
-        due = deadline(year, env)
+        due = rules.due(year)
         status = ("held" if held else "missing") if arrived is None else ("late" if arrived > due else "on_time")
         result.append({"province_code": code, "province_name": name, "year": year, "form_code": form,
                        "report_date": arrived, "deadline": due, "status": status})

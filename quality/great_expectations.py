@@ -10,7 +10,6 @@ from functools import cache
 
 import pandas as pd
 
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 _lock = threading.Lock()
 _warming_lock, _warming = threading.Lock(), None
 
@@ -33,6 +32,7 @@ class ExpectationOutcome:
 
 @cache
 def _great_expectations():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # read by GX when imported: no usage reports
     import great_expectations as gx  # noqa: PLC0415  (3 s import; only when a check runs)
 
     logging.getLogger("great_expectations").setLevel(logging.ERROR)

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from quality import alerts, receipts, report, root_cause
-from quality.channels import channels_from_environment
 from quality.freshness import freshness, last_loads, reporting_completeness
 
 
@@ -68,26 +67,29 @@ def warehouse_for_review(path: Path, env=None) -> Iterator[tuple[duckdb.DuckDBPy
 
 
 def review(con, instance, report_path: Path, job_names: list[str], now: datetime | None = None,
-           env=None, channels: list | None = None, problems_found: list | None = None, ui=None) -> dict:
+           channels: list | None = None, problems_found: list | None = None, rules=None, ui=None) -> dict:
     """Needs a writing connection to the warehouse (run it in the `duckdb` pool) and the Dagster instance;
-    `problems_found` are problems met before the review (`warehouse_for_review`); `ui` the Dagster UI that
-    alerts and the report link to (assets/resources.py's DagsterUI)."""
+    `problems_found` are problems met before the review (`warehouse_for_review`). `channels` and `rules`
+    (quality.settings: AlertChannels().channels(), ReportingRules) default to the environment's; `ui` is the
+    Dagster UI that alerts and the report link to (assets/resources.py's DagsterUI)."""
     from assets.resources import DagsterUI  # noqa: PLC0415  (the one place the UI's address is set)
+    from quality.settings import AlertChannels, ReportingRules  # noqa: PLC0415  (imports Dagster)
 
     ui = ui or DagsterUI()
-    env = os.environ if env is None else env
+    rules = rules or ReportingRules.from_environment()
     now = now or datetime.now(timezone.utc)
     today = now.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()  # deadlines are Vietnamese calendar days
-    sources = freshness(last_loads(instance), now, env)
-    completeness = reporting_completeness(con, today, env)
+    sources = freshness(last_loads(instance), now)
+    completeness = reporting_completeness(con, today, rules)
     files = receipts.received_files(con)
     receipts.write(con, report_path.parent.parent / "receipts")  # <data>/receipts beside <data>/reports
     failures = root_cause.one_alert_per_run([*alerts.check_problems(con), *alerts.run_problems(instance, job_names)],
                                             instance, ui)
     problems = [*(problems_found or []), *failures,
                 *alerts.freshness_problems(sources), *receipts.problems(files),
-                *alerts.deadline_problems(completeness, today, int(env.get("CSDL_REPORT_YEARS_ALERTED") or 1), env)]
-    outcome = alerts.sync(con, problems, channels_from_environment(env) if channels is None else channels, now)
+                *alerts.deadline_problems(completeness, today, rules)]
+    outcome = alerts.sync(con, problems, AlertChannels.from_environment().channels() if channels is None else channels,
+                          now)
     outcome["report"] = str(report.write(report_path, report.render(con, sources, completeness, now, files, ui)))
     outcome["problems"] = sorted(p.key for p in problems)
     return outcome

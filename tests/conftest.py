@@ -49,13 +49,13 @@ def refresh_into(demo_dir: Path, root: Path, fill_intake=None, **simulator_optio
     the simulator after the run)."""
     data, dagster_home = root / "data", root / "dagster_home"
     dagster_home.mkdir()
-    shutil.copyfile(REPO / "dagster.yaml", dagster_home / "dagster.yaml")
+    shutil.copyfile(REPO / "instance" / "dagster.yaml", dagster_home / "dagster.yaml")
     with SourceSimulator(demo_dir, **simulator_options) as sim, pytest.MonkeyPatch.context() as mp:
         for key, value in env_for(sim, data).items():
             mp.setenv(key, value)
         mp.setenv("DAGSTER_HOME", str(dagster_home))
         (fill_intake or sim.drop_reports)(data / "intake")
-        from pipelines.cli import run_national_refresh
+        from pipelines.runs import run_national_refresh
 
         result = run_national_refresh(log_level="WARNING")
     assert result.success, "national_refresh failed; see the Dagster log above"

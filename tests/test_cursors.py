@@ -13,8 +13,6 @@ import pytest
 from sources.academies import academies
 from sources.ministries import ministries
 
-import assets.resources  # noqa: F401  (sets the dlt option that keeps each row's load id)
-
 
 def _pipeline(name: str, data_dir: Path) -> dlt.Pipeline:
     return dlt.pipeline(pipeline_name=name, destination=dlt.destinations.duckdb(str(data_dir / "warehouse.duckdb")),

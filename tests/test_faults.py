@@ -86,7 +86,6 @@ def test_every_rejected_record_is_kept_with_source_key_reason_and_raw_record(fau
 
 KILLABLE_LOAD = """
 import sys, dlt
-import assets.resources
 from sources.ministries import ministries
 data = sys.argv[1]
 pipeline = dlt.pipeline(pipeline_name="ministries", destination=dlt.destinations.duckdb(data + "/warehouse.duckdb"),

@@ -17,7 +17,7 @@ from tests.conftest import REPO, env_for
 
 
 def _national_refresh(env: dict) -> subprocess.Popen:
-    code = "from pipelines.cli import run_national_refresh; raise SystemExit(0 if run_national_refresh('WARNING').success else 1)"
+    code = "from pipelines.runs import run_national_refresh; raise SystemExit(0 if run_national_refresh('WARNING').success else 1)"
     return subprocess.Popen([sys.executable, "-c", code], env=env, cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -26,7 +26,7 @@ def _national_refresh(env: dict) -> subprocess.Popen:
 def test_a_refresh_after_kill_9_of_the_previous_one_completes_on_its_own(simulator, data_dir, tmp_path):
     dagster_home = tmp_path / "dagster_home"
     dagster_home.mkdir()
-    shutil.copyfile(REPO / "dagster.yaml", dagster_home / "dagster.yaml")
+    shutil.copyfile(REPO / "instance" / "dagster.yaml", dagster_home / "dagster.yaml")
     env = {**os.environ, **env_for(simulator, data_dir), "DAGSTER_HOME": str(dagster_home)}
     simulator.drop_reports(data_dir / "intake")
     instance = dg.DagsterInstance.from_config(str(dagster_home))
@@ -85,8 +85,6 @@ def test_a_run_left_started_by_a_dead_process_is_an_alert_and_the_sensor_frees_i
 
 def _load(data_dir: Path, name: str, source) -> None:
     import dlt
-
-    import assets.resources  # noqa: F401  (keeps each row's load id)
 
     shutil.rmtree(data_dir / "dlt_pipelines", ignore_errors=True)  # as dagster-dlt runs it: state from the destination
     dlt.pipeline(pipeline_name=name, destination=dlt.destinations.duckdb(str(data_dir / "warehouse.duckdb")),
@@ -239,11 +237,11 @@ def _notice():
 
 
 def _email_channel(port: int, **env):
-    from quality.channels import channels_from_environment
+    from quality.settings import AlertChannels
 
-    [channel] = channels_from_environment({"CSDL_ALERT_SMTP_HOST": "127.0.0.1", "CSDL_ALERT_SMTP_PORT": str(port),
+    [channel] = AlertChannels.from_environment({"CSDL_ALERT_SMTP_HOST": "127.0.0.1", "CSDL_ALERT_SMTP_PORT": str(port),
                                            "CSDL_ALERT_EMAIL_TO": "ops@localhost", "CSDL_ALERT_SMTP_USER": "alerts",
-                                           "CSDL_ALERT_SMTP_PASSWORD": "s3cret", **env})
+                                           "CSDL_ALERT_SMTP_PASSWORD": "s3cret", **env}).channels()
     return channel
 
 
@@ -295,7 +293,6 @@ def _intake_run(data_dir: Path) -> list[dict]:
     import dlt
     import duckdb
 
-    import assets.resources  # noqa: F401  (keeps each row's load id)
     from sources.provinces import provinces
 
     pipeline = dlt.pipeline(pipeline_name="provinces", destination=dlt.destinations.duckdb(str(data_dir / "w.duckdb")),

@@ -25,7 +25,6 @@ from sources.ministries import ministries
 from warehouse.database import connect
 from warehouse.modelling import discover, run_model
 
-import assets.resources  # noqa: F401  (sets the dlt option that keeps each row's load id)
 
 pytestmark = pytest.mark.timeout(45)
 REPO = Path(__file__).resolve().parents[1]
@@ -208,7 +207,7 @@ def test_a_page_nested_20000_levels_deep_is_refused_before_arrow_reads_it(sender
     nested = senders(feed(lambda handler, page: deep))
     honest = senders(feed({1: {"items": [task("BYT-1")], "next_page": None}}))
     child = textwrap.dedent(f"""
-        import json, dlt, assets.resources
+        import json, dlt
         from sources.ministries import ministries
         run = dlt.pipeline(pipeline_name="ministries", destination=dlt.destinations.duckdb({str(data_dir / "w.duckdb")!r}),
                            dataset_name="raw_ministries", pipelines_dir={str(data_dir / "p")!r})

@@ -9,7 +9,6 @@ import dlt
 import duckdb
 import pytest
 
-import assets.resources  # noqa: F401  (keeps each row's load id)
 from demo.workbook import ReportQuirks, write_report_workbook
 from sources.provinces import ReportFileError, read_report
 from sources.vietnamese import detect_legacy_encoding, from_legacy, to_legacy
@@ -103,8 +102,8 @@ def test_one_reporting_year_can_be_reloaded_alone(demo_dir, data_dir):
     from pipelines.definitions import defs
     from sources.provinces import provinces
 
-    assert defs.resolve_job_def("provinces_year_refresh").partitions_def is not None
-    assert defs.resolve_job_def("national_refresh").partitions_def is None  # still one unpartitioned run
+    assert defs().resolve_job_def("provinces_year_refresh").partitions_def is not None
+    assert defs().resolve_job_def("national_refresh").partitions_def is None  # still one unpartitioned run
     intake = data_dir / "intake"
     shutil.copytree(demo_dir / "reports", intake)
     warehouse = DuckDBWarehouse(data_dir=str(data_dir))

@@ -11,6 +11,7 @@ import pytest
 from assets.resources import DagsterUI, DuckDBWarehouse
 from pipelines.sensors import quality_review
 from quality.checks import record
+from quality.settings import AlertChannels, ReportingRules
 from warehouse.database import connect
 
 HOLD = """
@@ -40,7 +41,8 @@ def _hold(path, seconds):
 def _review(data, monkeypatch, wait_s):
     monkeypatch.setenv("CSDL_REVIEW_LOCK_WAIT_S", str(wait_s))
     result = quality_review.execute_in_process(resources={"duckdb": DuckDBWarehouse(data_dir=str(data)),
-                                                                  "dagster_ui": DagsterUI()},
+                                                          "alerting": AlertChannels(), "reporting": ReportingRules(),
+                                                          "dagster_ui": DagsterUI()},
                                                instance=dg.DagsterInstance.ephemeral())
     return result.output_for_node("review_quality")
 

@@ -11,7 +11,6 @@ import dlt
 import duckdb
 import pytest
 
-import assets.resources  # noqa: F401  (sets the dlt option that keeps each row's load id)
 from sources.academies import academies
 from tests.conftest import REPO, env_for
 from tests.oai_repositories import (OAI_ROOT, Repository, RepositoryServer, dataverse, day_granularity, eprints,
@@ -205,11 +204,11 @@ def test_years_dois_and_titles_as_the_records_say(data_dir):
 @pytest.mark.timeout(600)
 def test_academies_refresh_succeeds_on_a_fresh_data_folder(demo_dir, tmp_path):
     from demo.simulator import SourceSimulator
-    from pipelines.cli import run_job
+    from pipelines.runs import run_job
 
     data, dagster_home = tmp_path / "data", tmp_path / "dagster_home"
     dagster_home.mkdir()
-    shutil.copyfile(REPO / "dagster.yaml", dagster_home / "dagster.yaml")
+    shutil.copyfile(REPO / "instance" / "dagster.yaml", dagster_home / "dagster.yaml")
     with SourceSimulator(demo_dir) as sim, pytest.MonkeyPatch.context() as mp:
         for key, value in env_for(sim, data).items():
             mp.setenv(key, value)

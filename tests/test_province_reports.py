@@ -146,7 +146,8 @@ def test_a_held_file_fixed_and_sent_again_and_a_replayed_row_reach_core_and_noth
     import msoffcrypto
     from openpyxl import load_workbook
 
-    from pipelines.cli import app, run_job
+    from pipelines.cli import app
+    from pipelines.runs import run_job
 
     data, sent = mixed
     monkeypatch.setenv("CSDL_DATA_DIR", str(data))
@@ -197,11 +198,12 @@ def test_a_held_file_fixed_and_sent_again_and_a_replayed_row_reach_core_and_noth
 
 def test_every_job_runs_on_a_fresh_data_folder(demo_dir, tmp_path, monkeypatch):
     from demo.simulator import SourceSimulator
-    from pipelines.cli import run_job, run_review
+    from pipelines.cli import run_review
+    from pipelines.runs import run_job
 
     data, home = tmp_path / "data", tmp_path / "dagster_home"
     home.mkdir()
-    shutil.copyfile(REPO / "dagster.yaml", home / "dagster.yaml")
+    shutil.copyfile(REPO / "instance" / "dagster.yaml", home / "dagster.yaml")
     monkeypatch.setenv("CSDL_DATA_DIR", str(data))
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     assert run_review()  # before anything was ever loaded: nothing to report, nothing fails

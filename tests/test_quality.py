@@ -18,8 +18,10 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.cli import app, run_job
-from quality.freshness import freshness, last_due_year, reporting_completeness
+from pipelines.cli import app
+from pipelines.runs import run_job
+from quality.freshness import freshness, reporting_completeness
+from quality.settings import ReportingRules
 from sources.reference import read_reference
 from tests.conftest import ground_truth, refresh_into
 
@@ -110,7 +112,8 @@ def operated(refreshed_for_operators, receivers, monkeypatch):
 def _review() -> dict:
     result = run_job("quality_review", "WARNING")
     assert result.success
-    return result.output_for_node("review_quality")
+    with result:
+        return result.output_for_node("review_quality")
 
 
 def _published_run(data) -> str:
@@ -198,7 +201,7 @@ def test_blocking_check_keeps_the_last_snapshot_and_alerts_arrive_once_and_close
     broken = run_job("rebuild_from_raw", "ERROR")
     assert not broken.success
     failed = {(c.asset_key.to_user_string(), c.check_name) for c in broken.get_asset_check_evaluations() if not c.passed}
-    assert ("core/fct_task", "great_expectations") in failed
+    assert ("core/fct_task", "values_in_range") in failed  # named for what it checks
     assert _published_run(data) == last_good  # analysts still have the last good snapshot
     with duckdb.connect(str(data / "published" / "csdl.duckdb"), read_only=True) as con:
         assert con.execute("SELECT min(budget_state_vnd) FROM core.fct_task").fetchall()[0][0] >= 0
@@ -221,8 +224,8 @@ def test_blocking_check_keeps_the_last_snapshot_and_alerts_arrive_once_and_close
     assert len(sink.mails) == len(missing) + 1
     assert "[ERROR]" in alert and "run of rebuild_from_raw failed" in alert
     # the cause first (staging, upstream, only warns), then what it stopped in the same run
-    assert alert.index("Cause: staging.ministry_tasks check great_expectations_warnings (warning)") \
-        < alert.index("In the same run: core.fct_task check great_expectations (blocking)")
+    assert alert.index("Cause: staging.ministry_tasks check values_in_range (warning)") \
+        < alert.index("In the same run: core.fct_task check values_in_range (blocking)")
     assert f"source_id={source_id}: {-budget}" in alert  # the sample names the record, not only its value
     assert "published nothing" in alert and "last good snapshot" in alert and "still published" not in alert
     assert f"http://127.0.0.1:3000/runs/{broken.run_id}" in alert
@@ -253,7 +256,7 @@ def test_blocking_check_keeps_the_last_snapshot_and_alerts_arrive_once_and_close
     dom = render_in_chromium(data / "reports" / "quality.html", tmp_path)
     shown = _ReportReader()
     shown.feed(dom)
-    assert shown.history[("core.fct_task", "great_expectations")].startswith("PFP")  # fixed, broken, first run
+    assert shown.history[("core.fct_task", "values_in_range")].startswith("PFP")  # fixed, broken, first run
     assert shown.history[("staging.ministry_tasks", "rows_reconcile")].startswith("PPP")
     quarantined = dict(_warehouse(data, "SELECT model, count(*) FROM quality.quarantine GROUP BY 1"))
     assert shown.quarantined == quarantined and sum(quarantined.values()) == len(ground_truth(demo_dir, "defects"))
@@ -287,7 +290,7 @@ def test_a_failing_warning_still_publishes_and_a_channel_that_is_down_gets_it_at
     second = _review()  # the webhook is back: it gets the alert it missed, e-mail gets nothing twice
     assert second["opened"] == 0 and second["sent"] == 1 and len(webhook.messages) == hooks + 1
     [alert] = webhook.texts()[-1:]
-    assert "great_expectations_warnings failed" in alert and f"source_id={source_id}: tam_dung" in alert
+    assert "codes_in_code_lists_warnings failed" in alert and f"source_id={source_id}: tam_dung" in alert
     assert f"Run {warned.run_id} still published" in alert
     assert len(sink.mails) == mails + 1
 
@@ -344,15 +347,16 @@ def test_freshness_and_the_reporting_deadline_follow_the_clock_and_the_settings(
     data, _ = refreshed
     now = datetime.now(timezone.utc)
     loads = {"ministries": now - timedelta(hours=40), "academies": now - timedelta(days=3)}
-    state = {f.source: f.stale for f in freshness(loads, now, env={})}
+    state = {f.source: f.stale for f in freshness(loads, now)}  # by the raw assets' FreshnessPolicy
     assert state == {"ministries": True, "academies": False, "provinces": True, "reference": True}
-    assert {f.source: f.stale for f in freshness(loads, now, env={"CSDL_FRESHNESS_HOURS": "ministries=48"})}["ministries"] is False
+    assert {f.source: f.stale for f in freshness(loads, now, windows={"ministries": (48, 72)})}["ministries"] is False
 
-    assert last_due_year(date(2026, 2, 15), env={}) == 2024 and last_due_year(date(2026, 2, 16), env={}) == 2025
-    assert last_due_year(date(2026, 2, 1), env={"CSDL_REPORT_DEADLINE": "01-31"}) == 2025
+    rules = ReportingRules()
+    assert rules.last_due_year(date(2026, 2, 15)) == 2024 and rules.last_due_year(date(2026, 2, 16)) == 2025
+    assert ReportingRules.from_environment({"CSDL_REPORT_DEADLINE": "01-31"}).last_due_year(date(2026, 2, 1)) == 2025
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        before = reporting_completeness(con, date(2026, 2, 10), env={})
-        after = reporting_completeness(con, date(2026, 11, 1), env={})
+        before = reporting_completeness(con, date(2026, 2, 10), rules)
+        after = reporting_completeness(con, date(2026, 11, 1), rules)
     assert {r["year"] for r in before} == {2023, 2024}
     assert {r["year"] for r in after} == {2023, 2024, 2025}
     assert len([r for r in after if r["year"] == 2025]) == 34 * 4  # the 34 units after the merger
@@ -458,10 +462,11 @@ def test_an_expectation_that_cannot_be_evaluated_fails_every_time(tmp_path):
 
 
 def test_a_load_less_than_half_a_cadence_late_is_still_fresh():
-    from quality.freshness import Freshness
+    from quality.freshness import Freshness, policies
 
     now = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
-    daily = [Freshness("ministries", now - timedelta(hours=hours), 24, now) for hours in (23, 30, 35.9, 36.1, 60)]
+    [(warn, fail)] = [policies()["ministries"]]  # the policy Dagster shows and evaluates on raw/ministries/*
+    daily = [Freshness("ministries", now - timedelta(hours=hours), warn, fail, now) for hours in (23, 30, 35.9, 36.1, 60)]
     assert [f.stale for f in daily] == [False, False, False, True, True]  # a day's cadence + half a day's grace
 
 

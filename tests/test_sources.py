@@ -17,8 +17,6 @@ from sources.ministries import ministries
 from sources.provinces import provinces
 from sources.reference import reference
 
-import assets.resources  # noqa: F401  (sets the dlt option that keeps each row's load id)
-
 
 def _pipeline(name: str, data_dir: Path) -> dlt.Pipeline:
     return dlt.pipeline(pipeline_name=name, destination=dlt.destinations.duckdb(str(data_dir / "warehouse.duckdb")),

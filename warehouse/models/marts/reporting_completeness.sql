@@ -7,8 +7,9 @@ forms AS (
 ),
 expected AS (
     SELECT y.year, p.province_code, p.name AS province_name, p.successor_code, f.form_code,
-           CAST(CAST(y.year + 1 AS VARCHAR) || '-' || coalesce(getvariable('reporting_deadline'), '02-15') AS DATE)
-               AS deadline
+           -- no default here: unset (not built through the warehouse asset), the deadline is empty and the
+           -- table's blocking not_null check on it fails
+           CAST(CAST(y.year + 1 AS VARCHAR) || '-' || getvariable('reporting_deadline') AS DATE) AS deadline
     FROM years AS y
     JOIN core.dim_province AS p ON make_date(y.year, 12, 31) BETWEEN p.valid_from AND coalesce(p.valid_to, DATE '9999-12-31')
     CROSS JOIN forms AS f

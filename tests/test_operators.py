@@ -13,7 +13,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
 
-from pipelines.cli import app, run_job
+from pipelines.cli import app
+from pipelines.runs import run_job
 from tests.conftest import REPO
 from tests.test_quality import WebhookReceiver, render_in_chromium
 from warehouse.database import connect
@@ -107,14 +108,15 @@ def test_a_run_that_cannot_reach_its_source_is_one_alert_naming_the_cause_and_li
     port = _closed_port()  # nothing listens there: the ministries' API is down
     home = tmp_path / "dagster_home"
     home.mkdir()
-    shutil.copyfile(REPO / "dagster.yaml", home / "dagster.yaml")
+    shutil.copyfile(REPO / "instance" / "dagster.yaml", home / "dagster.yaml")
     for name, value in {"CSDL_DATA_DIR": str(tmp_path / "data"), "DAGSTER_HOME": str(home),
                         "SOURCES__MINISTRIES__BASE_URL": f"http://127.0.0.1:{port}/ministries",
                         "SOURCES__MINISTRIES__RETRIES": "0", "SOURCES__MINISTRIES__API_KEY": "demo-key",
                         "CSDL_UI_URL": "https://dagster.csdl.test/", "CSDL_ALERT_WEBHOOK_URL": webhook.url}.items():
         monkeypatch.setenv(name, value)
-    from pipelines.definitions import defs
+    from pipelines.definitions import defs as load_definitions
 
+    defs = load_definitions()
     raw_ministries = [k for k in defs.resolve_asset_graph().get_all_asset_keys() if k.path[:2] == ["raw", "ministries"]]
     failed = defs.resolve_job_def("ministries_refresh").execute_in_process(
         instance=dg.DagsterInstance.get(), raise_on_error=False, asset_selection=raw_ministries)

@@ -38,7 +38,7 @@ from mutation_sql import mutants as sql_mutants, unmutated  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CSDL_SHARED_DIR", REPO.parent / "shared"))
 PROPERTIES, RULES = "tests/test_properties.py", "tests/test_rules_users_rely_on.py"
-PROVINCE_FILES = [PROPERTIES, "tests/test_province_corpus_files.py", "tests/test_intake.py",
+PROVINCE_FILES = [PROPERTIES, "tests/test_province_corpus_files.py", "tests/test_intake.py", "tests/test_reference.py",
                   "tests/test_province_reports.py::test_each_kind_of_file_reads_as_the_office_meant_or_is_held_with_a_reason",
                   "-k", "not reloaded_alone and not unreadable_csv and not sensor_starts"]  # those three load through dlt
 MATCHING = ["tests/test_matching.py", f"{RULES}::test_a_title_typed_with_a_slip_or_two_is_still_a_duplicate_candidate",

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from sources.academies.records import doi_of
 from sources.provinces.layout import normalise_province_code
 from sources.provinces.report import ReportFileError, resolve_province
-from sources.provinces.values import AmbiguousNumber, parse_date, parse_number
+from sources.provinces.values import (AmbiguousNumber, file_decimal_separator, find_date_in_words, neutralise,
+                                     parse_date, parse_number, parse_revision, parse_year, unit_factor)
 from sources.vietnamese import fold, from_legacy, normalize, to_legacy
 from tests.test_reference import CODE_IN_NAME, MERGER, _conversion_rows, _official_former
 from warehouse.names import person_key
@@ -174,6 +175,74 @@ def test_an_excel_serial_number_reads_as_its_day(day):
 def test_a_day_that_does_not_exist_is_no_date(year, month_day):
     month, day = month_day
     assert parse_date(f"{day:02d}/{month:02d}/{year}") is None
+
+
+# -- the other cells of a report: submission, year, unit, text a spreadsheet would run ------------------------
+@given(st.integers(1, 30), st.sampled_from(["{}", "Lần {}", "lần thứ {}", "Lần {} (bổ sung)", "LẦN {}"]), st.booleans())
+def test_a_submission_number_in_figures_reads_as_that_number(number, written, as_float):
+    assert parse_revision(float(number) if as_float else written.format(number)) == number
+
+
+@pytest.mark.parametrize("written, number", [
+    ("Lần đầu", 1), ("lần thứ nhất", 1), ("Lần thứ hai", 2), ("lần thứ ba", 3), ("lần thứ tư", 4), ("Lần thứ năm", 5),
+    ("Bổ sung", 2), ("Báo cáo sửa đổi", 2), ("chính thức", None), ("", None), (None, None),
+])
+def test_a_submission_number_in_words_reads_as_officers_mean_it(written, number):
+    assert parse_revision(written) == number
+
+
+@given(st.integers(1990, 2035), st.sampled_from(["{}", "Năm {}", "năm báo cáo: {}", " {} ", "{}.0"]), st.booleans())
+def test_a_reporting_year_reads_from_the_cell_however_it_is_written(year, written, as_number):
+    assert parse_year((float(year) if written.endswith(".0") else year) if as_number else written.format(year)) == year
+
+
+@pytest.mark.parametrize("cell", [None, "", "năm nay", "12345", "1899"])
+def test_a_cell_without_a_year_is_no_year(cell):
+    assert parse_year(cell) is None
+
+
+MILLION_DONG = "triệu đồng"
+# How many million đồng one of each unit is (hand-written: 1 tỷ = 1 000 triệu, 1 nghìn = 0.001 triệu).
+IN_MILLIONS = {"triệu đồng": 1, "Triệu đồng": 1, "tr.đồng": 1, "triệu": 1, "tỷ đồng": 1000, "Tỷ VNĐ": 1000, "tỉ đồng": 1000,
+               "nghìn đồng": 0.001, "ngàn đồng": 0.001, "đồng": 1e-6, "VND": 1e-6, "": 1, None: 1}
+
+
+@given(st.sampled_from(sorted(IN_MILLIONS, key=str)), st.integers(0, 10**9))
+def test_an_amount_in_any_known_money_unit_is_the_same_in_million_dong(unit, amount):
+    assert amount * unit_factor(unit, MILLION_DONG) == pytest.approx(amount * IN_MILLIONS[unit])
+
+
+@pytest.mark.parametrize("received, template", [("USD", MILLION_DONG), ("tỷ đồng", "người"), ("tỷ đồng", None),
+                                                ("người", "tổ chức")])
+def test_a_unit_without_a_known_factor_has_none(received, template):
+    assert unit_factor(received, template) is None
+
+
+@given(st.sampled_from(["=", "@", "+", "-", "\t", "\r"]), st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]),
+                                                                     max_size=20).filter(lambda t: not t[:1].isdigit()))
+def test_text_a_spreadsheet_would_run_is_stored_with_an_apostrophe(start, rest):
+    text = start + "HYPERLINK(" + rest
+    assert neutralise(text) == "'" + text
+
+
+@given(st.integers(-10**6, 10**6), st.sampled_from(["{}", "+{}", "{},5", "-{}.25"]))
+def test_a_signed_number_and_ordinary_text_are_stored_as_typed(number, written):
+    number_text = written.format(abs(number)) if written.startswith(("+", "-")) else written.format(number)
+    assert neutralise(number_text) == number_text
+    assert neutralise("Số tổ chức = 5") == "Số tổ chức = 5" and neutralise(5) == 5 and neutralise(None) is None
+
+
+@given(st.integers(0, 6), st.integers(0, 6), st.integers(0, 4))
+def test_a_files_decimal_separator_is_the_one_most_of_its_cells_prove(commas, points, silent):
+    cells = ["1.234,5"] * commas + ["1,234.5"] * points + ["12"] * silent + [None, 7.5]
+    expected = None if commas == points else ("," if commas > points else ".")
+    assert file_decimal_separator(cells) == expected
+
+
+@given(signed_dates)
+def test_only_a_date_in_words_is_the_signature_date(day):
+    assert find_date_in_words(f"Hà Nội, ngày {day.day} tháng {day.month} năm {day.year}") == day
+    assert find_date_in_words(f"{day.day:02d}/{day.month:02d}/{day.year}") is None
 
 
 # -- the province a code names on a date (Resolution 202/2025/QH15, from ../shared/reference) ----------------

@@ -48,7 +48,7 @@ def _is_candidate(other_title: str) -> bool:
     "Nghiên cứu ứng dụng giống tôm thẻ chân trắg sạch bệnh phục vụ xuất khẩu tại Cà Mau",  # a letter dropped
     "Nghiên cứu ứng dụng giống tôm thẻ chân trắnng sạch bệnh phục vụ xuất khẩu tại Cà Mau",  # a letter doubled
     "Nghiên cứu ứng dụng giống tôm the chân trắg sạch bệnh phục vụ xuất khẩ tại Cà Mau",  # three slips
-])
+], ids=["letter-dropped", "letter-doubled", "three-slips"])
 def test_a_title_typed_with_a_slip_or_two_is_still_a_duplicate_candidate(typed):
     assert _is_candidate(typed)
 
@@ -58,7 +58,7 @@ def test_a_title_typed_with_a_slip_or_two_is_still_a_duplicate_candidate(typed):
     TITLE.replace("Cà Mau", "Kiên Giang"),
     TITLE + " giai đoạn 2",  # the follow-on phase
     TITLE.replace("xuất khẩu", "tiêu dùng"),  # for another market
-])
+], ids=["bac-lieu", "kien-giang", "phase-2", "home-market"])
 def test_the_same_topic_in_another_province_phase_or_market_is_another_work(other_work):
     assert not _is_candidate(other_work)
 

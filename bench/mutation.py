@@ -48,7 +48,7 @@ TESTS = {
     "sources/vietnamese.py": [PROPERTIES, "tests/test_matching.py", "tests/test_province_corpus_files.py",
                               "tests/test_model_builds.py::test_normalize_skips_decomposing_only_where_that_gives_the_same"],
     "sources/provinces/*.py": PROVINCE_FILES,
-    "sources/cursors.py": ["tests/test_cursors.py"],
+    "sources/cursors.py": [PROPERTIES, "tests/test_cursors.py"],
     "warehouse/publish.py": ["tests/test_publish.py", "tests/test_personal_data.py",
                              f"{RULES}::test_every_kind_of_personal_identifier_column_stops_publishing"],
     "warehouse/matching/*.py": MATCHING,

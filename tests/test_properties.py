@@ -1,15 +1,19 @@
 """Properties of the parsers and normal forms every source goes through, checked on generated inputs
 (hypothesis, profile in tests/conftest.py): Vietnamese numbers and dates as offices type them, the stored
-text normal form and the legacy font encodings, the province a code names on a date, DOIs and codes."""
+text normal form and the legacy font encodings, the province a code names on a date, DOIs and codes, and
+the incremental cursor that must neither skip a record nor load one twice."""
 
 import unicodedata
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
+import pyarrow as pa
 import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from sources.academies.records import doi_of
+from sources.cursors import TS, SenderCursors
+from sources.http import EPOCH
 from sources.provinces.layout import normalise_province_code
 from sources.provinces.report import ReportFileError, resolve_province
 from sources.provinces.values import (AmbiguousNumber, file_decimal_separator, find_date_in_words, neutralise,
@@ -314,3 +318,67 @@ def test_a_doi_quoted_in_a_citation_is_found(doi, citation):
     assume("doi" not in citation.lower())
     assert doi_of([f"{citation}, 2023. doi:{doi}"], []) == doi.lower()
     assert doi_of([citation], []) is None
+
+
+# -- incremental cursors: one sender, many runs ----------------------------------------------------------------
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+
+
+def _page(rows: list[tuple[str, datetime | None]]) -> pa.Table:
+    return pa.Table.from_pylist([{"source_id": key, "updated_at": at} for key, at in rows],
+                                schema=pa.schema([("source_id", pa.string()), ("updated_at", TS)]))
+
+
+def _harvest(state: dict, records: dict[str, datetime], page_size: int, now: datetime) -> list[tuple[str, datetime]]:
+    """One run against the sender: it answers `updated_at >= since` in time order, `page_size` a page."""
+    cursors = SenderCursors(state, column="updated_at")
+    cursor = cursors.open("BKHCN")
+    cursor.not_after = now
+    asked = sorted(((k, at) for k, at in records.items() if at >= cursor.since), key=lambda r: r[1])
+    kept = []
+    for start in range(0, len(asked), page_size):
+        page = cursor.keep_new(_page(asked[start:start + page_size]))
+        kept += zip(page.column("source_id").to_pylist(), page.column("updated_at").to_pylist())
+    cursors.advance(cursor)
+    return kept
+
+
+@given(st.lists(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 8)), max_size=6), min_size=1, max_size=5),
+       st.integers(1, 4))
+def test_every_record_a_sender_adds_or_changes_between_runs_is_loaded_once(runs, page_size):
+    """Before each run the sender adds records or changes earlier ones, each stamped at or after its
+    latest (ties on the second are common); every version a run could see is loaded, and only once,
+    whatever the page size."""
+    state, records, seen, loaded, clock = {}, {}, set(), [], T0
+    for run, changes in enumerate(runs):
+        for i, (step, which) in enumerate(changes):
+            clock += timedelta(seconds=step)  # step 0: the same second as the change before
+            key = sorted(records)[which] if which < len(records) and which % 2 else f"NV-{run}-{i}"
+            records[key] = clock
+        seen |= set(records.items())
+        loaded += _harvest(state, records, page_size, now=clock + timedelta(minutes=1))
+    assert sorted(loaded) == sorted(seen)
+
+
+def test_a_record_dated_in_the_future_is_loaded_but_does_not_blind_the_cursor():
+    state = {}
+    records = {"NV-typo": datetime(2999, 1, 1, tzinfo=timezone.utc), "NV-1": T0}
+    assert sorted(k for k, _ in _harvest(state, records, 10, now=T0 + timedelta(hours=1))) == ["NV-1", "NV-typo"]
+    assert state["cursors"]["BKHCN"] == {"last_value": "2026-03-02T08:00:00Z", "keys_at_last_value": ["NV-1"]}
+    records["NV-2"] = T0 + timedelta(hours=2, microseconds=5)
+    again = _harvest(state, records, 10, now=T0 + timedelta(hours=3))
+    assert sorted(k for k, _ in again) == ["NV-2", "NV-typo"]  # asked again until corrected
+    assert state["cursors"]["BKHCN"]["last_value"] == "2026-03-02T10:00:00.000005Z"
+
+
+def test_a_record_that_could_not_be_read_is_kept_and_does_not_move_the_cursor():
+    cursor = SenderCursors({}, column="updated_at").open("BKHCN")
+    assert cursor.since == EPOCH
+    assert cursor.keep_new(_page([("NV-1", None)])).num_rows == 1 and cursor.saved() is None
+
+
+def test_a_saved_cursor_in_the_future_asks_for_everything_again():
+    saved = {"cursors": {"BKHCN": {"last_value": "2999-01-01T00:00:00Z", "keys_at_last_value": ["NV-1"]}}}
+    cursor = SenderCursors(saved, column="updated_at").open("BKHCN")
+    assert cursor.since == EPOCH
+    assert cursor.keep_new(_page([("NV-1", T0)])).num_rows == 1

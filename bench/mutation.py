@@ -24,6 +24,7 @@ import fnmatch
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -37,18 +38,18 @@ from mutation_sql import mutants as sql_mutants, unmutated  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CSDL_SHARED_DIR", REPO.parent / "shared"))
-PROPERTIES, RULES = "tests/test_properties.py", "tests/test_rules_users_rely_on.py"
-PROVINCE_FILES = [PROPERTIES, "tests/test_province_corpus_files.py", "tests/test_intake.py", "tests/test_reference.py",
+TEXT, REPORTS, RULES = "tests/test_text_properties.py", "tests/test_report_properties.py", "tests/test_rules_users_rely_on.py"
+PROVINCE_FILES = [REPORTS, "tests/test_province_corpus_files.py", "tests/test_intake.py", "tests/test_reference.py",
                   "tests/test_province_reports.py::test_each_kind_of_file_reads_as_the_office_meant_or_is_held_with_a_reason",
                   "-k", "not reloaded_alone and not unreadable_csv and not sensor_starts"]  # those three load through dlt
 MATCHING = ["tests/test_matching.py", f"{RULES}::test_a_title_typed_with_a_slip_or_two_is_still_a_duplicate_candidate",
             f"{RULES}::test_the_same_topic_in_another_province_phase_or_market_is_another_work"]
 # Module (glob) -> its fast test selection: the tests that exercise it without a national refresh.
 TESTS = {
-    "sources/vietnamese.py": [PROPERTIES, "tests/test_matching.py", "tests/test_province_corpus_files.py",
+    "sources/vietnamese.py": [TEXT, "tests/test_matching.py", "tests/test_province_corpus_files.py",
                               "tests/test_model_builds.py::test_normalize_skips_decomposing_only_where_that_gives_the_same"],
     "sources/provinces/*.py": PROVINCE_FILES,
-    "sources/cursors.py": [PROPERTIES, "tests/test_cursors.py"],
+    "sources/cursors.py": ["tests/test_cursor_properties.py", "tests/test_cursors.py"],
     "warehouse/publish.py": ["tests/test_publish.py", "tests/test_personal_data.py",
                              f"{RULES}::test_every_kind_of_personal_identifier_column_stops_publishing"],
     "warehouse/matching/*.py": MATCHING,
@@ -57,6 +58,15 @@ TESTS = {
                           f"{RULES}::test_a_result_registered_before_its_acceptance_is_reported_as_a_warning_naming_the_value"],
     "quality/report.py": ["tests/test_province_reports.py::test_the_quality_report_escapes_what_senders_wrote"],
     # the models run only inside a refresh: one shared refresh per mutant, then the tests that read it
+    # (the more specific patterns first: the first that matches is the module's selection)
+    "warehouse/models/marts/statistic_year_changes.sql": [
+        "tests/test_province_reports.py::test_a_tenfold_change_from_the_previous_year_is_a_warning_naming_the_file_and_row"],
+    "warehouse/models/marts/reporting_completeness.sql": [
+        "tests/test_indicators.py::test_reporting_completeness_against_the_deadline",
+        "tests/test_province_reports.py::test_every_job_runs_on_a_fresh_data_folder"],
+    "warehouse/models/core/fct_statistic.sql": [
+        "tests/test_province_reports.py::test_a_revision_wins_by_its_number_even_when_officers_keep_the_first_date",
+        "tests/test_indicators.py"],
     "warehouse/models/core/*.sql": ["tests/test_published.py", "tests/test_indicators.py", "tests/test_entity_resolution.py",
                                     f"{RULES}::test_a_record_the_repository_deletes_leaves_the_published_snapshot_at_the_next_harvest"],
     "warehouse/models/marts/*.sql": ["tests/test_indicators.py", "tests/test_entity_resolution.py", "tests/test_published.py",
@@ -200,6 +210,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="at most this many mutants per module (a quick look)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds one test run may take")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so the runner and its test run are stopped too
     modules = targets(args.modules.split(","))
     assert modules, f"no module of {sorted(TESTS)} matches {args.modules}"
     started, scores = time.monotonic(), []
@@ -219,7 +230,8 @@ def main() -> None:
                 scorer = _sql if module.endswith(".sql") else _cosmic_ray
                 scores.append(scorer(project, module, work, socket_path, args.timeout, args.limit))
         finally:
-            runner.kill()
+            runner.terminate()  # it kills the test run it may be in
+            runner.wait()
     report(scores, time.monotonic() - started)
 
 

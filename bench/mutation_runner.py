@@ -24,6 +24,7 @@ from pathlib import Path
 PRELOAD = ("pytest", "hypothesis", "duckdb", "pyarrow", "pandas", "dlt", "dagster", "sqlglot", "rapidfuzz", "lxml",
            "openpyxl", "python_calamine", "requests", "typer", "rich")
 TIMED_OUT = 124
+_running: list[int] = []  # the child's process group, for a server told to stop mid-run
 
 
 def _child(project: Path, args: list[str], log: Path) -> None:
@@ -50,6 +51,7 @@ def _run_one(project: Path, args: list[str], timeout: float) -> int:
     pid = os.fork()
     if pid == 0:
         _child(project, args, project / ".mutation-last-run.log")
+    _running[:] = [pid]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         done, status = os.waitpid(pid, os.WNOHANG)
@@ -61,7 +63,17 @@ def _run_one(project: Path, args: list[str], timeout: float) -> int:
     return TIMED_OUT
 
 
+def _stop(signum, frame) -> None:
+    for pid in _running:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    sys.exit(0)
+
+
 def serve(socket_path: str, project: str) -> None:
+    signal.signal(signal.SIGTERM, _stop)
     for name in PRELOAD:
         importlib.import_module(name)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -10,7 +10,7 @@ from hypothesis import settings
 from demo.generator import generate
 from demo.simulator import SourceSimulator
 
-# Property tests (tests/test_properties.py): a modest number of examples, the same ones on every run and
+# Property tests (tests/test_*_properties.py): a modest number of examples, the same ones on every run and
 # machine (derandomize, no example database), no per-example deadline on 2 shared cores.
 # HYPOTHESIS_PROFILE=explore looks further, with random examples, when changing a parser.
 settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True, database=None)

@@ -8,13 +8,13 @@ Each mutant is one small bug, made in a copy of the project (the working tree is
 checked against that module's own fast test selection (TESTS): killed when a test fails, survived when
 all pass. It prints the score per module and overall, and every surviving mutant.
 
-Python is mutated by cosmic-ray (a maintained tool; its operators narrowed to one realistic variant per
-site, OPERATORS). It suits this layout as it is: it rewrites the file in place in the copy and runs any
-command, so the tests import the copy as they import the project, the module-level constants (the
-publishing guard's column list) are mutated too, and it needs no configuration of the project's own.
-mutmut 3 would need its own [tool.mutmut] setup, a mutants/ copy the editable install does not point
-at, and mutates only inside functions. The SQL models are mutated by bench/mutation_sql.py. Test runs
-go through bench/mutation_runner.py, which forks them from a process that imported the libraries once.
+Python is mutated by cosmic-ray (a maintained tool, driven by bench/mutation_python.py). It suits this
+layout as it is: it rewrites the file in place in the copy and runs any command, so the tests import
+the copy as they import the project, module-level constants (the publishing guard's column list) are
+mutated too, and the project needs no configuration of its own for it. mutmut 3 would need its own
+[tool.mutmut] setup and a mutants/ copy that the editable install does not point at, and it mutates
+only inside functions. The SQL models are mutated by bench/mutation_sql.py. Test runs go through
+bench/mutation_runner.py, which forks them from a process that imported the libraries once.
 """
 
 from __future__ import annotations
@@ -22,19 +22,18 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import os
-import shlex
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from mutation_runner import run as run_tests  # noqa: E402
-from mutation_sql import mutants as sql_mutants, unmutated  # noqa: E402
+from mutation_python import Score, cosmic_ray_score
+from mutation_runner import run as run_tests
+from mutation_sql import mutants as sql_mutants, unmutated
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CSDL_SHARED_DIR", REPO.parent / "shared"))
@@ -75,23 +74,6 @@ TESTS = {
 # Excluded from the matcher modules: evaluation and demo records serve the benches, not published data.
 NOT_PUBLISHED = {"warehouse/matching/evaluation.py", "warehouse/matching/demo_records.py", "warehouse/matching/__init__.py",
                  "sources/provinces/template.py"}
-OPERATORS = ("core/(AddNot|ExceptionReplacer|NumberReplacer|ReplaceAndWithOr|ReplaceOrWithAnd|ReplaceTrueWithFalse|"
-             "ReplaceFalseWithTrue|ReplaceBreakWithContinue|ReplaceContinueWithBreak|ZeroIterationForLoop|"
-             "ReplaceUnaryOperator_Delete_Not|ReplaceUnaryOperator_USub_UAdd|"
-             "ReplaceBinaryOperator_(Add_Sub|Sub_Add|Mul_Div|Div_Mul|FloorDiv_Mul|Mod_FloorDiv|BitOr_BitAnd|BitAnd_BitOr)|"
-             "ReplaceComparisonOperator_(Eq_NotEq|NotEq_Eq|Lt_LtE|LtE_Lt|Gt_GtE|GtE_Gt|Lt_GtE|GtE_Lt|Gt_LtE|LtE_Gt|"
-             "Is_IsNot|IsNot_Is))$")
-
-
-@dataclass
-class Score:
-    module: str
-    killed: int = 0
-    survivors: list[str] = field(default_factory=list)
-
-    @property
-    def mutants(self) -> int:
-        return self.killed + len(self.survivors)
 
 
 def selection(module: str) -> list[str]:
@@ -127,61 +109,17 @@ def start_runner(socket_path: Path, project: Path) -> subprocess.Popen:
     return runner
 
 
-def _cosmic_ray(project: Path, module: str, work: Path, socket_path: Path, timeout: float, limit: int | None) -> Score:
-    config, session = work / f"{module.replace('/', '_')}.toml", work / f"{module.replace('/', '_')}.sqlite"
-    command = shlex.join([sys.executable, str(project / "bench" / "mutation_runner.py"), "run", str(socket_path),
-                          str(timeout), "--", *selection(module)])
-    config.write_text(f'[cosmic-ray]\nmodule-path = "{project / module}"\ntimeout = {timeout + 30}\n'
-                      f'excluded-modules = []\ntest-command = "{command}"\n[cosmic-ray.distributor]\nname = "local"\n'
-                      f'[cosmic-ray.filters.operators-filter]\nexclude-operators = ["(?!{OPERATORS})"]\n')
-    bin_dir = Path(sys.executable).parent
-    subprocess.run([bin_dir / "cosmic-ray", "init", config, session], check=True, cwd=project)
-    subprocess.run([bin_dir / "cr-filter-operators", session, config], check=True, cwd=project)
-    if limit is not None:
-        _keep_first(session, limit)
-    subprocess.run([bin_dir / "cosmic-ray", "exec", config, session], check=True, cwd=project)
-    return _read_session(module, session)
-
-
-def _keep_first(session: Path, limit: int) -> None:
-    from cosmic_ray.work_db import WorkDB, use_db
-    from cosmic_ray.work_item import WorkerOutcome, WorkResult
-
-    with use_db(str(session), WorkDB.Mode.open) as db:
-        for item in list(db.pending_work_items)[limit:]:
-            db.set_result(item.job_id, WorkResult(output="over --limit", worker_outcome=WorkerOutcome.SKIPPED))
-
-
-def _read_session(module: str, session: Path) -> Score:
-    from cosmic_ray.work_db import WorkDB, use_db
-    from cosmic_ray.work_item import TestOutcome, WorkerOutcome
-
-    score = Score(module)
-    with use_db(str(session), WorkDB.Mode.open) as db:
-        for item, result in db.completed_work_items:
-            if result.worker_outcome != WorkerOutcome.NORMAL:
-                continue
-            if result.test_outcome == TestOutcome.SURVIVED:
-                mutation = item.mutations[0]
-                changed = [line for line in (result.diff or "").splitlines()
-                           if line[:1] in "-+" and not line.startswith(("---", "+++"))]
-                score.survivors.append(f"{module}:{mutation.start_pos[0]} {mutation.operator_name}: "
-                                       + " | ".join(line.strip() for line in changed))
-            else:
-                score.killed += 1
-    return score
-
-
-def _sql(project: Path, module: str, work: Path, socket_path: Path, timeout: float, limit: int | None) -> Score:
+def _sql(project: Path, module: str, tests: list[str], work: Path, socket_path: Path, timeout: float,
+         limit: int | None) -> Score:
     path, score = project / module, Score(module)
     original = path.read_text(encoding="utf-8")
     try:
         path.write_text(unmutated(path), encoding="utf-8")
-        if run_tests(str(socket_path), timeout, selection(module)) != 0:
+        if run_tests(str(socket_path), timeout, tests) != 0:
             raise SystemExit(f"{module}: the tests fail on sqlglot's rendering of the unmutated model")
         for mutant in list(sql_mutants(project / module))[:limit]:
             path.write_text(mutant.text, encoding="utf-8")
-            if run_tests(str(socket_path), timeout, selection(module)) == 0:
+            if run_tests(str(socket_path), timeout, tests) == 0:
                 score.survivors.append(f"{module}: {mutant.description}")
             else:
                 score.killed += 1
@@ -191,10 +129,10 @@ def _sql(project: Path, module: str, work: Path, socket_path: Path, timeout: flo
 
 
 def report(scores: list[Score], seconds: float) -> None:
-    print(f"\n{'module':52} {'mutants':>7} {'killed':>7} {'survived':>8} {'score':>7}")
+    print(f"\n{'module':52} {'mutants':>7} {'killed':>7} {'survived':>8} {'score':>7} {'equivalent':>10}")
     for s in scores:
         print(f"{s.module:52} {s.mutants:7} {s.killed:7} {len(s.survivors):8} "
-              f"{100 * s.killed / s.mutants if s.mutants else 100:6.1f}%")
+              f"{100 * s.killed / s.mutants if s.mutants else 100:6.1f}% {s.equivalent:10}")
     total, killed = sum(s.mutants for s in scores), sum(s.killed for s in scores)
     print(f"{'overall':52} {total:7} {killed:7} {total - killed:8} {100 * killed / total if total else 100:6.1f}%"
           f"   ({seconds / 60:.1f} min)")
@@ -227,8 +165,8 @@ def main() -> None:
                                      f"(see {project / '.mutation-last-run.log'})")
             for module in modules:
                 print(f"== {module}: {' '.join(selection(module))}", flush=True)
-                scorer = _sql if module.endswith(".sql") else _cosmic_ray
-                scores.append(scorer(project, module, work, socket_path, args.timeout, args.limit))
+                scorer = _sql if module.endswith(".sql") else cosmic_ray_score
+                scores.append(scorer(project, module, selection(module), work, socket_path, args.timeout, args.limit))
         finally:
             runner.terminate()  # it kills the test run it may be in
             runner.wait()

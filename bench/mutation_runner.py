@@ -36,7 +36,7 @@ def _child(project: Path, args: list[str], log: Path) -> None:
     os.chdir(project)
     sys.path.insert(0, str(project))
     sys.dont_write_bytecode = True  # a mutant written within the same second must not meet a stale .pyc
-    import pytest  # noqa: PLC0415  (already imported by the server: this is a lookup)
+    import pytest  # already imported by the server: a lookup
 
     try:
         code = pytest.main(["-x", "-q", "-p", "no:cacheprovider", *args])

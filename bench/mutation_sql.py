@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import sqlglot
 from sqlglot import exp
@@ -63,7 +63,7 @@ def _site_mutations(node: exp.Expression) -> Iterator[tuple[str, Callable[[exp.E
         condition = node.this if not isinstance(node, exp.Join) else node.args["on"]
         parts = _conjuncts(condition)
         for i, part in enumerate(parts):
-            def drop(n, i=i, parts_count=len(parts)):
+            def drop(n, i=i):
                 kept = [p.copy() for j, p in enumerate(_conjuncts(n.this if not isinstance(n, exp.Join) else n.args["on"]))
                         if j != i]
                 if not kept:

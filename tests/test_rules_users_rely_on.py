@@ -5,7 +5,6 @@ repository deletes leaves the published snapshot at the next harvest. Expected v
 
 import json
 import shutil
-from datetime import date
 
 import duckdb
 import pytest
@@ -85,7 +84,7 @@ def test_a_result_registered_before_its_acceptance_is_reported_as_a_warning_nami
         warning = results[GX_CHECKS[WARNING]]
         assert not warning.passed
         failures = json.loads(json.dumps(warning.metadata["failures"].data))
-        (name, found), = [(k, v) for k, v in failures.items() if "days_to_registration" in k]
+        (found,) = [v for k, v in failures.items() if "days_to_registration" in k]
         assert found["unexpected"] == 1 and found["sample"] == ["-7"]
         (problem,) = check_problems(con)
     assert problem.severity == "WARN" and "days_to_registration" in problem.message and "-7" in problem.message

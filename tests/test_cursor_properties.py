@@ -7,7 +7,7 @@ import pyarrow as pa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sources.cursors import TS, SenderCursors
+from sources.cursors import TS, SenderCursor, SenderCursors
 from sources.http import EPOCH
 
 # -- incremental cursors: one sender, many runs ----------------------------------------------------------------
@@ -65,6 +65,18 @@ def test_a_record_that_could_not_be_read_is_kept_and_does_not_move_the_cursor():
     cursor = SenderCursors({}, column="updated_at").open("BKHCN")
     assert cursor.since == EPOCH
     assert cursor.keep_new(_page([("NV-1", None)])).num_rows == 1 and cursor.saved() is None
+    # nor on a later run, beside records at the cursor time: it is kept, and its key is not noted as loaded
+    state = {"cursors": {"BKHCN": {"last_value": "2026-03-02T08:00:00Z", "keys_at_last_value": ["NV-1"]}}}
+    cursor = SenderCursors(state, column="updated_at").open("BKHCN")
+    kept = cursor.keep_new(_page([("NV-1", T0), ("NV-2", T0), ("NV-3", None)]))
+    assert kept.column("source_id").to_pylist() == ["NV-2", "NV-3"]
+    assert cursor.saved() == {"last_value": "2026-03-02T08:00:00Z", "keys_at_last_value": ["NV-1", "NV-2"]}
+
+
+def test_a_cursor_saved_at_the_very_moment_of_the_request_is_kept():
+    saved = {"last_value": "2026-03-02T08:00:00Z", "keys_at_last_value": ["NV-1"]}
+    assert SenderCursor("BKHCN", saved, "updated_at", "source_id", not_after=T0).since == T0
+    assert SenderCursor("BKHCN", saved, "updated_at", "source_id", not_after=T0 - timedelta(microseconds=1)).since == EPOCH
 
 
 def test_a_saved_cursor_in_the_future_asks_for_everything_again():

@@ -59,7 +59,8 @@ TESTS = {
     # the models run only inside a refresh: one shared refresh per mutant, then the tests that read it
     # (the more specific patterns first: the first that matches is the module's selection)
     "warehouse/models/marts/statistic_year_changes.sql": [
-        "tests/test_province_reports.py::test_a_tenfold_change_from_the_previous_year_is_a_warning_naming_the_file_and_row"],
+        "tests/test_province_reports.py::test_a_tenfold_change_from_the_previous_year_is_a_warning_naming_the_file_and_row",
+        f"{RULES}::test_a_total_more_than_tenfold_up_or_down_is_flagged_against_everything_its_unit_reported_the_year_before"],
     "warehouse/models/marts/reporting_completeness.sql": [
         "tests/test_indicators.py::test_reporting_completeness_against_the_deadline",
         "tests/test_province_reports.py::test_every_job_runs_on_a_fresh_data_folder"],

@@ -5,6 +5,7 @@ repository deletes leaves the published snapshot at the next harvest. Expected v
 
 import json
 import shutil
+from datetime import date
 
 import duckdb
 import pytest
@@ -125,3 +126,33 @@ def test_a_record_the_repository_deletes_leaves_the_published_snapshot_at_the_ne
     parquet = data / "published" / "parquet" / "core.fct_publication.parquet"
     assert duckdb.sql(f"SELECT count(*) FROM '{parquet}' WHERE list_contains(source_ids, '{gone[0]}') "
                       f"OR list_contains(source_ids, '{gone[1]}')").fetchall() == [(0,)]
+
+
+# -- a value far from the year before ----------------------------------------------------------------------
+def test_a_total_more_than_tenfold_up_or_down_is_flagged_against_everything_its_unit_reported_the_year_before(tmp_path):
+    """Only a move of more than ten times either way warns; a zero the year before is not judged; and
+    from 2025 a unit is compared with the sum of the former provinces it absorbed (Bắc Giang 24 and
+    Bắc Ninh 27 became Bắc Ninh 24, Resolution 202/2025/QH15)."""
+    from demo.workbook import write_report_workbook
+    from tests.test_province_reports import _warehouse_from
+
+    intake = tmp_path / "intake"
+    intake.mkdir()
+    totals = {  # (code, name, year): people in S&T, the total row of form 02 (hand-written)
+        ("40", "Tỉnh Nghệ An", 2023): 700.0, ("40", "Tỉnh Nghệ An", 2024): 69.0,  # down more than tenfold
+        ("38", "Tỉnh Thanh Hóa", 2023): 700.0, ("38", "Tỉnh Thanh Hóa", 2024): 7000.0,  # exactly tenfold
+        ("42", "Tỉnh Hà Tĩnh", 2023): 0.0, ("42", "Tỉnh Hà Tĩnh", 2024): 500.0,  # nothing the year before
+        ("24", "Tỉnh Bắc Giang", 2024): 100.0, ("27", "Tỉnh Bắc Ninh", 2024): 50.0,
+        ("24", "Tỉnh Bắc Ninh", 2025): 1200.0,  # 8 times the two former provinces, 12 times Bắc Giang alone
+    }
+    for (code, name, year), total in totals.items():
+        write_report_workbook(intake, code, name, year, "02/KHCN-NL", date(year + 1, 2, 1),
+                              [("0201", "tong", total, "người")])
+    warehouse = _warehouse_from(intake, tmp_path, ["core.fct_statistic", "marts.statistic_year_changes"])
+    with warehouse.connect() as con:
+        rows = con.execute("SELECT province_code, year, value, previous_value, warning FROM marts.statistic_year_changes "
+                           "WHERE breakdown = 'tong' ORDER BY ALL").fetchall()
+    assert [(code, year, value, previous) for code, year, value, previous, _ in rows] == [
+        ("24", 2025, 1200.0, 150.0), ("38", 2024, 7000.0, 700.0), ("40", 2024, 69.0, 700.0), ("42", 2024, 500.0, 0.0)]
+    warned = {code: warning for code, _, _, _, warning in rows if warning}
+    assert list(warned) == ["40"] and "x0.1" in warned["40"] and "69.0 against 700.0" in warned["40"]

@@ -130,29 +130,42 @@ def test_a_record_the_repository_deletes_leaves_the_published_snapshot_at_the_ne
 
 # -- a value far from the year before ----------------------------------------------------------------------
 def test_a_total_more_than_tenfold_up_or_down_is_flagged_against_everything_its_unit_reported_the_year_before(tmp_path):
-    """Only a move of more than ten times either way warns; a zero the year before is not judged; and
-    from 2025 a unit is compared with the sum of the former provinces it absorbed (Bắc Giang 24 and
-    Bắc Ninh 27 became Bắc Ninh 24, Resolution 202/2025/QH15)."""
+    """Only a move of more than ten times either way warns; a zero either year is not judged; each
+    indicator is compared with itself; and from 2025 a unit is compared with the sum of the former
+    provinces it absorbed (Bắc Giang 24 and Bắc Ninh 27 became Bắc Ninh 24, Resolution 202/2025/QH15)."""
     from demo.workbook import write_report_workbook
     from tests.test_province_reports import _warehouse_from
 
     intake = tmp_path / "intake"
     intake.mkdir()
-    totals = {  # (code, name, year): people in S&T, the total row of form 02 (hand-written)
-        ("40", "Tỉnh Nghệ An", 2023): 700.0, ("40", "Tỉnh Nghệ An", 2024): 69.0,  # down more than tenfold
-        ("38", "Tỉnh Thanh Hóa", 2023): 700.0, ("38", "Tỉnh Thanh Hóa", 2024): 7000.0,  # exactly tenfold
-        ("42", "Tỉnh Hà Tĩnh", 2023): 0.0, ("42", "Tỉnh Hà Tĩnh", 2024): 500.0,  # nothing the year before
-        ("24", "Tỉnh Bắc Giang", 2024): 100.0, ("27", "Tỉnh Bắc Ninh", 2024): 50.0,
-        ("24", "Tỉnh Bắc Ninh", 2025): 1200.0,  # 8 times the two former provinces, 12 times Bắc Giang alone
+    totals = {  # (code, name, year, form, indicator): the total row (hand-written)
+        ("40", "Tỉnh Nghệ An", 2023, "02/KHCN-NL", "0201"): 700.0,
+        ("40", "Tỉnh Nghệ An", 2024, "02/KHCN-NL", "0201"): 69.0,  # people: down more than tenfold
+        ("40", "Tỉnh Nghệ An", 2023, "01/KHCN-TC", "0101"): 50.0,
+        ("40", "Tỉnh Nghệ An", 2024, "01/KHCN-TC", "0101"): 55.0,  # organisations: as the year before
+        ("38", "Tỉnh Thanh Hóa", 2023, "02/KHCN-NL", "0201"): 700.0,
+        ("38", "Tỉnh Thanh Hóa", 2024, "02/KHCN-NL", "0201"): 7000.0,  # exactly tenfold up
+        ("46", "Thành phố Huế", 2023, "02/KHCN-NL", "0201"): 700.0,
+        ("46", "Thành phố Huế", 2024, "02/KHCN-NL", "0201"): 70.0,  # exactly tenfold down
+        ("42", "Tỉnh Hà Tĩnh", 2023, "02/KHCN-NL", "0201"): 0.0,
+        ("42", "Tỉnh Hà Tĩnh", 2024, "02/KHCN-NL", "0201"): 500.0,  # nothing the year before
+        ("44", "Tỉnh Quảng Bình", 2023, "02/KHCN-NL", "0201"): 500.0,
+        ("44", "Tỉnh Quảng Bình", 2024, "02/KHCN-NL", "0201"): 0.0,  # nothing this year
+        ("24", "Tỉnh Bắc Giang", 2024, "02/KHCN-NL", "0201"): 100.0,
+        ("27", "Tỉnh Bắc Ninh", 2024, "02/KHCN-NL", "0201"): 50.0,
+        ("24", "Tỉnh Bắc Ninh", 2025, "02/KHCN-NL", "0201"): 1200.0,  # 8 times the two former provinces, 12 times one
     }
-    for (code, name, year), total in totals.items():
-        write_report_workbook(intake, code, name, year, "02/KHCN-NL", date(year + 1, 2, 1),
-                              [("0201", "tong", total, "người")])
+    for (code, name, year, form, indicator), total in totals.items():
+        unit = "người" if indicator == "0201" else "tổ chức"
+        write_report_workbook(intake, code, name, year, form, date(year + 1, 2, 1), [(indicator, "tong", total, unit)])
     warehouse = _warehouse_from(intake, tmp_path, ["core.fct_statistic", "marts.statistic_year_changes"])
     with warehouse.connect() as con:
-        rows = con.execute("SELECT province_code, year, value, previous_value, warning FROM marts.statistic_year_changes "
-                           "WHERE breakdown = 'tong' ORDER BY ALL").fetchall()
-    assert [(code, year, value, previous) for code, year, value, previous, _ in rows] == [
-        ("24", 2025, 1200.0, 150.0), ("38", 2024, 7000.0, 700.0), ("40", 2024, 69.0, 700.0), ("42", 2024, 500.0, 0.0)]
-    warned = {code: warning for code, _, _, _, warning in rows if warning}
-    assert list(warned) == ["40"] and "x0.1" in warned["40"] and "69.0 against 700.0" in warned["40"]
+        rows = con.execute("SELECT province_code, year, indicator_code, value, previous_value, warning "
+                           "FROM marts.statistic_year_changes WHERE breakdown = 'tong' ORDER BY ALL").fetchall()
+    assert [row[:5] for row in rows] == [
+        ("24", 2025, "0201", 1200.0, 150.0), ("38", 2024, "0201", 7000.0, 700.0), ("40", 2024, "0101", 55.0, 50.0),
+        ("40", 2024, "0201", 69.0, 700.0), ("42", 2024, "0201", 500.0, 0.0), ("44", 2024, "0201", 0.0, 500.0),
+        ("46", 2024, "0201", 70.0, 700.0)]
+    warned = {(code, indicator): warning for code, _, indicator, _, _, warning in rows if warning}
+    assert list(warned) == [("40", "0201")]
+    assert "x0.1" in warned["40", "0201"] and "69.0 against 700.0" in warned["40", "0201"]

@@ -128,7 +128,7 @@ def test_a_files_legacy_font_is_recognised_from_a_few_of_its_cells_and_unicode_i
     ([to_legacy("Quận An Dương", "vni")], "vni"),  # one cell is enough when it has a syllable of two vowels
     (["Xã A Lù"], None),  # reads as well in every font: the text is taken as it came
     ([to_legacy("Xã Đa Mi", "tcvn3")], "tcvn3"),
-    ([to_legacy(cell, "tcvn3") for cell in ("Xã Nam Sơn", "«trích»")], "tcvn3"),  # the quote marks are TCVN3's own
+    ([to_legacy(cell, "tcvn3") for cell in ("Xã Nam Sơn", "«trích»")], "tcvn3"),  # a quotation in guillemets beside it
 ])
 def test_a_few_cells_are_read_in_the_font_they_were_typed_in(cells, encoding):
     assert detect_legacy_encoding(cells) == encoding

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export CSDL_DATA_DIR ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
-.PHONY: install chromium demo test ui bench-refresh bench-queries bench-ingest clean
+.PHONY: install chromium demo test ui bench-refresh bench-queries bench-ingest mutation clean
 
 install: $(VENV)/.installed
 
@@ -56,6 +56,11 @@ bench-queries: install
 # Ingest rows/s per source family at the national scale, against DuckDB reading the same payload.
 bench-ingest: install
 	$(BIN)/python bench/ingest.py
+
+# Mutation score of the modules that write published data (a benchmark, not a CI gate; hours on 2 cores).
+# MUTATION_MODULES=sources/cursors.py,warehouse/publish.py make mutation: only those.
+mutation: install
+	$(BIN)/python bench/mutation.py $(if $(MUTATION_MODULES),--modules $(MUTATION_MODULES))
 
 clean:
 	rm -rf data

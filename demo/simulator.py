@@ -197,16 +197,23 @@ class SourceSimulator:
 
     def delete(self, fraction: float, seed: int = 13) -> list[tuple[str, str]]:
         """The repositories delete a fraction of their records (OAI-PMH `status="deleted"`, datestamp now)."""
-        rng, stamp, deleted = random.Random(seed), _now_iso(), []
+        rng = random.Random(seed)
+        with self.lock:
+            deleted = [(repo, rec["identifier"]) for repo, records in self.repositories.items()
+                       for rec in rng.sample([r for r in records if not r.get("malformed")], k=int(len(records) * fraction))]
+        self.delete_records(deleted)
+        return deleted
+
+    def delete_records(self, keys: list[tuple[str, str]]) -> None:
+        """The repositories delete these records, (repository, OAI identifier): `status="deleted"`, datestamp now."""
+        stamp, wanted = _now_iso(), set(keys)
         with self.lock:
             self._listings.clear()
-            for repo, records in self.repositories.items():
-                chosen = rng.sample([r for r in records if not r.get("malformed")], k=int(len(records) * fraction))
-                for rec in chosen:
-                    rec["deleted"], rec["datestamp"] = True, stamp
-                    deleted.append((repo, rec["identifier"]))
-                self._encode(chosen, _oai_record)
-        return deleted
+            chosen = [rec for repo, records in self.repositories.items() for rec in records
+                      if (repo, rec["identifier"]) in wanted]
+            for rec in chosen:
+                rec["deleted"], rec["datestamp"] = True, stamp
+            self._encode(chosen, _oai_record)
 
     def _encode(self, records: list[dict], encode) -> None:
         for record in records:

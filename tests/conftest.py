@@ -5,9 +5,17 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from demo.generator import generate
 from demo.simulator import SourceSimulator
+
+# Property tests (tests/test_*_properties.py): a modest number of examples, the same ones on every run and
+# machine (derandomize, no example database), no per-example deadline on 2 shared cores.
+# HYPOTHESIS_PROFILE=explore looks further, with random examples, when changing a parser.
+settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True, database=None)
+settings.register_profile("explore", max_examples=2000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parents[1]
 # ../shared beside the checkout holds the official reference lists and benchmarks (CSDL_SHARED_DIR overrides)

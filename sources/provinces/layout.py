@@ -195,10 +195,11 @@ def metadata(rows: list[list]) -> dict:
 
 
 def normalise_province_code(cell) -> str | None:
-    """'24', 24.0, ' 024 ' -> '24'; blank -> None."""
+    """'24', 24.0, '24.0', ' 024 ' -> '24'; blank -> None."""
     if cell is None or not str(cell).strip():
         return None
     if isinstance(cell, float) and cell.is_integer():
         cell = int(cell)
-    digits = re.sub(r"\D", "", str(cell))
+    # '4.0' is a number cell saved as text (a CSV export): code 04, not 40
+    digits = re.sub(r"\D", "", re.sub(r"^\s*(\d+)[.,]0+\s*$", r"\1", str(cell)))
     return digits.lstrip("0").zfill(2) if digits else None

@@ -8,17 +8,23 @@ then fails naming them. The UI shows each table as its own asset, with its own c
 and any subset can be run (`can_subset`)."""
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Callable
 
 import dagster as dg
 
 from assets.ingest import PROVINCE_YEAR_KEY
 from assets.metadata import column_schema, matcher_spec, model_spec
 from assets.resources import DuckDBWarehouse
-from quality.checks import (gx_check_specs, reconcile_spec, resolved_once_spec, run_gx_checks, run_reconcile,
-                            run_resolved_once)
+from quality.checks import (
+    gx_check_specs,
+    reconcile_spec,
+    resolved_once_spec,
+    run_gx_checks,
+    run_reconcile,
+    run_resolved_once,
+)
 from quality.great_expectations import warm_up_in_background
 from quality.settings import ReportingRules
 from quality.suites import suites

@@ -33,7 +33,6 @@ import duckdb
 import pyarrow as pa
 import requests
 
-
 FAMILIES = ("ministries", "academies", "provinces")
 REPEAT = 2  # each side is timed this many times (--repeat), each time into new files; the best counts
 
@@ -46,7 +45,7 @@ def _timed(fn):
 
 def _best(load) -> float:
     """The fastest of REPEAT runs of `load(attempt)`: the first run of a process also pays for imports."""
-    return min(_timed(lambda: load(attempt))[0] for attempt in range(REPEAT))
+    return min(_timed(lambda attempt=attempt: load(attempt))[0] for attempt in range(REPEAT))
 
 
 def _pipeline(name: str, root: Path):
@@ -150,7 +149,7 @@ def bench_academies(sim, root: Path) -> tuple[float, int, float]:
             token = etree.fromstring(body).find("oai:ListRecords/oai:resumptionToken", NS)
             number, params = number + 1, (token is not None and (token.text or "").strip()
                                           and {"verb": "ListRecords", "resumptionToken": token.text.strip()})
-    oai, dc = "{%s}" % NS["oai"], "{%s}" % NS["dc"]
+    oai, dc = "{{{}}}".format(NS["oai"]), "{{{}}}".format(NS["dc"])
     header_fields = {f"{oai}identifier": "source_id", f"{oai}datestamp": "datestamp", f"{oai}setSpec": "set_spec"}
     dc_fields = {dc + name: name for name in ("title", "creator", "date", "type", "identifier", "source", "subject",
                                                "language", "publisher")}

@@ -33,7 +33,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from mutation_python import Score, cosmic_ray_score
 from mutation_runner import run as run_tests
-from mutation_sql import mutants as sql_mutants, unmutated
+from mutation_sql import mutants as sql_mutants
+from mutation_sql import unmutated
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CSDL_SHARED_DIR", REPO.parent / "shared"))

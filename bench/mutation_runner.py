@@ -11,6 +11,7 @@ is killed and counts as killed (a mutant that loops).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -65,10 +66,8 @@ def _run_one(project: Path, args: list[str], timeout: float) -> int:
 
 def _stop(signum, frame) -> None:
     for pid in _running:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     sys.exit(0)
 
 

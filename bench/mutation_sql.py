@@ -9,9 +9,9 @@ the unmutated tree passes the tests (otherwise no mutant of that model would mea
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable, Iterator
 
 import sqlglot
 from sqlglot import exp

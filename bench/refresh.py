@@ -40,8 +40,8 @@ def _free_port() -> int:
 # -- measured in a child process -------------------------------------------------------------------
 def run_pipeline(data_dir: Path) -> dict:
     """One national_refresh in this process; returns wall time, peak RSS and seconds per stage."""
-    import dlt
     import dagster as dg
+    import dlt
 
     os.environ["CSDL_DATA_DIR"] = str(data_dir)
     from pipelines.runs import run_national_refresh
@@ -91,6 +91,8 @@ def run_pipeline(data_dir: Path) -> dict:
 
 def run_baseline(demo_dir: Path, data_dir: Path) -> dict:
     """The same payloads with DuckDB's readers, the same SQL models and publishing: no Dagster, no dlt."""
+    import pyarrow as pa
+
     from sources.provinces import FILE_SCHEMA, ROW_SCHEMA, read_report
     from sources.provinces.template import template_rows
     from sources.reference import TABLES
@@ -98,8 +100,6 @@ def run_baseline(demo_dir: Path, data_dir: Path) -> dict:
     from warehouse.matching.tables import MATCHERS, build_table
     from warehouse.modelling import discover, in_dependency_order, run_model
     from warehouse.publish import publish
-
-    import pyarrow as pa
 
     stages = defaultdict(float)
     started = time.perf_counter()

@@ -110,9 +110,9 @@ def main(folder: Path) -> None:
         assert np.allclose(ensemble.probability(xv), probs[f], atol=1e-4), f
     print(f"threshold {threshold:.2f} (model {publications.MODEL_PATH}, "
           f"{publications.MODEL_PATH.stat().st_size / 1024:.0f} KiB, {time.perf_counter() - started:.1f} s)")
-    for f, m in zip(train_pairs, train):
+    for f, m in zip(train_pairs, train, strict=False):
         print(f"train {f}: {score(ensemble.probability(m[0]), m[1], m[2], threshold).line()}")
-    for f, (xv, yv, kept) in valid.items():
+    for f, (_xv, yv, kept) in valid.items():
         best = max(candidates, key=lambda t: score(probs[f], yv, kept, t).f1)
         print(f"valid {f}: {score(probs[f], yv, kept, threshold).line()} "
               f"(alone it would take {best:.2f}: f1={score(probs[f], yv, kept, best).f1:.4f})")

@@ -29,7 +29,7 @@ import unicodedata
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from demo import vocabulary as V
@@ -41,7 +41,7 @@ from sources.vietnamese import strip_diacritics
 
 MERGER_DATE = date(2025, 7, 1)
 MINISTRY_MERGER_DATE = date(2025, 3, 1)  # Resolution 176/2025/QH15
-AS_OF = datetime(2026, 10, 31, tzinfo=timezone.utc)  # the feeds' "now"; fixed so a seed gives one dataset
+AS_OF = datetime(2026, 10, 31, tzinfo=UTC)  # the feeds' "now"; fixed so a seed gives one dataset
 REPOSITORIES = {"vast": "Viện Hàn lâm Khoa học và Công nghệ Việt Nam",
                 "vass": "Viện Hàn lâm Khoa học xã hội Việt Nam",
                 "vnu": "Đại học Quốc gia Hà Nội"}
@@ -66,12 +66,12 @@ SCALES = {
 
 
 def _weighted(rng: random.Random, pairs):
-    values, weights = zip(*pairs)
+    values, weights = zip(*pairs, strict=False)
     return rng.choices(values, weights=weights, k=1)[0]
 
 
 def _iso(ts: datetime) -> str:
-    return ts.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class _World:
@@ -101,7 +101,7 @@ class _World:
 
     # -- helpers -------------------------------------------------------------------------------
     def updated_at(self, not_before: datetime | None = None) -> datetime:
-        start = not_before or datetime(2024, 1, 1, tzinfo=timezone.utc)
+        start = not_before or datetime(2024, 1, 1, tzinfo=UTC)
         span = max(int((AS_OF - start).total_seconds()), 1)
         return start + timedelta(seconds=self.rng.randrange(span))
 
@@ -251,7 +251,7 @@ class _World:
         rng, s = self.rng, self.s
         counters = defaultdict(int)
         self.tasks = []
-        for i in range(s.tasks):
+        for _i in range(s.tasks):
             org = rng.choice(self.orgs)
             level = _weighted(rng, [("QG", 0.12), ("BO", 0.43), ("CS", 0.45)])
             managing = "BKHCN" if level == "QG" else org["ministry"]
@@ -298,7 +298,7 @@ class _World:
                 "CS": f"CS.{start.year}.{managing}.{n:04d}"}[level]
         budget = {"QG": (3_000, 15_000), "BO": (500, 3_000), "CS": (50, 300)}[level]
         state_budget = rng.randint(*budget) * 1_000_000
-        registered = datetime.combine(start, datetime.min.time(), tzinfo=timezone.utc) - timedelta(days=30)
+        registered = datetime.combine(start, datetime.min.time(), tzinfo=UTC) - timedelta(days=30)
         if end < AS_OF.date():
             status = _weighted(rng, [("da_nghiem_thu", 0.85), ("dang_thuc_hien", 0.1), ("dinh_chi", 0.05)])
         else:
@@ -388,7 +388,7 @@ class _World:
         if variant:
             names = [self.person_variant(n) for n in names]
             title = rng.choice([title.upper(), title.lower(), strip_diacritics(title), title + "."])
-        datestamp = self.updated_at(datetime(2024, 1, 1, tzinfo=timezone.utc))
+        datestamp = self.updated_at(datetime(2024, 1, 1, tzinfo=UTC))
         records.append({
             "identifier": identifier, "datestamp": _iso(datestamp), "set": f"fos:{pub['field'][0]}",
             "title": title, "creators": names, "date": str(pub["year"]), "type": pub["type"],
@@ -453,7 +453,7 @@ class _World:
                     parts = [round(v, 1) for v in parts]
                     parts[0] = round(parts[0] + total - sum(parts), 1)
                 rows.extend((indicator["code"], f"{dimension}:{m}", v, indicator["unit"])
-                            for m, v in zip(members, parts))
+                            for m, v in zip(members, parts, strict=False))
         return rows
 
     # -- writing -------------------------------------------------------------------------------
@@ -565,6 +565,6 @@ def generate(out: Path, scale: str = "small", seed: int = 2025, progress=None) -
         progress("writing files")
     counts = world.write(out)
     manifest = {"scale": scale, "seed": seed, "as_of": _iso(AS_OF), "counts": counts,
-                "generated_at": _iso(datetime.now(timezone.utc))}
+                "generated_at": _iso(datetime.now(UTC))}
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     return manifest

@@ -27,7 +27,7 @@ import random
 import shutil
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -40,7 +40,7 @@ SLOW_REPLY_S = 3.0  # a slow reply takes this long; sources given the fault-mode
 
 
 def _now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _parse_ts(text: str) -> str:
@@ -50,8 +50,8 @@ def _parse_ts(text: str) -> str:
         return text + "T00:00:00Z"
     parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class SourceSimulator:
@@ -89,7 +89,7 @@ class SourceSimulator:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "SourceSimulator":
+    def start(self) -> SourceSimulator:
         self.thread = threading.Thread(target=self.server.serve_forever, name="source-simulator", daemon=True)
         self.thread.start()
         return self
@@ -143,7 +143,7 @@ class SourceSimulator:
         rng, stamp, changed = random.Random(seed), _now_iso(), {}
         with self.lock:
             self._listings.clear()
-            for (ministry, resource), items in self.ministries.items():
+            for (_ministry, resource), items in self.ministries.items():
                 touched = rng.sample(items, k=int(len(items) * fraction))
                 for item in touched:
                     item["updated_at"] = stamp
@@ -153,7 +153,7 @@ class SourceSimulator:
                 self._encode(touched, _json_item)
                 _sort_by_change(items)
                 changed[resource] = changed.get(resource, 0) + len(touched)
-            for repo, records in self.repositories.items():
+            for _repo, records in self.repositories.items():
                 touched = rng.sample(records, k=int(len(records) * fraction))
                 for rec in touched:
                     rec["datestamp"] = stamp

@@ -33,7 +33,7 @@ class ReportQuirks:
     name_only: bool = False            # the province code left blank, the name filled in
 
     @classmethod
-    def draw(cls, rng: random.Random) -> "ReportQuirks":
+    def draw(cls, rng: random.Random) -> ReportQuirks:
         """A typical office's quirks: most files follow the template, a fraction do not."""
         return cls(file_format="csv" if rng.random() < 0.12 else "xlsx",
                    header=rng.choices(("template", "upper", "plain", "shuffled"), (0.8, 0.06, 0.07, 0.07))[0],

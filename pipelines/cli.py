@@ -4,7 +4,6 @@ import os
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -38,14 +37,14 @@ def _generate(scale: str, seed: int, out: Path) -> dict:
 @app.command()
 def generate(scale: str = typer.Option("small", help="small (demo, tests) or national (benchmarks)"),
              seed: int = typer.Option(2025, help="same seed, same data"),
-             out: Optional[Path] = typer.Option(None, help="default: $CSDL_DATA_DIR/demo")):
+             out: Path | None = typer.Option(None, help="default: $CSDL_DATA_DIR/demo")):
     """Generate realistic national S&T source data with its ground truth."""
     _generate(scale, seed, out or _data_dir() / "demo")
 
 
 @app.command("serve-sources")
 def serve_sources(port: int = typer.Option(8765, help="loopback port"),
-                  demo_dir: Optional[Path] = typer.Option(None, help="default: $CSDL_DATA_DIR/demo"),
+                  demo_dir: Path | None = typer.Option(None, help="default: $CSDL_DATA_DIR/demo"),
                   drop_reports: bool = typer.Option(True, help="copy the report files into the intake folder"),
                   faults: float = typer.Option(0.0, envvar="CSDL_DEMO_FAULTS", min=0.0, max=1.0,
                                                help="fraction of pages answered with a fault: 5xx, too slow, "
@@ -207,7 +206,7 @@ def _warehouse(read_only: bool):
         raise typer.Exit(2) from None
 
 
-def _quarantining_model(model: Optional[str]) -> Optional[str]:
+def _quarantining_model(model: str | None) -> str | None:
     """A model name as given, refused (with the names that exist) unless it is a model that quarantines."""
     from warehouse.modelling import discover
 
@@ -218,7 +217,7 @@ def _quarantining_model(model: Optional[str]) -> Optional[str]:
 
 
 @quarantine_app.command("list")
-def quarantine_list(model: Optional[str] = typer.Option(None, help="only this staging model, e.g. staging.ministry_tasks",
+def quarantine_list(model: str | None = typer.Option(None, help="only this staging model, e.g. staging.ministry_tasks",
                                                         callback=_quarantining_model)):
     """Quarantined records with their reasons."""
     from quality.quarantine import records
@@ -235,7 +234,7 @@ def quarantine_list(model: Optional[str] = typer.Option(None, help="only this st
 
 @quarantine_app.command("export")
 def quarantine_export(out: Path = typer.Argument(..., help="file to write"),
-                      model: Optional[str] = typer.Option(None, help="only this staging model",
+                      model: str | None = typer.Option(None, help="only this staging model",
                                                           callback=_quarantining_model),
                       file_format: str = typer.Option("jsonl", "--format", help="jsonl (to fix and replay), or csv "
                                                       "or xlsx (for officers to read; not replayed)")):
@@ -285,13 +284,13 @@ def quarantine_replay(fixes: Path = typer.Argument(..., exists=True, dir_okay=Fa
 
 
 @app.command("match-eval")
-def match_eval(entity: Optional[str] = typer.Option(
+def match_eval(entity: str | None = typer.Option(
                    None, help="tasks, organisations, researchers or publications: score against the demo ground truth"),
-               pairs: Optional[Path] = typer.Option(
+               pairs: Path | None = typer.Option(
                    None, help="Magellan/Ditto labelled pairs file: score the publication matcher on it"),
-               task_pairs: Optional[Path] = typer.Option(
+               task_pairs: Path | None = typer.Option(
                    None, help="labelled duplicate-task pairs (CSV, header in the README): score the task matcher on it"),
-               demo_dir: Optional[Path] = typer.Option(None, help="generated demo data; default: $CSDL_DATA_DIR/demo")):
+               demo_dir: Path | None = typer.Option(None, help="generated demo data; default: $CSDL_DATA_DIR/demo")):
     """Print precision, recall and F1 of an entity matcher; the last line is `precision=P recall=R f1=F`."""
     from warehouse.matching.evaluation import ENTITIES, evaluate_demo, evaluate_labelled_pairs, evaluate_task_pairs
 
@@ -305,7 +304,7 @@ def match_eval(entity: Optional[str] = typer.Option(
             score, _ = evaluate_task_pairs(task_pairs)
         except ValueError as error:
             console.print(f"[red]error:[/] {error}", soft_wrap=True)
-            raise typer.Exit(2)
+            raise typer.Exit(2) from None
         label = f"duplicate-task matcher on {task_pairs}"
     elif pairs is not None:
         if not pairs.is_file():
@@ -314,7 +313,7 @@ def match_eval(entity: Optional[str] = typer.Option(
             score, blocking = evaluate_labelled_pairs(pairs)
         except ValueError as error:
             console.print(f"[red]error:[/] {error}", soft_wrap=True)
-            raise typer.Exit(2)
+            raise typer.Exit(2) from None
         label = f"publication matcher on {pairs}"
         console.print(blocking.line(), soft_wrap=True)
     else:

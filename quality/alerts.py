@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from quality.channels import Notice
-from warehouse.personal_data import mask
 from quality.freshness import Freshness, days_overdue
+from warehouse.personal_data import mask
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ def received_files(con) -> list[dict]:
     names = ["report_id", "file_name", "received_at", "status", "reason_vi", "reason_en", "form_code", "province_code",
              "province_name", "reference_year", "report_date", "revision", "rows_read", "rows_skipped",
              "quarantined_as", "notes", "kept", "in_core"]
-    result = [dict(zip(names, row)) | {"quarantined_rows": held_rows.get(row[0], [])} for row in files]
+    result = [dict(zip(names, row, strict=False)) | {"quarantined_rows": held_rows.get(row[0], [])} for row in files]
     newest: dict = {}  # a file name, or a report's (province, year, form) -> the newest file loaded for it
     for f in result:  # newest first
         if f["status"] == "loaded":

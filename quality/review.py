@@ -6,17 +6,16 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 from zoneinfo import ZoneInfo
 
 import duckdb
 
 from quality import alerts, receipts, report, root_cause
 from quality.freshness import freshness, last_loads, reporting_completeness
-
 
 LOCK_WAIT_S = 30.0  # how long a review waits for another process to let go of the warehouse (CSDL_REVIEW_LOCK_WAIT_S)
 
@@ -77,7 +76,7 @@ def review(con, instance, report_path: Path, job_names: list[str], now: datetime
 
     ui = ui or DagsterUI()
     rules = rules or ReportingRules.from_environment()
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     today = now.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()  # deadlines are Vietnamese calendar days
     sources = freshness(last_loads(instance), now)
     completeness = reporting_completeness(con, today, rules)

@@ -20,7 +20,7 @@ update time in the future; the sender is asked for it again on each run until it
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ").replace(".000000Z", "Z")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ").replace(".000000Z", "Z")
 
 
 class SenderCursor:
@@ -42,7 +42,7 @@ class SenderCursor:
     def __init__(self, sender: str, saved: dict | None, column: str, key: str, not_after: datetime | None = None):
         self.sender, self.column, self.key = sender, column, key
         # the latest time the cursor may move to: records dated later are loaded but do not move it
-        self.not_after = not_after or datetime.now(timezone.utc)
+        self.not_after = not_after or datetime.now(UTC)
         self.future_rows, self.latest_future = 0, None
         self.last_value = datetime.fromisoformat(saved["last_value"].replace("Z", "+00:00")) if saved else None
         self.keys_at_last_value = set(saved["keys_at_last_value"]) if saved else set()

@@ -17,14 +17,16 @@ Secrets (API keys, webhook URLs, passwords) are removed from our error and log l
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import re
 import socket
 import threading
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Iterable, Iterator, Sequence, TypeVar
+from datetime import UTC, datetime
+from typing import TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -34,7 +36,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.retry import Retry
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)  # the start of every incremental cursor
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # the start of every incremental cursor
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_DEADLINE_S = 300.0  # one whole exchange: a slow but honest sender sends a 5,000-record page well within it
 DEFAULT_MAX_PAGE_MB = 256.0  # far above any real page (5,000 records are a few MB); a bound on memory, not on data
@@ -178,12 +180,10 @@ class _Deadline:
         self.expired = True
         sock = getattr(connection, "sock", None)
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
-    def __enter__(self) -> "_Deadline":
+    def __enter__(self) -> _Deadline:
         _exchange.deadline = self
         return self
 
@@ -286,7 +286,7 @@ def fetch_parsed(session: requests.Session, url: str, params: dict, parse: Calla
                 cause = getattr(exc.args[0], "reason", None) if exc.args else None  # urllib3's MaxRetryError
                 raise requests.HTTPError(f"{redact(url)} kept failing after {retries} retries: "
                                          f"{redact(cause or exc)}") from None
-            except (requests.RequestException, OSError) as exc:
+            except (requests.RequestException, OSError):
                 if deadline.expired:
                     raise RequestDeadlineExceeded(
                         f"{redact(url)}: no complete reply within {deadline_s:g} s (deadline_s, the whole request, "

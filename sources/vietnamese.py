@@ -96,7 +96,7 @@ _TONE_ORDER = ("", "\u0301", "\u0300", "\u0309", "\u0303", "\u0323")  # none, s�
 TCVN3_TO_UNICODE: dict[str, str] = {"Ă": "¡", "Â": "¢", "Ê": "£", "Ô": "¤", "Ơ": "¥", "Ư": "¦", "Đ": "§", "đ": "®"}
 TCVN3_TO_UNICODE = {legacy: letter for letter, legacy in TCVN3_TO_UNICODE.items()}
 for _base, _legacy in _TCVN3_TABLE.items():
-    for _tone, _char in zip(_TONE_ORDER, _legacy):
+    for _tone, _char in zip(_TONE_ORDER, _legacy, strict=False):
         if _char != _base:
             TCVN3_TO_UNICODE[_char] = unicodedata.normalize("NFC", _base + _tone)
 
@@ -158,8 +158,7 @@ def from_legacy(text: str, encoding: str) -> str:
 
 
 _VOWEL_CLUSTERS = set(
-    "a ă â e ê i o ô ơ u ư y ai ao au ay âu ây eo êu ia iê iu oa oă oe oi oo ôi ơi ua uâ uê ui uô uơ uy ưa ưi ươ "
-    "ưu yê iêu oai oay oeo uây uôi uya uyê uyu ươi ươu yêu".split())
+    ["a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y", "ai", "ao", "au", "ay", "âu", "ây", "eo", "êu", "ia", "iê", "iu", "oa", "oă", "oe", "oi", "oo", "ôi", "ơi", "ua", "uâ", "uê", "ui", "uô", "uơ", "uy", "ưa", "ưi", "ươ", "ưu", "yê", "iêu", "oai", "oay", "oeo", "uây", "uôi", "uya", "uyê", "uyu", "ươi", "ươu", "yêu"])
 _VOWEL_RUN = re.compile("[aăâeêioôơuưy]+")
 
 

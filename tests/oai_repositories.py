@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 from urllib.parse import parse_qs, urlparse
 from xml.sax.saxutils import escape
 
@@ -63,7 +63,7 @@ class Repository:
     prolog: str = ""  # e.g. a stylesheet instruction
     newline: str = ""  # pretty-printed products put their elements on lines of their own
     # a hook answering (status, body bytes) before the protocol, or None: failures and one-off faults
-    intercept: Callable[["Repository", dict], tuple[int, bytes] | None] | None = None
+    intercept: Callable[[Repository, dict], tuple[int, bytes] | None] | None = None
     asked: list[dict] = field(default_factory=list)  # every query received
     tokens: dict[str, tuple[str, str, int]] = field(default_factory=dict)
 
@@ -151,7 +151,7 @@ class RepositoryServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.http.server_port}"
 
-    def __enter__(self) -> "RepositoryServer":
+    def __enter__(self) -> RepositoryServer:
         threading.Thread(target=self.http.serve_forever, daemon=True).start()
         return self
 

@@ -172,7 +172,7 @@ def _lines(form: str, rng: random.Random, dims: dict[str, list[str]] | None = No
         out.append(_Line(code, "tong", total))
         for dim in (dims or {}).get(code, _DEFAULT_DIMS[code]):
             members = list(DIMENSIONS[dim][1])
-            for member, part in zip(members, _split(total, len(members), rng, step)):
+            for member, part in zip(members, _split(total, len(members), rng, step), strict=False):
                 out.append(_Line(code, f"{dim}:{member}", part))
     return out
 
@@ -348,7 +348,7 @@ def _fill(ws, rows: list[list], widths=(6, 12, 42, 26, 40, 14, 14)):
     from openpyxl.styles import Alignment, Font
     for row in rows:
         ws.append(list(row))
-    for letter, width in zip("ABCDEFG", widths):
+    for letter, width in zip("ABCDEFG", widths, strict=False):
         ws.column_dimensions[letter].width = width
     for r, row in enumerate(rows, 1):
         if row[:1] == ["STT"]:

@@ -2,7 +2,7 @@
 destination, a run over some senders leaves the others' cursors alone, a failed sender moves none of its own."""
 
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -35,7 +35,7 @@ def _query(data_dir: Path, sql: str, params=()) -> list[tuple]:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _latest_by_sender(data_dir: Path, table: str, column: str) -> dict[str, datetime]:

@@ -179,7 +179,7 @@ def _self_signed_certificate(folder: Path) -> tuple[Path, Path]:
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
             .not_valid_after(now + datetime.timedelta(days=1))
@@ -302,7 +302,7 @@ def _intake_run(data_dir: Path) -> list[dict]:
     with duckdb.connect(str(data_dir / "w.duckdb"), read_only=True) as con:
         rows = con.execute("SELECT * FROM raw_provinces.report_files WHERE _dlt_load_id = ?", [load_id])
         names = [d[0] for d in rows.description]
-        return [dict(zip(names, row)) for row in rows.fetchall()]
+        return [dict(zip(names, row, strict=False)) for row in rows.fetchall()]
 
 
 @pytest.mark.timeout(60)

@@ -9,6 +9,7 @@ import sys
 import textwrap
 import threading
 import time
+from datetime import UTC
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -24,7 +25,6 @@ from sources.http import RedirectRefused, RefusedReply, RequestDeadlineExceeded,
 from sources.ministries import ministries
 from warehouse.database import connect
 from warehouse.modelling import discover, run_model
-
 
 pytestmark = pytest.mark.timeout(45)
 REPO = Path(__file__).resolve().parents[1]
@@ -459,9 +459,9 @@ def _closed_port() -> int:
 
 
 def _now():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def test_a_password_in_a_base_url_is_not_in_the_failure_reason_state_or_log(senders, data_dir, caplog):

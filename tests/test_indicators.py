@@ -42,7 +42,7 @@ def test_indicators_from_the_csdl_equal_direct_counts(published):
     national = {(y, i, b): v for (_, y, i, b), v in _mart(published, "national", "csdl").items()}
     tasks = published.execute("SELECT start_year, level, count(*), sum(budget_total_vnd) / 1e6 FROM core.fct_task "
                               "WHERE current_province_code IS NOT NULL GROUP BY ALL").fetchall()
-    for year, level, count, budget in tasks:
+    for year, level, count, _budget in tasks:
         assert national[(year, "CSDL_NV", f"cap:{level}")] == count
     for year in {y for y, *_ in tasks}:
         assert national[(year, "CSDL_NV", "tong")] == sum(c for y, _, c, _ in tasks if y == year)

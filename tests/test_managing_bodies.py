@@ -1,6 +1,8 @@
 """Managing bodies since 1 March 2025: a task keeps the body it was registered under and rolls up to
 its successor; a predecessor and its successor are one lineage, never "another body"."""
 
+from datetime import UTC
+
 import pyarrow as pa
 import pytest
 
@@ -54,9 +56,9 @@ def _raw_tasks(rows: list[dict]) -> pa.Table:
 
 
 def test_the_marts_keep_the_registering_body_and_roll_it_up(tmp_path):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    when = datetime(2025, 4, 1, tzinfo=timezone.utc)
+    when = datetime(2025, 4, 1, tzinfo=UTC)
     common = {"code": None, "title": TITLE, "level": "BO", "form": "de_tai", "host_org_id": "O1",
               "host_org_name": "Viện Lúa ĐBSCL", "pi_id": "R1", "pi_name": "Nguyễn Thị Lang", "field_code": None,
               "budget_state_vnd": 1_000_000_000, "budget_other_vnd": 0, "status": "dang_thuc_hien",

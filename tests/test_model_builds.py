@@ -3,10 +3,8 @@ with their definitions."""
 
 import random
 import shutil
-import unicodedata
 from dataclasses import replace
 
-import duckdb
 import pytest
 
 from sources.vietnamese import _TONES, _normalize_decomposing, normalize

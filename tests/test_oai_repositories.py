@@ -13,8 +13,18 @@ import pytest
 
 from sources.academies import academies
 from tests.conftest import REPO, env_for
-from tests.oai_repositories import (OAI_ROOT, Repository, RepositoryServer, dataverse, day_granularity, eprints,
-                                    forbidden, healthy_corpus, invenio, record)
+from tests.oai_repositories import (
+    OAI_ROOT,
+    Repository,
+    RepositoryServer,
+    dataverse,
+    day_granularity,
+    eprints,
+    forbidden,
+    healthy_corpus,
+    invenio,
+    record,
+)
 
 pytestmark = pytest.mark.timeout(120)
 EXPECTED_ROWS = {"dspace1": 3, "dspace_xoai": 3, "eprints": 4, "zenodo": 3, "dataverse": 1, "daily": 2}

@@ -13,11 +13,10 @@ from assets.publish import PERSONAL_DATA_CHECK, published_snapshot
 from assets.resources import DuckDBWarehouse
 from quality.alerts import check_problems
 from quality.quarantine import export
+from tests.test_publish import as_another_user, shared_tmp  # noqa: F401  (shared_tmp: a fixture)
 from warehouse.database import connect
 from warehouse.personal_data import find_and_mask
 from warehouse.publish import publish
-
-from tests.test_publish import as_another_user, shared_tmp  # noqa: F401  (shared_tmp: a fixture)
 
 FOUND = [  # (text as received, as published)
     ("Nguyễn Văn An - 0912 345 678", "Nguyễn Văn An - [phone]"),
@@ -146,7 +145,7 @@ def test_masked_personal_data_is_a_warning_check_and_an_alert(tmp_path):
         assert not [p for p in check_problems(con) if p.key.endswith(PERSONAL_DATA_CHECK)]
 
 
-def test_the_data_folder_is_its_owners_but_for_the_published_snapshot(shared_tmp):
+def test_the_data_folder_is_its_owners_but_for_the_published_snapshot(shared_tmp):  # noqa: F811
     """The working warehouse, dlt's load packages and quarantine exports are 0600 in 0700 folders (the data
     folder 0711: passable to published/), dlt keeps no loaded rows; another user reads only the snapshot."""
     data = shared_tmp / "data"

@@ -6,15 +6,16 @@ and sent again and a quarantined row replayed reach core and nothing else moves;
 import io
 import json
 import shutil
+from datetime import UTC
 from pathlib import Path
 
 import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from sources.provinces import ReportFileError, read_report
 from tests import province_corpus as corpus
 from tests.conftest import REPO, refresh_into
-from sources.provinces import ReportFileError, read_report
 
 KINDS = {write.__name__.removeprefix("write_"): write for write in corpus.ALL_KINDS}
 
@@ -292,7 +293,7 @@ def test_a_former_provinces_indicators_are_shared_back_with_the_unit_that_report
 
 
 def test_the_quality_report_escapes_what_senders_wrote(tmp_path):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from quality import report
     from warehouse.database import connect
@@ -302,6 +303,6 @@ def test_the_quality_report_escapes_what_senders_wrote(tmp_path):
               "form_code": "01/KHCN-TC", "outcome": "held", "superseded_by": None, "kept": 0, "quarantined_rows": [],
               "reason_vi": "Lý do <img src=x>", "reason_en": "reason & more"}]
     with connect(tmp_path / "w.duckdb") as con:
-        page = report.render(con, [], [], datetime.now(timezone.utc), files)
+        page = report.render(con, [], [], datetime.now(UTC), files)
     assert "<script>" not in page and "<b>bao cao" not in page and "<img" not in page and "<i>X" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "reason &amp; more" in page

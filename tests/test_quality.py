@@ -8,7 +8,7 @@ import shutil
 import socket
 import subprocess
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -345,7 +345,7 @@ def test_a_quarantined_record_fixed_and_replayed_reaches_core_and_counts_reconci
 
 def test_freshness_and_the_reporting_deadline_follow_the_clock_and_the_settings(refreshed):
     data, _ = refreshed
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     loads = {"ministries": now - timedelta(hours=40), "academies": now - timedelta(days=3)}
     state = {f.source: f.stale for f in freshness(loads, now)}  # by the raw assets' FreshnessPolicy
     assert state == {"ministries": True, "academies": False, "provinces": True, "reference": True}
@@ -370,7 +370,7 @@ def test_stale_sources_open_alerts_that_close_after_the_next_load(operated):
     from quality.review import review
 
     instance = dg.DagsterInstance.get()
-    later = datetime.now(timezone.utc) + timedelta(days=3)  # three days without a load
+    later = datetime.now(UTC) + timedelta(days=3)  # three days without a load
     with duckdb.connect(str(data / "warehouse.duckdb")) as con:
         stale = review(con, instance, data / "reports" / "quality.html", ["national_refresh"], now=later, channels=[])
         assert {"source_stale:ministries", "source_stale:provinces"} <= set(stale["problems"])
@@ -464,7 +464,7 @@ def test_an_expectation_that_cannot_be_evaluated_fails_every_time(tmp_path):
 def test_a_load_less_than_half_a_cadence_late_is_still_fresh():
     from quality.freshness import Freshness, policies
 
-    now = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
     [(warn, fail)] = [policies()["ministries"]]  # the policy Dagster shows and evaluates on raw/ministries/*
     daily = [Freshness("ministries", now - timedelta(hours=hours), warn, fail, now) for hours in (23, 30, 35.9, 36.1, 60)]
     assert [f.stale for f in daily] == [False, False, False, True, True]  # a day's cadence + half a day's grace

@@ -12,8 +12,17 @@ from hypothesis import strategies as st
 
 from sources.provinces.layout import normalise_province_code
 from sources.provinces.report import ReportFileError, resolve_province
-from sources.provinces.values import (AmbiguousNumber, file_decimal_separator, find_date_in_words, neutralise,
-                                     parse_date, parse_number, parse_revision, parse_year, unit_factor)
+from sources.provinces.values import (
+    AmbiguousNumber,
+    file_decimal_separator,
+    find_date_in_words,
+    neutralise,
+    parse_date,
+    parse_number,
+    parse_revision,
+    parse_year,
+    unit_factor,
+)
 from sources.vietnamese import normalize
 from tests.test_reference import CODE_IN_NAME, MERGER, _conversion_rows, _official_former
 

@@ -25,7 +25,7 @@ import shutil
 import stat
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -111,7 +111,7 @@ def publish(con: duckdb.DuckDBPyConnection, published_dir: Path, run_id: str, mo
             _write_province_slices(masked, work / "provinces")
             write_dictionary(masked, work / DICTIONARY, _lineage(con, models_by_table))
         _make_read_only(work)
-        version = versions / f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}-{work.name[len(WORK_PREFIX):][:8]}"
+        version = versions / f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{work.name[len(WORK_PREFIX):][:8]}"
         work.rename(version)
     except BaseException:
         _remove(work)
@@ -165,7 +165,7 @@ def remove_leftovers(published_dir: Path) -> None:
 
 
 def _make_read_only(folder: Path) -> None:
-    for root, dirs, files in os.walk(folder):
+    for root, _dirs, files in os.walk(folder):
         for name in files:
             os.chmod(os.path.join(root, name), 0o444)
     for root, dirs, _ in os.walk(folder, topdown=False):

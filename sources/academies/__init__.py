@@ -19,8 +19,8 @@ was, and the others load. Every harvest's latest outcome is a row of `harvest_st
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
-from typing import Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import dlt
 import pyarrow as pa
@@ -29,9 +29,20 @@ from sources.academies.oai import DAYS, MAX_RESTARTS, OaiError, identify, list_r
 from sources.academies.records import NS, SCHEMA, parse_record, parse_record_safely, utc_datestamp  # noqa: F401
 from sources.batching import batched
 from sources.cursors import SenderCursors
-from sources.http import (DEFAULT_BACKOFF_S, DEFAULT_DEADLINE_S, DEFAULT_MAX_PAGE_MB, DEFAULT_MAX_PAGES, DEFAULT_RETRIES,
-                          DEFAULT_TIMEOUT_S, FINISHED, REDACTING_FILTER, failure_reason, read_senders, redact,
-                          retrying_session)
+from sources.http import (
+    DEFAULT_BACKOFF_S,
+    DEFAULT_DEADLINE_S,
+    DEFAULT_MAX_PAGE_MB,
+    DEFAULT_MAX_PAGES,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT_S,
+    FINISHED,
+    REDACTING_FILTER,
+    failure_reason,
+    read_senders,
+    redact,
+    retrying_session,
+)
 
 DEFAULT_REPOSITORIES = ("vast", "vass", "vnu")
 STATUS_TABLE = "harvest_status"
@@ -113,7 +124,7 @@ def academies(base_url: str = dlt.config.value, repositories: list[str] = DEFAUL
             except Exception as exc:  # this repository's failure is its own: the others go on
                 yield _Failed(failure_reason(exc))
 
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         status = {}
 
         def pages() -> Iterator[pa.Table]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from urllib.parse import unquote
 
 import orjson
@@ -30,9 +30,9 @@ SCHEMA = pa.schema([
     ("types", pa.string()), ("languages", pa.string()), ("publishers", pa.string()), ("relations", pa.string()),
 ])
 
-_OAI, _DC = "{%s}" % NS["oai"], "{%s}" % NS["dc"]
+_OAI, _DC = "{{{}}}".format(NS["oai"]), "{{{}}}".format(NS["dc"])
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_HEADER, _METADATA, _OAI_DC = _OAI + "header", _OAI + "metadata", "{%s}dc" % NS["oai_dc"]
+_HEADER, _METADATA, _OAI_DC = _OAI + "header", _OAI + "metadata", "{{{}}}dc".format(NS["oai_dc"])
 _IDENTIFIER, _DATESTAMP, _SET_SPEC = _OAI + "identifier", _OAI + "datestamp", _OAI + "setSpec"
 _LISTED = ("title", "creator", "date", "type", "identifier", "source", "subject", "language", "publisher", "relation")
 _DC_ELEMENTS = {_DC + name: name for name in _LISTED}  # full tag -> name: one dict look-up per element
@@ -56,8 +56,8 @@ def utc_datestamp(text: str | None) -> datetime:
     except ValueError:
         raise ValueError(f"datestamp {text!r} is not a date-time like 2024-05-01T08:30:00Z") from None
     if parsed.tzinfo is None:  # never the harvesting machine's local time
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def language_code(text: str | None) -> str | None:

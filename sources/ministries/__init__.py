@@ -22,10 +22,10 @@ import io
 import json
 import logging
 import tomllib
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Iterator
 
 import dlt
 import orjson
@@ -36,10 +36,24 @@ from dlt.common.typing import TSecretStrValue
 
 from sources.batching import batched
 from sources.cursors import TS, SenderCursor, SenderCursors
-from sources.http import (DEFAULT_BACKOFF_S, DEFAULT_DEADLINE_S, DEFAULT_MAX_PAGE_MB, DEFAULT_MAX_PAGES,
-                          DEFAULT_RETRIES, DEFAULT_TIMEOUT_S, FINISHED, REDACTING_FILTER, EndlessFeed, RefusedReply,
-                          TruncatedPage, failure_reason, fetch_parsed, read_senders, register_secret,
-                          retrying_session)
+from sources.http import (
+    DEFAULT_BACKOFF_S,
+    DEFAULT_DEADLINE_S,
+    DEFAULT_MAX_PAGE_MB,
+    DEFAULT_MAX_PAGES,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT_S,
+    FINISHED,
+    REDACTING_FILTER,
+    EndlessFeed,
+    RefusedReply,
+    TruncatedPage,
+    failure_reason,
+    fetch_parsed,
+    read_senders,
+    register_secret,
+    retrying_session,
+)
 
 DEFAULT_WORKERS = 4  # ministries read at once: most of a page's time is the sender's and the network's
 # Records asked for per page: larger pages mean fewer round trips (a page of 1,000 made ingest 20% slower).
@@ -219,8 +233,8 @@ def to_arrow(resource: str, ministry: str, items: list, where: str = "a page") -
     if not bad:
         return table
     raws = [_raw_text(item) for _, item, _ in bad]
-    unusable = {name: pa.nulls(len(bad), field.type) for name, field in zip(SCHEMAS[resource].names, SCHEMAS[resource])}
-    unusable["source_id"] = pa.array([_unusable_key(item, raw) for (_, item, _), raw in zip(bad, raws)], pa.string())
+    unusable = {name: pa.nulls(len(bad), field.type) for name, field in zip(SCHEMAS[resource].names, SCHEMAS[resource], strict=False)}
+    unusable["source_id"] = pa.array([_unusable_key(item, raw) for (_, item, _), raw in zip(bad, raws, strict=False)], pa.string())
     reasons = pa.array([f"ministry {ministry}, {resource}, {where}: record {number}: {problem}"
                         for number, _, problem in bad], pa.string())
     rejected = _finish(resource, ministry, list(unusable.values()), pa.nulls(len(bad), pa.string()),
@@ -364,7 +378,7 @@ def _ministry_resource(name: str, base_url: str, shared_key: str | None, registr
             except Exception as exc:  # this ministry's failure is its own: the others go on
                 yield _Failed(failure_reason(exc, [key if isinstance(key, str) else None]))
 
-        now = datetime.now(timezone.utc).isoformat()
+        now = datetime.now(UTC).isoformat()
         failed: dict[str, str] = {}
 
         def pages() -> Iterator[pa.Table]:

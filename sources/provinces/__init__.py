@@ -23,9 +23,9 @@ import os
 import re
 import shutil
 import time
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 import dlt
 import pyarrow as pa
@@ -215,7 +215,7 @@ def provinces(intake_dir: str = dlt.config.value, quarantine_dir: str = dlt.conf
             digest = _sha256(path)
             if digest in loaded and reload_year is None:
                 continue
-            received = datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc)
+            received = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
             record = {"file_sha256": digest, "file_name": path.name, "received_at": received}
             try:
                 check_file_size(stat.st_size)  # before its bytes are read into memory

@@ -119,9 +119,9 @@ def find_table(rows: list[list]) -> Table | None:
             continue
         below = rows[i + 1] if i + 1 < len(rows) else []
         double = _two_row_roles(row, below) if below and not _looks_like_data(below, single) else {}
-        if REQUIRED_ROLES <= set(double.values()) and len(set(double.values())) > len(set(single.values())):
+        if set(double.values()) >= REQUIRED_ROLES and len(set(double.values())) > len(set(single.values())):
             return Table(i, i + 2, double)
-        if REQUIRED_ROLES <= set(single.values()):
+        if set(single.values()) >= REQUIRED_ROLES:
             return Table(i, i + 1, single)
     return None
 

@@ -17,8 +17,17 @@ from pathlib import Path
 from sources.provinces import layout
 from sources.provinces.files import ReportFileError, Sheet, fix_cell_mojibake, read_workbook
 from sources.provinces.template import FORMS
-from sources.provinces.values import (AmbiguousNumber, file_decimal_separator, find_date_in_words, neutralise,
-                                      parse_date, parse_number, parse_revision, parse_year, unit_factor)
+from sources.provinces.values import (
+    AmbiguousNumber,
+    file_decimal_separator,
+    find_date_in_words,
+    neutralise,
+    parse_date,
+    parse_number,
+    parse_revision,
+    parse_year,
+    unit_factor,
+)
 from sources.reference import load_provinces
 from sources.vietnamese import detect_legacy_encoding, fold, from_legacy, strip_diacritics
 

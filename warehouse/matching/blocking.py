@@ -10,7 +10,7 @@ record is in and keep every other block's edges.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from warehouse.matching.clusters import cluster_ids, clusters
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Hashable, Iterable, Mapping
 
 from warehouse.matching.blocking import group_blocks, ident, shared
 

@@ -16,15 +16,15 @@ A missing state or another matcher version makes the build a full one.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 import pyarrow as pa
 
+from warehouse.database import table_exists
 from warehouse.matching.blocking import Edge, Ident, group_blocks, ident, shared
 from warehouse.matching.clusters import cluster_ids, clusters
-from warehouse.database import table_exists
 from warehouse.matching.matcher import SCHEMA, Matcher
 
 _KEY = ("source_system", "source_id")
@@ -51,10 +51,7 @@ def build(con, matcher: Matcher, incremental: bool = False) -> Build:
     # The records read once, with their hashes: what is compared, fetched and matched is one snapshot.
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _matching_current AS
         SELECT *, hash(r) AS content_hash FROM ({matcher.records_sql}) AS r""")
-    if incremental and _state_is_current(con, matcher):
-        result = _incremental(con, matcher)
-    else:
-        result = _full(con, matcher)
+    result = _incremental(con, matcher) if incremental and _state_is_current(con, matcher) else _full(con, matcher)
     for scratch in _SCRATCH_TABLES:
         con.execute(f"DROP TABLE IF EXISTS temp.main.{scratch}")
     con.execute(f"DELETE FROM {SCHEMA}.builds WHERE matcher = ?", [matcher.name])
@@ -160,7 +157,7 @@ def _records(con, only: str | None) -> list[dict]:
     result = con.execute(f"SELECT * EXCLUDE (content_hash) FROM _matching_current{where} "
                          f"ORDER BY source_system, source_id")
     names = [d[0] for d in result.description]
-    return [dict(zip(names, row)) for row in result.fetchall()]
+    return [dict(zip(names, row, strict=False)) for row in result.fetchall()]
 
 
 def _block_rows(blocks: dict[str, list[dict]]) -> pa.Table:

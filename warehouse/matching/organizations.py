@@ -8,8 +8,8 @@ establishment, their names differ by no more than a typo.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import Iterator
 
 from rapidfuzz import fuzz
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -37,8 +37,7 @@ EDGE_WORDS = 3
 RARE_LENGTH = 8
 
 # Words too common to say two titles are one work (English and Vietnamese).
-_STOPWORDS = frozenset("""a an and as at by for from in into of on or the to with via using towards toward
-    its their is are be new based study case approach cua va cac trong o cho den ve tai mot nhung voi""".split())
+_STOPWORDS = frozenset(["a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "with", "via", "using", "towards", "toward", "its", "their", "is", "are", "be", "new", "based", "study", "case", "approach", "cua", "va", "cac", "trong", "o", "cho", "den", "ve", "tai", "mot", "nhung", "voi"])
 
 
 def _digest(*paths: Path) -> str:
@@ -182,7 +181,7 @@ def block_edges(blocks: dict[str, list[dict]]) -> Iterator[Edge]:
             pair = ident(a), ident(b)
             if pair not in candidates:
                 candidates[pair] = (prepared.setdefault(pair[0], prepare(a)), prepared.setdefault(pair[1], prepare(b)))
-    decided = dict(zip(candidates, decide(list(candidates.values()))))
+    decided = dict(zip(candidates, decide(list(candidates.values())), strict=False))
     for key, members in compared_blocks(blocks):
         for a, b in combinations(members, 2):
             pair = ident(a), ident(b)
@@ -198,7 +197,7 @@ def match_publications(records: list[dict]) -> dict[tuple[str, str], str]:
 def parse_ditto_record(text: str) -> dict:
     """`COL title VAL ... COL authors VAL ...` -> {"title": ..., "authors": ...}."""
     parts = re.split(r"(?:^|\s)COL (\S+) VAL(?=\s|$)", text.strip())
-    return {name: value.strip() for name, value in zip(parts[1::2], parts[2::2])}
+    return {name: value.strip() for name, value in zip(parts[1::2], parts[2::2], strict=False)}
 
 
 def read_labelled_pairs(path) -> list[tuple[dict, dict, int]]:

@@ -8,7 +8,7 @@ they carry the same ORCID iD and birth year. Two records with different ORCID iD
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterator
+from collections.abc import Iterator
 
 from warehouse.matching.blocking import Edge, block_key, block_kind, ident, match_in_blocks
 from warehouse.names import person_key

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from warehouse.matching import organizations, publications, researchers, tasks
 from warehouse.database import table_exists
+from warehouse.matching import organizations, publications, researchers, tasks
 from warehouse.matching.incremental import build
 from warehouse.matching.matcher import Matcher
 

@@ -19,8 +19,7 @@ from warehouse.matching.managing_bodies import body_code
 from warehouse.matching.task_titles import expand_acronyms
 from warehouse.names import org_key
 
-HEADER = ("pair_id,label,a_title,a_host,a_investigator,a_managing_body,a_level,a_start_year,a_end_year,"
-          "b_title,b_host,b_investigator,b_managing_body,b_level,b_start_year,b_end_year").split(",")
+HEADER = ["pair_id", "label", "a_title", "a_host", "a_investigator", "a_managing_body", "a_level", "a_start_year", "a_end_year", "b_title", "b_host", "b_investigator", "b_managing_body", "b_level", "b_start_year", "b_end_year"]
 LEVELS = ("QG", "BO", "TINH", "CS")
 # Degrees and titles written before a name: "PGS.TS.", "ThS.", "BSCKII." ...
 _DEGREES = re.compile(r"^(?:(?:gs|pgs|ts|tskh|ths|ks|bs|bsck|bscki|bsckii|ds|cn|ncs|kts|ls)\s+)+")
@@ -42,7 +41,7 @@ def same_person(a: str | None, b: str | None) -> bool:
         return True
     if len(wa) != len(wb) or wa[-1] != wb[-1]:
         return False
-    return all(x == y or (min(len(x), len(y)) == 1 and x[0] == y[0]) for x, y in zip(wa[:-1], wb[:-1]))
+    return all(x == y or (min(len(x), len(y)) == 1 and x[0] == y[0]) for x, y in zip(wa[:-1], wb[:-1], strict=False))
 
 
 def _host_words(name: str | None, other: str | None) -> list[str]:

@@ -14,7 +14,8 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from sources.reference import load_provinces
-from sources.vietnamese import fold as _fold, normalize
+from sources.vietnamese import fold as _fold
+from sources.vietnamese import normalize
 
 # Titles are compared with many others: each is folded once.
 fold = lru_cache(maxsize=1 << 17)(_fold)

@@ -13,8 +13,8 @@ words. Pairs join into clusters (the same work registered three times is one clu
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import astuple, dataclass, fields
-from typing import Iterator
 
 from rapidfuzz import fuzz, process
 
@@ -156,7 +156,7 @@ def block_edges(blocks: dict[str, list[dict]]) -> Iterator[Edge]:
     for block, members in blocks.items():
         titles = [keys.setdefault(ident(t), task_titles.content_key(t.get("title"))) for t in members]
         scores = process.cdist(titles, titles, scorer=fuzz.ratio, score_cutoff=PREFILTER)
-        for x, y in zip(*scores.nonzero()):
+        for x, y in zip(*scores.nonzero(), strict=False):
             if x >= y:
                 continue
             a, b = members[x], members[y]

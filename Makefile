@@ -28,9 +28,11 @@ $(DAGSTER_HOME)/dagster.yaml: instance/dagster.yaml
 demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/csdl demo
 
-# ruff first: a lint error fails the run before the tests start (`ruff format` and `ruff check --fix` mend most)
+# ruff first: a lint or format error fails the run before the tests start (`ruff format .` and
+# `ruff check --fix .` mend most)
 test: install chromium
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
 # The quality-report test renders the page in headless Chromium: Debian's package, installed when missing.

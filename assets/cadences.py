@@ -36,13 +36,17 @@ class Cadence:
 
     @property
     def freshness_policy(self) -> dg.FreshnessPolicy:
-        return dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=self.hours * (1 + GRACE)),
-                                              warn_window=timedelta(hours=self.hours))
+        return dg.FreshnessPolicy.time_window(
+            fail_window=timedelta(hours=self.hours * (1 + GRACE)), warn_window=timedelta(hours=self.hours)
+        )
 
 
-CADENCES = {c.source: c for c in [
-    Cadence("ministries", "0 2 * * *", "Daily: ministries update their registries during the working day."),
-    Cadence("provinces", "0 4 * * *", "Daily: picks up report files dropped into the intake folder."),
-    Cadence("academies", "0 3 * * 0", "Weekly on Sunday: repositories change slowly."),
-    Cadence("reference", None, "Shipped with the code and loaded by every job.", interval_hours=168),
-]}
+CADENCES = {
+    c.source: c
+    for c in [
+        Cadence("ministries", "0 2 * * *", "Daily: ministries update their registries during the working day."),
+        Cadence("provinces", "0 4 * * *", "Daily: picks up report files dropped into the intake folder."),
+        Cadence("academies", "0 3 * * 0", "Weekly on Sunday: repositories change slowly."),
+        Cadence("reference", None, "Shipped with the code and loaded by every job.", interval_hours=168),
+    ]
+}

@@ -19,8 +19,13 @@ from warehouse.modelling.schema import TableSchema
 
 # Who answers for an asset, by layer: ingestion (the source connections), the warehouse models and
 # checks, the analysts' snapshot.
-OWNERS = {"raw": ["team:csdl-ingest"], "staging": ["team:csdl-warehouse"], "core": ["team:csdl-warehouse"],
-          "marts": ["team:csdl-warehouse"], "published": ["team:csdl-publishing"]}
+OWNERS = {
+    "raw": ["team:csdl-ingest"],
+    "staging": ["team:csdl-warehouse"],
+    "core": ["team:csdl-warehouse"],
+    "marts": ["team:csdl-warehouse"],
+    "published": ["team:csdl-publishing"],
+}
 PII_TAG = "pii"  # on a column in its table's yml; on the asset of every table with such a column
 
 
@@ -44,8 +49,11 @@ def column_schema(schema: TableSchema, columns: list[tuple[str, str]]) -> dg.Tab
     for name, data_type in columns:
         entry = schema.columns.get(name)
         text = " / ".join(t for t in (entry.description_en, entry.description_vi) if t) if entry else ""
-        described_columns.append(dg.TableColumn(name, data_type, description=text or None,
-                                                tags={tag: "" for tag in (entry.tags if entry else ())}))
+        described_columns.append(
+            dg.TableColumn(
+                name, data_type, description=text or None, tags={tag: "" for tag in (entry.tags if entry else ())}
+            )
+        )
     return dg.TableSchema(described_columns)
 
 
@@ -54,9 +62,13 @@ def code_references(files: list[tuple[Path, str, int]]) -> dg.CodeReferencesMeta
     Python function of the step that Dagster adds: (path, label, line) each."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", dg.BetaWarning)  # code references are beta in Dagster 1.13: chosen
-        return dg.CodeReferencesMetadataValue(code_references=[
-            dg.LocalFileCodeReference(file_path=str(Path(path).resolve()), line_number=line, label=label)
-            for path, label, line in files if path])
+        return dg.CodeReferencesMetadataValue(
+            code_references=[
+                dg.LocalFileCodeReference(file_path=str(Path(path).resolve()), line_number=line, label=label)
+                for path, label, line in files
+                if path
+            ]
+        )
 
 
 def with_code_references(assets: list) -> list:
@@ -71,14 +83,25 @@ def model_spec(model, key: dg.AssetKey, deps: list[dg.AssetKey], sources: set[st
     linked as code with its yml), and its columns with what each means (their types come with each build)."""
     schema = model.schema
     return dg.AssetSpec(
-        key, deps=deps, group_name=model.layer, kinds={"duckdb", "sql", "table"}, skippable=True,
-        description=described(model.description, model.description_vi), owners=OWNERS[model.layer],
+        key,
+        deps=deps,
+        group_name=model.layer,
+        kinds={"duckdb", "sql", "table"},
+        skippable=True,
+        description=described(model.description, model.description_vi),
+        owners=OWNERS[model.layer],
         tags=tags(model.layer, sources, holds_personal_data(schema)),
-        metadata={"sql": dg.MetadataValue.md(f"```sql\n{model.sql}\n```"), "table": model.table,
-                  "dagster/table_name": model.table, "description_vi": model.description_vi or "",
-                  "dagster/column_schema": column_schema(schema, [(c, "") for c in schema.columns]),
-                  "dagster/code_references": code_references([(model.path, "SQL", 1),
-                                                              (schema.path, "columns and checks", 1)])})
+        metadata={
+            "sql": dg.MetadataValue.md(f"```sql\n{model.sql}\n```"),
+            "table": model.table,
+            "dagster/table_name": model.table,
+            "description_vi": model.description_vi or "",
+            "dagster/column_schema": column_schema(schema, [(c, "") for c in schema.columns]),
+            "dagster/code_references": code_references(
+                [(model.path, "SQL", 1), (schema.path, "columns and checks", 1)]
+            ),
+        },
+    )
 
 
 def matcher_spec(matcher, key: dg.AssetKey, deps: list[dg.AssetKey], sources: set[str]) -> dg.AssetSpec:
@@ -86,12 +109,24 @@ def matcher_spec(matcher, key: dg.AssetKey, deps: list[dg.AssetKey], sources: se
     schema = matcher.schema
     compare = matcher.block_edges
     return dg.AssetSpec(
-        key, deps=deps, group_name="staging", kinds={"duckdb", "python", "table"}, skippable=True,
-        description=described(schema.description_en, schema.description_vi), owners=OWNERS["staging"],
+        key,
+        deps=deps,
+        group_name="staging",
+        kinds={"duckdb", "python", "table"},
+        skippable=True,
+        description=described(schema.description_en, schema.description_vi),
+        owners=OWNERS["staging"],
         tags=tags("staging", sources, holds_personal_data(schema)),
-        metadata={"table": matcher.table, "dagster/table_name": matcher.table,
-                  "description_vi": schema.description_vi or "",
-                  "dagster/column_schema": column_schema(schema, [(c, "") for c in schema.columns]),
-                  "dagster/code_references": code_references([
-                      (inspect.getsourcefile(compare), "matcher", inspect.getsourcelines(compare)[1]),
-                      (schema.path, "columns and checks", 1)])})
+        metadata={
+            "table": matcher.table,
+            "dagster/table_name": matcher.table,
+            "description_vi": schema.description_vi or "",
+            "dagster/column_schema": column_schema(schema, [(c, "") for c in schema.columns]),
+            "dagster/code_references": code_references(
+                [
+                    (inspect.getsourcefile(compare), "matcher", inspect.getsourcelines(compare)[1]),
+                    (schema.path, "columns and checks", 1),
+                ]
+            ),
+        },
+    )

@@ -36,7 +36,10 @@ from warehouse.modelling import Model, discover, in_dependency_order, in_rounds,
 MODELS = discover()
 SUITES = suites()
 # Writers of a raw table besides its dlt asset: a model reading the table runs after them too.
-OTHER_RAW_WRITERS = {"raw_provinces.report_rows": [PROVINCE_YEAR_KEY], "raw_provinces.report_files": [PROVINCE_YEAR_KEY]}
+OTHER_RAW_WRITERS = {
+    "raw_provinces.report_rows": [PROVINCE_YEAR_KEY],
+    "raw_provinces.report_files": [PROVINCE_YEAR_KEY],
+}
 # Raw tables a dlt resource writes beside its own (one pass over the intake writes rows and files).
 WRITTEN_WITH = {"raw_provinces.report_files": "raw_provinces.report_rows"}
 
@@ -69,6 +72,7 @@ class WarehouseBuildConfig(dg.Config):
 @dataclass(frozen=True)
 class Step:
     """One table of the build: how to make it and which checks follow."""
+
     table: str
     deps: list[str]
     spec: dg.AssetSpec
@@ -83,22 +87,31 @@ class Step:
 
 def _column_lineage(model: Model, con) -> dg.TableColumnLineage:
     lineage = model_lineage(con, model)
-    return dg.TableColumnLineage({
-        column: [dg.TableColumnDep(asset_key=table_asset_key(table), column_name=source) for table, source in deps]
-        for column, deps in lineage.items()
-    })
+    return dg.TableColumnLineage(
+        {
+            column: [dg.TableColumnDep(asset_key=table_asset_key(table), column_name=source) for table, source in deps]
+            for column, deps in lineage.items()
+        }
+    )
 
 
 def _build_model(model: Model):
     def build(con, incremental: bool) -> dict:
         counts = run_model(con, model, incremental=incremental)
-        columns = con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                              "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-                              [model.layer, model.name]).fetchall()
-        return {"dagster/row_count": counts["kept"], "rows_received": counts["received"],
-                "rows_quarantined": counts["quarantined"], "rows_computed": counts["processed"],
-                "dagster/column_schema": column_schema(model.schema, columns),
-                "dagster/column_lineage": _column_lineage(model, con)}
+        columns = con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+            [model.layer, model.name],
+        ).fetchall()
+        return {
+            "dagster/row_count": counts["kept"],
+            "rows_received": counts["received"],
+            "rows_quarantined": counts["quarantined"],
+            "rows_computed": counts["processed"],
+            "dagster/column_schema": column_schema(model.schema, columns),
+            "dagster/column_lineage": _column_lineage(model, con),
+        }
+
     return build
 
 
@@ -106,14 +119,17 @@ def _build_matcher(matcher: Matcher):
     def build(con, incremental: bool) -> dict:
         rows, found = build_table(con, matcher, incremental=incremental)
         return {"dagster/row_count": rows, matcher.counted: found}
+
     return build
 
 
 def _gx(table: str) -> tuple[list[dg.AssetCheckSpec], Callable]:
     """Both Great Expectations checks of a table come from one validation."""
     suite = SUITES.get(table, [])
-    return (gx_check_specs(table, suite),
-            lambda con, run_id, names, incremental: run_gx_checks(con, run_id, table, suite, names, incremental))
+    return (
+        gx_check_specs(table, suite),
+        lambda con, run_id, names, incremental: run_gx_checks(con, run_id, table, suite, names, incremental),
+    )
 
 
 def _steps() -> list[Step]:
@@ -122,20 +138,34 @@ def _steps() -> list[Step]:
         raw = [d for d in model.dependencies if d.startswith("raw_")]
         checks = [_gx(model.table)]
         if model.quarantines:
-            checks.append(([reconcile_spec(model.table, raw[0])],
-                           lambda con, run_id, names, incremental, t=model.table, r=raw[0]: [run_reconcile(con, run_id, t, r)]))
-        deps = [table_asset_key(d) for d in model.dependencies] \
-            + [key for d in model.dependencies for key in OTHER_RAW_WRITERS.get(d, [])]
+            checks.append(
+                (
+                    [reconcile_spec(model.table, raw[0])],
+                    lambda con, run_id, names, incremental, t=model.table, r=raw[0]: [run_reconcile(con, run_id, t, r)],
+                )
+            )
+        deps = [table_asset_key(d) for d in model.dependencies] + [
+            key for d in model.dependencies for key in OTHER_RAW_WRITERS.get(d, [])
+        ]
         spec = model_spec(model, table_asset_key(model.table), deps, source_families(model.table))
         steps.append(Step(model.table, model.dependencies, spec, _build_model(model), checks))
     for matcher in MATCHERS:
         checks = [_gx(matcher.table)]
         if matcher.resolves:
-            checks.append(([resolved_once_spec(matcher.table, matcher.resolves)],
-                           lambda con, run_id, names, incremental, m=matcher: [
-                               run_resolved_once(con, run_id, m.table, m.resolves, m.resolves_where)]))
-        spec = matcher_spec(matcher, table_asset_key(matcher.table),
-                            [table_asset_key(d) for d in matcher.dependencies], source_families(matcher.table))
+            checks.append(
+                (
+                    [resolved_once_spec(matcher.table, matcher.resolves)],
+                    lambda con, run_id, names, incremental, m=matcher: [
+                        run_resolved_once(con, run_id, m.table, m.resolves, m.resolves_where)
+                    ],
+                )
+            )
+        spec = matcher_spec(
+            matcher,
+            table_asset_key(matcher.table),
+            [table_asset_key(d) for d in matcher.dependencies],
+            source_families(matcher.table),
+        )
         steps.append(Step(matcher.table, matcher.dependencies, spec, _build_matcher(matcher), checks))
     return steps
 
@@ -154,8 +184,9 @@ GENERATIONS = [[_BY_TABLE[n.table] for n in generation] for generation in in_rou
     pool="duckdb",
     description="Staging, matching, core and marts: every table built and checked in dependency order.",
 )
-def warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse, reporting: ReportingRules,
-              config: WarehouseBuildConfig):
+def warehouse(
+    context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse, reporting: ReportingRules, config: WarehouseBuildConfig
+):
     selected = context.selected_asset_keys
     incremental = not config.full_rebuild
     stopped: dict[str, str] = {}  # table -> why it and what is built from it were not built
@@ -182,18 +213,24 @@ def warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse, report
                         stopped[step.table] = broken[step.table] = f"could not be built: {exc}"
                         continue
                     if metadata.get("rows_quarantined"):
-                        context.log.warning(f"{step.table}: {metadata['rows_quarantined']} of "
-                                            f"{metadata['rows_received']} rows quarantined; see quality.quarantine "
-                                            "for the reasons")
-                    yield dg.MaterializeResult(asset_key=step.spec.key, metadata={
-                        **metadata, "build_seconds": round(time.perf_counter() - started, 3)})
+                        context.log.warning(
+                            f"{step.table}: {metadata['rows_quarantined']} of "
+                            f"{metadata['rows_received']} rows quarantined; see quality.quarantine "
+                            "for the reasons"
+                        )
+                    yield dg.MaterializeResult(
+                        asset_key=step.spec.key,
+                        metadata={**metadata, "build_seconds": round(time.perf_counter() - started, 3)},
+                    )
                 ready.append(step)
             for step in ready:
                 yield from _check(context, con, step, incremental, stopped, broken)
     if broken:
-        raise dg.Failure(description="Tables that could not be built or checked: "
-                                     + "; ".join(f"{t} {why}" for t, why in broken.items()),
-                         metadata={"tables": dg.MetadataValue.json(broken)})
+        raise dg.Failure(
+            description="Tables that could not be built or checked: "
+            + "; ".join(f"{t} {why}" for t, why in broken.items()),
+            metadata={"tables": dg.MetadataValue.json(broken)},
+        )
 
 
 def _check(context: dg.AssetExecutionContext, con, step: Step, incremental: bool, stopped: dict, broken: dict):
@@ -209,15 +246,25 @@ def _check(context: dg.AssetExecutionContext, con, step: Step, incremental: bool
         except Exception as exc:  # a check that cannot run has not passed
             context.log.error(f"{step.table}: checks {', '.join(s.name for s in asked)} could not run: {exc}")
             stopped[step.table] = broken[step.table] = f"could not be checked: {exc}"
-            results = [dg.AssetCheckResult(
-                asset_key=step.spec.key, check_name=spec.name, passed=False, description=f"could not run: {exc}",
-                severity=dg.AssetCheckSeverity.ERROR if spec.blocking else dg.AssetCheckSeverity.WARN)
-                for spec in asked]
+            results = [
+                dg.AssetCheckResult(
+                    asset_key=step.spec.key,
+                    check_name=spec.name,
+                    passed=False,
+                    description=f"could not run: {exc}",
+                    severity=dg.AssetCheckSeverity.ERROR if spec.blocking else dg.AssetCheckSeverity.WARN,
+                )
+                for spec in asked
+            ]
         seconds = time.perf_counter() - started
         for result in results:
             yield dg.AssetCheckResult(
-                asset_key=result.asset_key, check_name=result.check_name, passed=result.passed,
-                severity=result.severity, description=result.description,
-                metadata={**result.metadata, "check_seconds": round(seconds / len(results), 3)})
+                asset_key=result.asset_key,
+                check_name=result.check_name,
+                passed=result.passed,
+                severity=result.severity,
+                description=result.description,
+                metadata={**result.metadata, "check_seconds": round(seconds / len(results), 3)},
+            )
             if not result.passed and result.severity == dg.AssetCheckSeverity.ERROR:
                 stopped.setdefault(step.table, f"failed its blocking check {result.check_name}")

@@ -51,8 +51,12 @@ def _best(load) -> float:
 def _pipeline(name: str, root: Path):
     import dlt
 
-    return dlt.pipeline(pipeline_name=name, destination=dlt.destinations.duckdb(str(root / f"{name}.duckdb")),
-                        dataset_name=f"raw_{name}", pipelines_dir=str(root / "dlt_pipelines"))
+    return dlt.pipeline(
+        pipeline_name=name,
+        destination=dlt.destinations.duckdb(str(root / f"{name}.duckdb")),
+        dataset_name=f"raw_{name}",
+        pipelines_dir=str(root / "dlt_pipelines"),
+    )
 
 
 def _ours(name: str, make_source, root: Path) -> tuple[float, int]:
@@ -82,8 +86,20 @@ class ServedSources:
             self.port = probe.getsockname()[1]
         self.base_url, self.api_key = f"http://127.0.0.1:{self.port}", DEFAULT_API_KEY
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.cli", "serve-sources", "--port", str(self.port),
-             "--demo-dir", str(demo_dir), "--no-drop-reports"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "pipelines.cli",
+                "serve-sources",
+                "--port",
+                str(self.port),
+                "--demo-dir",
+                str(demo_dir),
+                "--no-drop-reports",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(600):
             try:
                 requests.get(f"{self.base_url}/health", timeout=1)
@@ -93,8 +109,11 @@ class ServedSources:
         raise RuntimeError("the simulator did not start")
 
     def environment(self) -> dict[str, str]:
-        return {"SOURCES__MINISTRIES__BASE_URL": f"{self.base_url}/ministries",
-                "SOURCES__MINISTRIES__API_KEY": self.api_key, "SOURCES__ACADEMIES__BASE_URL": f"{self.base_url}/oai"}
+        return {
+            "SOURCES__MINISTRIES__BASE_URL": f"{self.base_url}/ministries",
+            "SOURCES__MINISTRIES__API_KEY": self.api_key,
+            "SOURCES__ACADEMIES__BASE_URL": f"{self.base_url}/oai",
+        }
 
     def __enter__(self):
         return self
@@ -115,16 +134,21 @@ def bench_ministries(sim, root: Path) -> tuple[float, int, float]:
         for resource in RESOURCES:
             page = 1
             while page:
-                response = session.get(f"{sim.base_url}/ministries{ministry['path']}/{resource}",
-                                       params={"page": page, "page_size": DEFAULT_PAGE_SIZE}, headers={"X-API-Key": sim.api_key})
+                response = session.get(
+                    f"{sim.base_url}/ministries{ministry['path']}/{resource}",
+                    params={"page": page, "page_size": DEFAULT_PAGE_SIZE},
+                    headers={"X-API-Key": sim.api_key},
+                )
                 (pages / f"{resource}-{ministry['code']}-{page}.json").write_bytes(response.content)
                 page = response.json()["next_page"]
 
     def load(attempt: int) -> None:
         with duckdb.connect(str(root / f"duck_ministries_{attempt}.duckdb")) as con:
             for resource in RESOURCES:
-                con.execute(f"CREATE TABLE {resource} AS SELECT unnest(items, recursive := true) "
-                            f"FROM read_json('{pages}/{resource}-*.json', maximum_object_size = 268435456)")
+                con.execute(
+                    f"CREATE TABLE {resource} AS SELECT unnest(items, recursive := true) "
+                    f"FROM read_json('{pages}/{resource}-*.json', maximum_object_size = 268435456)"
+                )
 
     return ours, rows, _best(load)
 
@@ -147,12 +171,20 @@ def bench_academies(sim, root: Path) -> tuple[float, int, float]:
             body = session.get(f"{sim.base_url}/oai/{repo}", params=params).content
             (pages / f"{repo}-{number}.xml").write_bytes(body)
             token = etree.fromstring(body).find("oai:ListRecords/oai:resumptionToken", NS)
-            number, params = number + 1, (token is not None and (token.text or "").strip()
-                                          and {"verb": "ListRecords", "resumptionToken": token.text.strip()})
+            number, params = (
+                number + 1,
+                (
+                    token is not None
+                    and (token.text or "").strip()
+                    and {"verb": "ListRecords", "resumptionToken": token.text.strip()}
+                ),
+            )
     oai, dc = "{{{}}}".format(NS["oai"]), "{{{}}}".format(NS["dc"])
     header_fields = {f"{oai}identifier": "source_id", f"{oai}datestamp": "datestamp", f"{oai}setSpec": "set_spec"}
-    dc_fields = {dc + name: name for name in ("title", "creator", "date", "type", "identifier", "source", "subject",
-                                               "language", "publisher")}
+    dc_fields = {
+        dc + name: name
+        for name in ("title", "creator", "date", "type", "identifier", "source", "subject", "language", "publisher")
+    }
     names = ["source_system", "deleted", *header_fields.values(), *dc_fields.values()]
 
     def load(attempt: int) -> None:
@@ -170,12 +202,20 @@ def bench_academies(sim, root: Path) -> tuple[float, int, float]:
                         found["deleted"] = part.get("status") == "deleted"
                 for name in names:
                     value = found.get(name)
-                    columns[name].append(value if not isinstance(value, list) else
-                                         (value[0] if name in ("title", "date", "type", "source", "language",
-                                                               "publisher") else json.dumps(value, ensure_ascii=False)))
+                    columns[name].append(
+                        value
+                        if not isinstance(value, list)
+                        else (
+                            value[0]
+                            if name in ("title", "date", "type", "source", "language", "publisher")
+                            else json.dumps(value, ensure_ascii=False)
+                        )
+                    )
         records = pa.table(columns)  # noqa: F841  (read by DuckDB by name)
         with duckdb.connect(str(root / f"duck_academies_{attempt}.duckdb")) as con:
-            con.execute("CREATE TABLE publications AS SELECT * REPLACE (TRY_CAST(datestamp AS TIMESTAMPTZ) AS datestamp) FROM records")
+            con.execute(
+                "CREATE TABLE publications AS SELECT * REPLACE (TRY_CAST(datestamp AS TIMESTAMPTZ) AS datestamp) FROM records"
+            )
 
     return ours, rows, _best(load)
 
@@ -209,16 +249,22 @@ def bench_provinces(demo_dir: Path, root: Path) -> tuple[float, int, float]:
             for encoding, paths in by_encoding.items():
                 if paths:  # ragged files (title, metadata, table, signatures): every cell as text
                     files = ", ".join(f"'{p}'" for p in paths)
-                    con.execute(f"CREATE TABLE \"csv_{encoding}\" AS SELECT * FROM read_csv([{files}], header = false, "
-                                f"all_varchar = true, null_padding = true, filename = true, strict_mode = false, "
-                                f"encoding = '{encoding}', union_by_name = true)")
+                    con.execute(
+                        f'CREATE TABLE "csv_{encoding}" AS SELECT * FROM read_csv([{files}], header = false, '
+                        f"all_varchar = true, null_padding = true, filename = true, strict_mode = false, "
+                        f"encoding = '{encoding}', union_by_name = true)"
+                    )
             files, grid = [], []
             for path in sorted((demo_dir / "reports").glob("*.xlsx")):
                 sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
                 files.extend([path.name] * len(sheet))
                 grid.extend([None if c == "" else str(c) for c in row] for row in sheet)
-            cells = pa.table({"file": pa.array(files, pa.string()),  # noqa: F841  (read by DuckDB by name)
-                              "cells": pa.array(grid, pa.list_(pa.string()))})
+            cells = pa.table(  # noqa: F841  (read by DuckDB by name)
+                {
+                    "file": pa.array(files, pa.string()),
+                    "cells": pa.array(grid, pa.list_(pa.string())),
+                }
+            )
             con.execute("CREATE TABLE xlsx_cells AS SELECT * FROM cells")
 
     return ours, rows, _best(duck_load)
@@ -228,8 +274,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--demo-dir", type=Path, default=Path("data/bench/demo"))
     parser.add_argument("--repeat", type=int, default=2, help="time each side this many times; the best counts")
-    parser.add_argument("--only", action="append", choices=FAMILIES, metavar="FAMILY",
-                        help=f"measure only this family ({', '.join(FAMILIES)}); may be given more than once")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=FAMILIES,
+        metavar="FAMILY",
+        help=f"measure only this family ({', '.join(FAMILIES)}); may be given more than once",
+    )
     args = parser.parse_args()
     only = args.only or list(FAMILIES)
     global REPEAT
@@ -242,26 +293,33 @@ def main() -> None:
     os.environ.setdefault("RUNTIME__LOG_LEVEL", "WARNING")
     results = {}
     apis = {"ministries", "academies"} & set(only)  # the simulator is started only for the API families
-    with (tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp,
-          ServedSources(args.demo_dir) if apis else contextlib.nullcontext() as sim):
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp,
+        ServedSources(args.demo_dir) if apis else contextlib.nullcontext() as sim,
+    ):
         if sim:
             os.environ.update(sim.environment())
         root = Path(tmp)
         for key, family, bench, goal in (
-                ("ministries", "ministries (API, JSON)", lambda: bench_ministries(sim, root), 2.0),
-                ("academies", "academies (API, OAI-PMH XML)", lambda: bench_academies(sim, root), 2.0),
-                ("provinces", "provinces (files, xlsx/csv)", lambda: bench_provinces(args.demo_dir, root), 1.5)):
+            ("ministries", "ministries (API, JSON)", lambda: bench_ministries(sim, root), 2.0),
+            ("academies", "academies (API, OAI-PMH XML)", lambda: bench_academies(sim, root), 2.0),
+            ("provinces", "provinces (files, xlsx/csv)", lambda: bench_provinces(args.demo_dir, root), 1.5),
+        ):
             if key not in only:
                 continue
             results[family] = (bench(), goal)
             print(f"{family}: {results[family][0]}", flush=True)
     manifest = json.loads((args.demo_dir / "manifest.json").read_text(encoding="utf-8"))
-    print(f"\ningest at the {manifest['scale']} scale ({args.demo_dir}); duckdb s: DuckDB's reader where it has one "
-          "(read_json, read_csv), else the fastest Python one into DuckDB (lxml for XML, python-calamine for xlsx)")
+    print(
+        f"\ningest at the {manifest['scale']} scale ({args.demo_dir}); duckdb s: DuckDB's reader where it has one "
+        "(read_json, read_csv), else the fastest Python one into DuckDB (lxml for XML, python-calamine for xlsx)"
+    )
     print(f"{'source family':32} {'rows':>9} {'ours s':>8} {'rows/s':>9} {'duckdb s':>9} {'ratio':>6} {'goal':>5}")
     for family, ((ours, rows, duck), goal) in results.items():
-        print(f"{family:32} {rows:>9,} {ours:>8.2f} {rows / ours:>9,.0f} {duck:>9.2f} {ours / duck:>5.1f}x "
-              f"{goal:>4.1f}x {'ok' if ours / duck <= goal else 'over'}")
+        print(
+            f"{family:32} {rows:>9,} {ours:>8.2f} {rows / ours:>9,.0f} {duck:>9.2f} {ours / duck:>5.1f}x "
+            f"{goal:>4.1f}x {'ok' if ours / duck <= goal else 'over'}"
+        )
 
 
 if __name__ == "__main__":

@@ -31,15 +31,21 @@ def timed(label: str, records: int, run):
 
 def main(demo_dir: Path) -> None:
     print(f"demo data: {demo_dir}; CPUs available: {len(os.sched_getaffinity(0))}")
-    orgs, researchers, tasks, pubs = (demo.organizations(demo_dir), demo.researchers(demo_dir),
-                                      demo.tasks(demo_dir), demo.publications(demo_dir))
+    orgs, researchers, tasks, pubs = (
+        demo.organizations(demo_dir),
+        demo.researchers(demo_dir),
+        demo.tasks(demo_dir),
+        demo.publications(demo_dir),
+    )
     org_ids, t_org = timed("organisations", len(orgs), lambda: match_organizations(orgs))
     researcher_ids, t_res = timed("researchers", len(researchers), lambda: match_researchers(researchers, org_ids))
     resolved = with_resolved_ids(tasks, org_ids, researcher_ids)
     (pairs, clusters), t_task = timed("task duplicate detection", len(tasks), lambda: find_task_duplicates(resolved))
     pub_ids, _ = timed("publications", len(pubs), lambda: match_publications(pubs))
-    print(f"task duplicates from source records (organisations + researchers + tasks): "
-          f"{t_org + t_res + t_task:.2f} s; {len(pairs):,} candidate pairs in {len(set(clusters.values())):,} clusters")
+    print(
+        f"task duplicates from source records (organisations + researchers + tasks): "
+        f"{t_org + t_res + t_task:.2f} s; {len(pairs):,} candidate pairs in {len(set(clusters.values())):,} clusters"
+    )
     scores = {
         "organisations": score_clusters(org_ids, demo.truth(demo_dir, "organizations")),
         "researchers": score_clusters(researcher_ids, demo.truth(demo_dir, "researchers")),

@@ -33,7 +33,10 @@ def _timed_builds(con, incremental: bool) -> dict[str, float]:
 
 
 def _tables(con) -> dict[str, list]:
-    return {name: con.execute(f"SELECT * FROM staging.{name} ORDER BY ALL").fetchall() for name in (m.name for m in MATCHERS)}
+    return {
+        name: con.execute(f"SELECT * FROM staging.{name} ORDER BY ALL").fetchall()
+        for name in (m.name for m in MATCHERS)
+    }
 
 
 def one_round(base: Path, work: Path, share: float, seed: int) -> tuple[dict, dict, dict, bool]:
@@ -46,14 +49,21 @@ def one_round(base: Path, work: Path, share: float, seed: int) -> tuple[dict, di
         demo.change_staging(con, share, seed)
         con.execute("CHECKPOINT")  # writing the changed staging rows to disk is the staging models' cost
         incremental = _timed_builds(con, incremental=True)
-        modes = con.execute("SELECT matcher, full_build, changed_records, deleted_records, blocks_redone "
-                            "FROM matching.builds ORDER BY matcher").fetchall()
+        modes = con.execute(
+            "SELECT matcher, full_build, changed_records, deleted_records, blocks_redone "
+            "FROM matching.builds ORDER BY matcher"
+        ).fetchall()
         after_incremental = _tables(con)
         full = _timed_builds(con, incremental=False)
         same = _tables(con) == after_incremental
     copy.unlink()
-    print(f"  round {seed}: " + "; ".join(f"{m}: {'FULL' if f else 'incremental'}, {c:,} changed, {d:,} deleted, "
-                                          f"{b:,} blocks redone" for m, f, c, d, b in modes))
+    print(
+        f"  round {seed}: "
+        + "; ".join(
+            f"{m}: {'FULL' if f else 'incremental'}, {c:,} changed, {d:,} deleted, {b:,} blocks redone"
+            for m, f, c, d, b in modes
+        )
+    )
     return first, incremental, full, same
 
 
@@ -63,25 +73,33 @@ def main() -> None:
     parser.add_argument("--share", type=float, default=0.01, help="share of each table's records changed")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    print(f"demo data: {args.demo_dir}; CPUs available: {len(os.sched_getaffinity(0))}; "
-          f"{args.share:.1%} of the records changed")
+    print(
+        f"demo data: {args.demo_dir}; CPUs available: {len(os.sched_getaffinity(0))}; "
+        f"{args.share:.1%} of the records changed"
+    )
     with tempfile.TemporaryDirectory(prefix="matching_incremental_") as scratch:
         work = Path(scratch)
         base = work / "base.duckdb"
         with duckdb.connect(str(base)) as con:
             demo.load_staging(con, args.demo_dir)
-            counts = {t: con.execute(f"SELECT count(*) FROM staging.{t}").fetchall()[0][0] for t in demo.STAGING_COLUMNS}
+            counts = {
+                t: con.execute(f"SELECT count(*) FROM staging.{t}").fetchall()[0][0] for t in demo.STAGING_COLUMNS
+            }
         print("records: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
         rounds = [one_round(base, work, args.share, seed) for seed in range(1, args.repeat + 1)]
     print(f"{'builder':<22} {'first full':>16} {'incremental':>16} {'full, changed':>16} {'incr/full':>9}")
     summary = lambda values: f"{min(values):6.2f} / {statistics.median(values):6.2f}"  # noqa: E731
     for name in (m.name for m in MATCHERS):
         first, incremental, full = ([r[part][name] for r in rounds] for part in range(3))
-        print(f"{name:<22} {summary(first):>16} {summary(incremental):>16} {summary(full):>16} "
-              f"{min(incremental) / min(full):9.3f}")
+        print(
+            f"{name:<22} {summary(first):>16} {summary(incremental):>16} {summary(full):>16} "
+            f"{min(incremental) / min(full):9.3f}"
+        )
     totals = [[sum(r[part].values()) for r in rounds] for part in range(3)]
-    print(f"{'all four':<22} {summary(totals[0]):>16} {summary(totals[1]):>16} {summary(totals[2]):>16} "
-          f"{min(totals[1]) / min(totals[2]):9.3f}")
+    print(
+        f"{'all four':<22} {summary(totals[0]):>16} {summary(totals[1]):>16} {summary(totals[2]):>16} "
+        f"{min(totals[1]) / min(totals[2]):9.3f}"
+    )
     print("seconds as best / median of", args.repeat, "rounds")
     agree = all(r[3] for r in rounds)
     print("incremental tables equal the full build's:", "yes" if agree else "NO")

@@ -45,8 +45,11 @@ def _redeliver_one_percent(con, models) -> dict[str, int]:
     load_id = f"{time.time():.7f}"  # dlt load ids are increasing timestamps as text
     touched = {}
     for table in sorted({m.driving_table for m in models if m.incremental_key}):
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _redelivered AS SELECT * REPLACE (? AS _dlt_load_id) "
-                    f"FROM {table} WHERE rowid % 100 = 0", [load_id])
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _redelivered AS SELECT * REPLACE (? AS _dlt_load_id) "
+            f"FROM {table} WHERE rowid % 100 = 0",
+            [load_id],
+        )
         con.execute(f"DELETE FROM {table} WHERE rowid % 100 = 0")
         con.execute(f"INSERT INTO {table} SELECT * FROM _redelivered")
         touched[table] = con.execute("SELECT count(*) FROM _redelivered").fetchall()[0][0]
@@ -57,15 +60,22 @@ def _redeliver_one_percent(con, models) -> dict[str, int]:
 def _fingerprint(con, model) -> tuple:
     """The model's rows and its quarantine rows (when they were quarantined left out), order-free."""
     table = con.execute(f"SELECT count(*), sum(hash(t)) FROM {model.table} AS t").fetchall()[0]
-    quarantine = con.execute("""SELECT count(*), sum(hash(source_system, source_key, reason, raw_record::VARCHAR, load_id))
-                                FROM quality.quarantine WHERE model = ?""", [model.table]).fetchall()[0]
+    quarantine = con.execute(
+        """SELECT count(*), sum(hash(source_system, source_key, reason, raw_record::VARCHAR, load_id))
+                                FROM quality.quarantine WHERE model = ?""",
+        [model.table],
+    ).fetchall()[0]
     return table, quarantine
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--warehouse", type=Path, default=REPO / "data" / "bench" / "full" / "warehouse.duckdb",
-                        help="a national-scale warehouse, read only (default: the one `make bench-refresh` leaves)")
+    parser.add_argument(
+        "--warehouse",
+        type=Path,
+        default=REPO / "data" / "bench" / "full" / "warehouse.duckdb",
+        help="a national-scale warehouse, read only (default: the one `make bench-refresh` leaves)",
+    )
     parser.add_argument("--work", type=Path, default=REPO / "data" / "bench_models")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--check", action="store_true", help="compare each incremental build with a full rebuild")
@@ -89,8 +99,11 @@ def main() -> None:
             full_runs.append(_build_all(con, models, MATCHERS, incremental=False))
             touched = _redeliver_one_percent(con, models)
             incremental_runs.append(_build_all(con, models, MATCHERS, incremental=True))
-            print(f"run {repetition + 1}: full {_total(full_runs[-1]):.2f} s, incremental {_total(incremental_runs[-1]):.2f} s "
-                  f"(SQL models; rows re-delivered: {touched})", flush=True)
+            print(
+                f"run {repetition + 1}: full {_total(full_runs[-1]):.2f} s, incremental {_total(incremental_runs[-1]):.2f} s "
+                f"(SQL models; rows re-delivered: {touched})",
+                flush=True,
+            )
             if args.check and repetition == args.repeat - 1:
                 for model in (m for m in models if m.incremental_key):
                     incremental = _fingerprint(con, model)
@@ -101,11 +114,15 @@ def main() -> None:
     print(f"\nSQL model build seconds, best / median of {args.repeat} ({copy})")
     print(f"{'model':45s} {'full':>15s} {'incremental':>15s}")
     for name in full_runs[0]:
-        print(f"{name:45s} {_figures([r[name] for r in full_runs]):>15s} {_figures([r[name] for r in incremental_runs]):>15s}")
-    for label, keep in (("staging", lambda n: n.startswith("staging.")),
-                        ("core + marts", lambda n: n.startswith(("core.", "marts."))),
-                        ("all SQL models", lambda n: not n.startswith("matching.")),
-                        ("matching (Python)", lambda n: n.startswith("matching."))):
+        print(
+            f"{name:45s} {_figures([r[name] for r in full_runs]):>15s} {_figures([r[name] for r in incremental_runs]):>15s}"
+        )
+    for label, keep in (
+        ("staging", lambda n: n.startswith("staging.")),
+        ("core + marts", lambda n: n.startswith(("core.", "marts."))),
+        ("all SQL models", lambda n: not n.startswith("matching.")),
+        ("matching (Python)", lambda n: n.startswith("matching.")),
+    ):
         full = [sum(s for n, s in r.items() if keep(n)) for r in full_runs]
         incremental = [sum(s for n, s in r.items() if keep(n)) for r in incremental_runs]
         print(f"{'TOTAL ' + label:45s} {_figures(full):>15s} {_figures(incremental):>15s}")

@@ -38,44 +38,82 @@ from mutation_sql import unmutated
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CSDL_SHARED_DIR", REPO.parent / "shared"))
-TEXT, REPORTS, RULES = "tests/test_text_properties.py", "tests/test_report_properties.py", "tests/test_rules_users_rely_on.py"
-PROVINCE_FILES = [REPORTS, "tests/test_province_corpus_files.py", "tests/test_intake.py", "tests/test_reference.py",
-                  "tests/test_province_reports.py::test_each_kind_of_file_reads_as_the_office_meant_or_is_held_with_a_reason",
-                  "-k", "not reloaded_alone and not unreadable_csv and not sensor_starts"]  # those three load through dlt
-MATCHING = ["tests/test_matching.py", f"{RULES}::test_a_title_typed_with_a_slip_or_two_is_still_a_duplicate_candidate",
-            f"{RULES}::test_the_same_topic_in_another_province_phase_or_market_is_another_work"]
+TEXT, REPORTS, RULES = (
+    "tests/test_text_properties.py",
+    "tests/test_report_properties.py",
+    "tests/test_rules_users_rely_on.py",
+)
+PROVINCE_FILES = [
+    REPORTS,
+    "tests/test_province_corpus_files.py",
+    "tests/test_intake.py",
+    "tests/test_reference.py",
+    "tests/test_province_reports.py::test_each_kind_of_file_reads_as_the_office_meant_or_is_held_with_a_reason",
+    "-k",
+    "not reloaded_alone and not unreadable_csv and not sensor_starts",
+]  # those three load through dlt
+MATCHING = [
+    "tests/test_matching.py",
+    f"{RULES}::test_a_title_typed_with_a_slip_or_two_is_still_a_duplicate_candidate",
+    f"{RULES}::test_the_same_topic_in_another_province_phase_or_market_is_another_work",
+]
 # Module (glob) -> its fast test selection: the tests that exercise it without a national refresh.
 TESTS = {
-    "sources/vietnamese.py": [TEXT, "tests/test_matching.py", "tests/test_province_corpus_files.py",
-                              "tests/test_model_builds.py::test_normalize_skips_decomposing_only_where_that_gives_the_same"],
+    "sources/vietnamese.py": [
+        TEXT,
+        "tests/test_matching.py",
+        "tests/test_province_corpus_files.py",
+        "tests/test_model_builds.py::test_normalize_skips_decomposing_only_where_that_gives_the_same",
+    ],
     "sources/provinces/*.py": PROVINCE_FILES,
     "sources/cursors.py": ["tests/test_cursor_properties.py", "tests/test_cursors.py"],
-    "warehouse/publish.py": ["tests/test_publish.py", "tests/test_personal_data.py",
-                             f"{RULES}::test_every_kind_of_personal_identifier_column_stops_publishing"],
+    "warehouse/publish.py": [
+        "tests/test_publish.py",
+        "tests/test_personal_data.py",
+        f"{RULES}::test_every_kind_of_personal_identifier_column_stops_publishing",
+    ],
     "warehouse/matching/*.py": MATCHING,
-    "quality/alerts.py": ["tests/test_hostile_senders.py", "tests/test_personal_data.py",
-                          "tests/test_quality.py::test_check_samples_in_alerts_carry_no_phone_number_or_e_mail",
-                          f"{RULES}::test_a_result_registered_before_its_acceptance_is_reported_as_a_warning_naming_the_value"],
+    "quality/alerts.py": [
+        "tests/test_hostile_senders.py",
+        "tests/test_personal_data.py",
+        "tests/test_quality.py::test_check_samples_in_alerts_carry_no_phone_number_or_e_mail",
+        f"{RULES}::test_a_result_registered_before_its_acceptance_is_reported_as_a_warning_naming_the_value",
+    ],
     "quality/report.py": ["tests/test_province_reports.py::test_the_quality_report_escapes_what_senders_wrote"],
     # the models run only inside a refresh: one shared refresh per mutant, then the tests that read it
     # (the more specific patterns first: the first that matches is the module's selection)
     "warehouse/models/marts/statistic_year_changes.sql": [
         "tests/test_province_reports.py::test_a_tenfold_change_from_the_previous_year_is_a_warning_naming_the_file_and_row",
-        f"{RULES}::test_a_total_more_than_tenfold_up_or_down_is_flagged_against_everything_its_unit_reported_the_year_before"],
+        f"{RULES}::test_a_total_more_than_tenfold_up_or_down_is_flagged_against_everything_its_unit_reported_the_year_before",
+    ],
     "warehouse/models/marts/reporting_completeness.sql": [
         "tests/test_indicators.py::test_reporting_completeness_against_the_deadline",
-        "tests/test_province_reports.py::test_every_job_runs_on_a_fresh_data_folder"],
+        "tests/test_province_reports.py::test_every_job_runs_on_a_fresh_data_folder",
+    ],
     "warehouse/models/core/fct_statistic.sql": [
         "tests/test_province_reports.py::test_a_revision_wins_by_its_number_even_when_officers_keep_the_first_date",
-        "tests/test_indicators.py"],
-    "warehouse/models/core/*.sql": ["tests/test_published.py", "tests/test_indicators.py", "tests/test_entity_resolution.py",
-                                    f"{RULES}::test_a_record_the_repository_deletes_leaves_the_published_snapshot_at_the_next_harvest"],
-    "warehouse/models/marts/*.sql": ["tests/test_indicators.py", "tests/test_entity_resolution.py", "tests/test_published.py",
-                                     "tests/test_province_reports.py::test_a_tenfold_change_from_the_previous_year_is_a_warning_naming_the_file_and_row"],
+        "tests/test_indicators.py",
+    ],
+    "warehouse/models/core/*.sql": [
+        "tests/test_published.py",
+        "tests/test_indicators.py",
+        "tests/test_entity_resolution.py",
+        f"{RULES}::test_a_record_the_repository_deletes_leaves_the_published_snapshot_at_the_next_harvest",
+    ],
+    "warehouse/models/marts/*.sql": [
+        "tests/test_indicators.py",
+        "tests/test_entity_resolution.py",
+        "tests/test_published.py",
+        "tests/test_province_reports.py::test_a_tenfold_change_from_the_previous_year_is_a_warning_naming_the_file_and_row",
+    ],
 }
 # Excluded from the matcher modules: evaluation and demo records serve the benches, not published data.
-NOT_PUBLISHED = {"warehouse/matching/evaluation.py", "warehouse/matching/demo_records.py", "warehouse/matching/__init__.py",
-                 "sources/provinces/template.py"}
+NOT_PUBLISHED = {
+    "warehouse/matching/evaluation.py",
+    "warehouse/matching/demo_records.py",
+    "warehouse/matching/__init__.py",
+    "sources/provinces/template.py",
+}
 
 
 def selection(module: str) -> list[str]:
@@ -84,13 +122,23 @@ def selection(module: str) -> list[str]:
 
 def project_files() -> list[str]:
     """The files git knows and the ones not yet added."""
-    return subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                          capture_output=True, text=True, check=True).stdout.split()
+    return subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
 
 
 def targets(patterns: list[str]) -> list[str]:
-    return [f for f in sorted(project_files()) if f not in NOT_PUBLISHED and any(fnmatch.fnmatch(f, p) for p in TESTS)
-            and any(fnmatch.fnmatch(f, p) for p in patterns)]
+    return [
+        f
+        for f in sorted(project_files())
+        if f not in NOT_PUBLISHED
+        and any(fnmatch.fnmatch(f, p) for p in TESTS)
+        and any(fnmatch.fnmatch(f, p) for p in patterns)
+    ]
 
 
 def copy_project(into: Path) -> Path:
@@ -105,14 +153,18 @@ def copy_project(into: Path) -> Path:
 
 
 def start_runner(socket_path: Path, project: Path) -> subprocess.Popen:
-    runner = subprocess.Popen([sys.executable, str(project / "bench" / "mutation_runner.py"), "serve", str(socket_path),
-                               str(project)], stdout=subprocess.PIPE, text=True)
+    runner = subprocess.Popen(
+        [sys.executable, str(project / "bench" / "mutation_runner.py"), "serve", str(socket_path), str(project)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert runner.stdout.readline().strip() == "ready", "the test runner did not start"
     return runner
 
 
-def _sql(project: Path, module: str, tests: list[str], work: Path, socket_path: Path, timeout: float,
-         limit: int | None) -> Score:
+def _sql(
+    project: Path, module: str, tests: list[str], work: Path, socket_path: Path, timeout: float, limit: int | None
+) -> Score:
     path, score = project / module, Score(module)
     original = path.read_text(encoding="utf-8")
     try:
@@ -133,11 +185,15 @@ def _sql(project: Path, module: str, tests: list[str], work: Path, socket_path: 
 def report(scores: list[Score], seconds: float) -> None:
     print(f"\n{'module':52} {'mutants':>7} {'killed':>7} {'survived':>8} {'score':>7} {'equivalent':>10}")
     for s in scores:
-        print(f"{s.module:52} {s.mutants:7} {s.killed:7} {len(s.survivors):8} "
-              f"{100 * s.killed / s.mutants if s.mutants else 100:6.1f}% {s.equivalent:10}")
+        print(
+            f"{s.module:52} {s.mutants:7} {s.killed:7} {len(s.survivors):8} "
+            f"{100 * s.killed / s.mutants if s.mutants else 100:6.1f}% {s.equivalent:10}"
+        )
     total, killed = sum(s.mutants for s in scores), sum(s.killed for s in scores)
-    print(f"{'overall':52} {total:7} {killed:7} {total - killed:8} {100 * killed / total if total else 100:6.1f}%"
-          f"   ({seconds / 60:.1f} min)")
+    print(
+        f"{'overall':52} {total:7} {killed:7} {total - killed:8} {100 * killed / total if total else 100:6.1f}%"
+        f"   ({seconds / 60:.1f} min)"
+    )
     survivors = [line for s in scores for line in s.survivors]
     print("\nsurviving mutants:" if survivors else "\nno surviving mutants")
     for line in survivors:
@@ -163,8 +219,9 @@ def main() -> None:
         try:
             for tests in {tuple(selection(m)) for m in modules}:  # the selections pass on the unmutated copy
                 if run_tests(str(socket_path), args.timeout, list(tests)) != 0:
-                    raise SystemExit(f"the tests fail without a mutant: {' '.join(tests)} "
-                                     f"(see {project / '.mutation-last-run.log'})")
+                    raise SystemExit(
+                        f"the tests fail without a mutant: {' '.join(tests)} (see {project / '.mutation-last-run.log'})"
+                    )
             for module in modules:
                 print(f"== {module}: {' '.join(selection(module))}", flush=True)
                 scorer = _sql if module.endswith(".sql") else cosmic_ray_score

@@ -11,12 +11,14 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-OPERATORS = ("core/(AddNot|ExceptionReplacer|NumberReplacer|ReplaceAndWithOr|ReplaceOrWithAnd|ReplaceTrueWithFalse|"
-             "ReplaceFalseWithTrue|ReplaceBreakWithContinue|ReplaceContinueWithBreak|ZeroIterationForLoop|"
-             "ReplaceUnaryOperator_Delete_Not|ReplaceUnaryOperator_USub_UAdd|"
-             "ReplaceBinaryOperator_(Add_Sub|Sub_Add|Mul_Div|Div_Mul|FloorDiv_Mul|Mod_FloorDiv|BitOr_BitAnd|BitAnd_BitOr)|"
-             "ReplaceComparisonOperator_(Eq_NotEq|NotEq_Eq|Lt_LtE|LtE_Lt|Gt_GtE|GtE_Gt|Lt_GtE|GtE_Lt|Gt_LtE|LtE_Gt|"
-             "Is_IsNot|IsNot_Is))$")
+OPERATORS = (
+    "core/(AddNot|ExceptionReplacer|NumberReplacer|ReplaceAndWithOr|ReplaceOrWithAnd|ReplaceTrueWithFalse|"
+    "ReplaceFalseWithTrue|ReplaceBreakWithContinue|ReplaceContinueWithBreak|ZeroIterationForLoop|"
+    "ReplaceUnaryOperator_Delete_Not|ReplaceUnaryOperator_USub_UAdd|"
+    "ReplaceBinaryOperator_(Add_Sub|Sub_Add|Mul_Div|Div_Mul|FloorDiv_Mul|Mod_FloorDiv|BitOr_BitAnd|BitAnd_BitOr)|"
+    "ReplaceComparisonOperator_(Eq_NotEq|NotEq_Eq|Lt_LtE|LtE_Lt|Gt_GtE|GtE_Gt|Lt_GtE|GtE_Lt|Gt_LtE|LtE_Gt|"
+    "Is_IsNot|IsNot_Is))$"
+)
 
 
 @dataclass
@@ -31,15 +33,27 @@ class Score:
         return self.killed + len(self.survivors)
 
 
-def cosmic_ray_score(project: Path, module: str, tests: list[str], work: Path, socket_path: Path, timeout: float,
-                     limit: int | None) -> Score:
+def cosmic_ray_score(
+    project: Path, module: str, tests: list[str], work: Path, socket_path: Path, timeout: float, limit: int | None
+) -> Score:
     """cosmic-ray's mutants of one module, each run against `tests` through the runner at `socket_path`."""
     config, session = work / f"{module.replace('/', '_')}.toml", work / f"{module.replace('/', '_')}.sqlite"
-    command = shlex.join([sys.executable, str(project / "bench" / "mutation_runner.py"), "run", str(socket_path),
-                          str(timeout), "--", *tests])
-    config.write_text(f'[cosmic-ray]\nmodule-path = "{project / module}"\ntimeout = {timeout + 30}\n'
-                      f'excluded-modules = []\ntest-command = "{command}"\n[cosmic-ray.distributor]\nname = "local"\n'
-                      f'[cosmic-ray.filters.operators-filter]\nexclude-operators = ["(?!{OPERATORS})"]\n')
+    command = shlex.join(
+        [
+            sys.executable,
+            str(project / "bench" / "mutation_runner.py"),
+            "run",
+            str(socket_path),
+            str(timeout),
+            "--",
+            *tests,
+        ]
+    )
+    config.write_text(
+        f'[cosmic-ray]\nmodule-path = "{project / module}"\ntimeout = {timeout + 30}\n'
+        f'excluded-modules = []\ntest-command = "{command}"\n[cosmic-ray.distributor]\nname = "local"\n'
+        f'[cosmic-ray.filters.operators-filter]\nexclude-operators = ["(?!{OPERATORS})"]\n'
+    )
     bin_dir = Path(sys.executable).parent
     subprocess.run([bin_dir / "cosmic-ray", "init", config, session], check=True, cwd=project)
     subprocess.run([bin_dir / "cr-filter-operators", session, config], check=True, cwd=project)
@@ -104,10 +118,15 @@ def _read_session(module: str, session: Path) -> Score:
                 continue
             if result.test_outcome == TestOutcome.SURVIVED:
                 mutation = item.mutations[0]
-                changed = [line for line in (result.diff or "").splitlines()
-                           if line[:1] in "-+" and not line.startswith(("---", "+++"))]
-                score.survivors.append(f"{module}:{mutation.start_pos[0]} {mutation.operator_name}: "
-                                       + " | ".join(line.strip() for line in changed))
+                changed = [
+                    line
+                    for line in (result.diff or "").splitlines()
+                    if line[:1] in "-+" and not line.startswith(("---", "+++"))
+                ]
+                score.survivors.append(
+                    f"{module}:{mutation.start_pos[0]} {mutation.operator_name}: "
+                    + " | ".join(line.strip() for line in changed)
+                )
             else:
                 score.killed += 1
     return score

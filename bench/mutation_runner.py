@@ -22,8 +22,23 @@ import time
 from pathlib import Path
 
 # Third-party only: a project module imported here would be the unmutated one in every child.
-PRELOAD = ("pytest", "hypothesis", "duckdb", "pyarrow", "pandas", "dlt", "dagster", "sqlglot", "rapidfuzz", "lxml",
-           "openpyxl", "python_calamine", "requests", "typer", "rich")
+PRELOAD = (
+    "pytest",
+    "hypothesis",
+    "duckdb",
+    "pyarrow",
+    "pandas",
+    "dlt",
+    "dagster",
+    "sqlglot",
+    "rapidfuzz",
+    "lxml",
+    "openpyxl",
+    "python_calamine",
+    "requests",
+    "typer",
+    "rich",
+)
 TIMED_OUT = 124
 _running: list[int] = []  # the child's process group, for a server told to stop mid-run
 
@@ -98,4 +113,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "serve":
         serve(sys.argv[2], sys.argv[3])
     else:
-        sys.exit(run(sys.argv[2], float(sys.argv[3]), sys.argv[sys.argv.index("--") + 1:]))
+        sys.exit(run(sys.argv[2], float(sys.argv[3]), sys.argv[sys.argv.index("--") + 1 :]))

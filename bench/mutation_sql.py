@@ -16,8 +16,16 @@ from pathlib import Path
 import sqlglot
 from sqlglot import exp
 
-SWAPS: dict[type, type] = {exp.EQ: exp.NEQ, exp.NEQ: exp.EQ, exp.LT: exp.LTE, exp.LTE: exp.LT, exp.GT: exp.GTE,
-                           exp.GTE: exp.GT, exp.And: exp.Or, exp.Or: exp.And}
+SWAPS: dict[type, type] = {
+    exp.EQ: exp.NEQ,
+    exp.NEQ: exp.EQ,
+    exp.LT: exp.LTE,
+    exp.LTE: exp.LT,
+    exp.GT: exp.GTE,
+    exp.GTE: exp.GT,
+    exp.And: exp.Or,
+    exp.Or: exp.And,
+}
 AGGREGATES: dict[type, type] = {exp.Sum: exp.Count, exp.Count: exp.Sum, exp.Min: exp.Max, exp.Max: exp.Min}
 
 
@@ -55,21 +63,28 @@ def _site_mutations(node: exp.Expression) -> Iterator[tuple[str, Callable[[exp.E
     """(what the bug is, how to make it on the copy of `node`) for each mutation at this node."""
     swapped = _swap(node)
     if swapped is not None:
-        yield (f"{node.sql(dialect='duckdb')[:80]} -> {swapped.sql(dialect='duckdb')[:80]}",
-               lambda n, s=swapped: n.replace(s.copy()))
+        yield (
+            f"{node.sql(dialect='duckdb')[:80]} -> {swapped.sql(dialect='duckdb')[:80]}",
+            lambda n, s=swapped: n.replace(s.copy()),
+        )
     if isinstance(node, exp.Join) and node.side == "LEFT":
         yield f"LEFT JOIN {node.this.sql(dialect='duckdb')[:60]} made inner", lambda n: n.set("side", None)
     if isinstance(node, (exp.Where, exp.Having)) or (isinstance(node, exp.Join) and node.args.get("on")):
         condition = node.this if not isinstance(node, exp.Join) else node.args["on"]
         parts = _conjuncts(condition)
         for i, part in enumerate(parts):
+
             def drop(n, i=i):
-                kept = [p.copy() for j, p in enumerate(_conjuncts(n.this if not isinstance(n, exp.Join) else n.args["on"]))
-                        if j != i]
+                kept = [
+                    p.copy()
+                    for j, p in enumerate(_conjuncts(n.this if not isinstance(n, exp.Join) else n.args["on"]))
+                    if j != i
+                ]
                 if not kept:
                     n.pop()
                     return
                 n.set("on" if isinstance(n, exp.Join) else "this", exp.and_(*kept) if len(kept) > 1 else kept[0])
+
             if len(parts) > 1 or not isinstance(node, exp.Join):
                 yield f"{node.key.upper()} condition dropped: {part.sql(dialect='duckdb')[:80]}", drop
 

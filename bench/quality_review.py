@@ -41,8 +41,10 @@ def main() -> None:
     result = run_job("quality_review", "ERROR")
     with result:
         outcome = result.output_for_node("review_quality")
-    print(f"quality_review run: {time.perf_counter() - t:.1f} s; {outcome['open']} open problems; "
-          f"report {Path(outcome['report']).stat().st_size / 1024:.0f} KiB")
+    print(
+        f"quality_review run: {time.perf_counter() - t:.1f} s; {outcome['open']} open problems; "
+        f"report {Path(outcome['report']).stat().st_size / 1024:.0f} KiB"
+    )
 
 
 if __name__ == "__main__":

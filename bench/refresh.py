@@ -73,9 +73,14 @@ def run_pipeline(data_dir: Path) -> dict:
             seconds = entry.timestamp - begun[event.step_key]
             key = event.step_key
             if key.startswith("ingest_"):
-                trace = dlt.attach(key.removeprefix("ingest_"), pipelines_dir=str(data_dir / "dlt_pipelines")).last_trace
-                split = {s.step: (s.finished_at - s.started_at).total_seconds() for s in trace.steps
-                         if s.step in ("extract", "normalize", "load")}
+                trace = dlt.attach(
+                    key.removeprefix("ingest_"), pipelines_dir=str(data_dir / "dlt_pipelines")
+                ).last_trace
+                split = {
+                    s.step: (s.finished_at - s.started_at).total_seconds()
+                    for s in trace.steps
+                    if s.step in ("extract", "normalize", "load")
+                }
                 for step, spent in split.items():
                     stages[step] += spent
                 stages["load"] += max(seconds - sum(split.values()), 0)  # dagster-dlt's own bookkeeping
@@ -85,8 +90,13 @@ def run_pipeline(data_dir: Path) -> dict:
                 slowest["publish"] += seconds
     stages["other"] = max(wall - sum(stages.values()), 0)
     top = dict(sorted(slowest.items(), key=lambda kv: -kv[1])[:8])
-    return {"success": result.success, "wall_s": wall, "peak_rss_mb": _peak_rss_mb(), "stages": dict(stages),
-            "slowest": top}
+    return {
+        "success": result.success,
+        "wall_s": wall,
+        "peak_rss_mb": _peak_rss_mb(),
+        "stages": dict(stages),
+        "slowest": top,
+    }
 
 
 def run_baseline(demo_dir: Path, data_dir: Path) -> dict:
@@ -157,14 +167,19 @@ def run_baseline(demo_dir: Path, data_dir: Path) -> dict:
         mark = time.perf_counter()
         publish(con, data_dir / "published", "baseline", models)
         stages["publish"] = time.perf_counter() - mark
-    return {"success": True, "wall_s": time.perf_counter() - started, "peak_rss_mb": _peak_rss_mb(),
-            "stages": dict(stages)}
+    return {
+        "success": True,
+        "wall_s": time.perf_counter() - started,
+        "peak_rss_mb": _peak_rss_mb(),
+        "stages": dict(stages),
+    }
 
 
 # -- the driver --------------------------------------------------------------------------------------
 def _child(*args: str, env: dict | None = None) -> dict:
-    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env={**os.environ, **(env or {})},
-                         cwd=REPO)
+    out = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, cwd=REPO
+    )
     if out.returncode != 0:
         sys.exit(f"benchmark step {args[0]} failed:\n{out.stderr[-4000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -172,8 +187,11 @@ def _child(*args: str, env: dict | None = None) -> dict:
 
 def _print(label: str, figures: dict) -> None:
     wall = figures["wall_s"]
-    shares = ", ".join(f"{s} {figures['stages'].get(s, 0):.1f}s ({figures['stages'].get(s, 0) / wall:.0%})"
-                       for s in STAGES if figures["stages"].get(s))
+    shares = ", ".join(
+        f"{s} {figures['stages'].get(s, 0):.1f}s ({figures['stages'].get(s, 0) / wall:.0%})"
+        for s in STAGES
+        if figures["stages"].get(s)
+    )
     print(f"{label:<12} wall {wall:7.1f} s   peak RSS {figures['peak_rss_mb']:7.0f} MB   {shares}")
     if figures.get("slowest"):
         print(f"{'':<12} slowest: " + ", ".join(f"{name} {s:.1f}s" for name, s in figures["slowest"].items()))
@@ -188,17 +206,31 @@ def main() -> None:
     demo_dir = args.work / "demo"
     if not (args.reuse and (demo_dir / "manifest.json").exists()):
         print(f"generating the {args.scale} scale into {demo_dir} ...", flush=True)
-        subprocess.run([str(REPO / ".venv" / "bin" / "csdl"), "generate", "--scale", args.scale, "--out", str(demo_dir)],
-                       check=True, cwd=REPO)
+        subprocess.run(
+            [str(REPO / ".venv" / "bin" / "csdl"), "generate", "--scale", args.scale, "--out", str(demo_dir)],
+            check=True,
+            cwd=REPO,
+        )
     for folder in ("full", "baseline", "intake_baseline"):
         shutil.rmtree(args.work / folder, ignore_errors=True)
     shutil.copytree(demo_dir / "reports", args.work / "intake_baseline")
     shutil.copytree(demo_dir / "reports", args.work / "full" / "intake")
 
     port = _free_port()
-    server = subprocess.Popen([str(REPO / ".venv" / "bin" / "csdl"), "serve-sources", "--port", str(port),
-                               "--demo-dir", str(demo_dir), "--no-drop-reports"], cwd=REPO,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            str(REPO / ".venv" / "bin" / "csdl"),
+            "serve-sources",
+            "--port",
+            str(port),
+            "--demo-dir",
+            str(demo_dir),
+            "--no-drop-reports",
+        ],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):
@@ -207,14 +239,21 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.2)
-        env = {"SOURCES__MINISTRIES__BASE_URL": f"{base}/ministries", "SOURCES__MINISTRIES__API_KEY": "demo-key",
-               "SOURCES__ACADEMIES__BASE_URL": f"{base}/oai", "DAGSTER_HOME": ""}
+        env = {
+            "SOURCES__MINISTRIES__BASE_URL": f"{base}/ministries",
+            "SOURCES__MINISTRIES__API_KEY": "demo-key",
+            "SOURCES__ACADEMIES__BASE_URL": f"{base}/oai",
+            "DAGSTER_HOME": "",
+        }
         print("(a) full national_refresh ...", flush=True)
         full = _child("_pipeline", str(args.work / "full"), env=env)
-        changed = json.loads(urllib.request.urlopen(urllib.request.Request(
-            f"{base}/admin/touch?fraction=0.01", method="POST")).read())
+        changed = json.loads(
+            urllib.request.urlopen(urllib.request.Request(f"{base}/admin/touch?fraction=0.01", method="POST")).read()
+        )
         _add_revised_report(demo_dir, args.work / "full" / "intake")
-        print(f"(b) incremental refresh after {sum(changed.values())} changed records and one new report ...", flush=True)
+        print(
+            f"(b) incremental refresh after {sum(changed.values())} changed records and one new report ...", flush=True
+        )
         incremental = _child("_pipeline", str(args.work / "full"), env=env)
         print("(b) again, with nothing changed ...", flush=True)
         unchanged = _child("_pipeline", str(args.work / "full"), env=env)

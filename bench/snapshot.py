@@ -30,10 +30,14 @@ def _without(kinds: set[str]):
     def specs(con, columns):
         found, left_out = declared(con, columns)
         for spec in found:
-            spec.foreign_keys = [f for f in spec.foreign_keys if ("lookup" if f[1].startswith("code_") else "foreign")
-                                 not in kinds and "primary" not in kinds]
+            spec.foreign_keys = [
+                f
+                for f in spec.foreign_keys
+                if ("lookup" if f[1].startswith("code_") else "foreign") not in kinds and "primary" not in kinds
+            ]
             spec.primary_key = [] if "primary" in kinds else spec.primary_key
         return found, left_out
+
     return specs
 
 
@@ -44,8 +48,12 @@ def main() -> None:
     args = parser.parse_args()
     models = discover()
     declared = snapshot.table_specs
-    variants = {"all keys": set(), "no foreign keys to dimensions": {"foreign"},
-                "primary keys only": {"foreign", "lookup"}, "no keys": {"primary"}}
+    variants = {
+        "all keys": set(),
+        "no foreign keys to dimensions": {"foreign"},
+        "primary keys only": {"foreign", "lookup"},
+        "no keys": {"primary"},
+    }
     print(f"{'variant':32} {'best s':>7} {'file MB':>8}")
     for name, left_out in variants.items():
         snapshot.table_specs = _without(left_out) if left_out else declared

@@ -29,9 +29,18 @@ def export(demo_dir: Path, out: Path) -> None:
     org_ids = match_organizations(demo.organizations(demo_dir))
     researcher_ids = match_researchers(demo.researchers(demo_dir), org_ids)
     tasks = with_resolved_ids(demo.tasks(demo_dir), org_ids, researcher_ids)
-    rows = [{"unique_id": f"{t['source_system']}|{t['source_id']}", "title_key": title_key(t["title"]),
-             "host": t["host"], "pi": t["pi"], "start_year": t["start_year"], "managing_body": t["managing_body"],
-             "level": t["level"]} for t in tasks]
+    rows = [
+        {
+            "unique_id": f"{t['source_system']}|{t['source_id']}",
+            "title_key": title_key(t["title"]),
+            "host": t["host"],
+            "pi": t["pi"],
+            "start_year": t["start_year"],
+            "managing_body": t["managing_body"],
+            "level": t["level"],
+        }
+        for t in tasks
+    ]
     pq.write_table(pa.Table.from_pylist(rows), out / "tasks.parquet")
     with open(out / "truth.csv", "w", newline="") as f:
         writer = csv.writer(f)
@@ -48,19 +57,29 @@ def run(folder: Path) -> None:
     con = duckdb.connect()
     settings = SettingsCreator(
         link_type="dedupe_only",
-        comparisons=[cl.JaroWinklerAtThresholds("title_key", [0.99, 0.95, 0.9]), cl.ExactMatch("pi"),
-                     cl.ExactMatch("host"), cl.ExactMatch("managing_body"), cl.ExactMatch("level"),
-                     cl.ExactMatch("start_year")],
+        comparisons=[
+            cl.JaroWinklerAtThresholds("title_key", [0.99, 0.95, 0.9]),
+            cl.ExactMatch("pi"),
+            cl.ExactMatch("host"),
+            cl.ExactMatch("managing_body"),
+            cl.ExactMatch("level"),
+            cl.ExactMatch("start_year"),
+        ],
         blocking_rules_to_generate_predictions=[block_on("host"), block_on("pi")],
     )
-    linker = Linker(DuckDBAPI(connection=con).register(con.sql(f"SELECT * FROM '{folder / 'tasks.parquet'}'")),
-                    settings)
+    linker = Linker(
+        DuckDBAPI(connection=con).register(con.sql(f"SELECT * FROM '{folder / 'tasks.parquet'}'")), settings
+    )
     linker.training.estimate_probability_two_random_records_match([block_on("title_key", "host")], recall=0.9)
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6)
     for rule in ("host", "pi", "title_key"):
         linker.training.estimate_parameters_using_expectation_maximisation(block_on(rule))
-    rows = linker.inference.predict(threshold_match_probability=0.5).as_duckdbpyrelation().select(
-        "unique_id_l, unique_id_r, match_probability").fetchall()
+    rows = (
+        linker.inference.predict(threshold_match_probability=0.5)
+        .as_duckdbpyrelation()
+        .select("unique_id_l, unique_id_r, match_probability")
+        .fetchall()
+    )
     seconds = time.perf_counter() - started
     truth = {frozenset(r) for r in csv.reader(open(folder / "truth.csv"))}
     for threshold in (0.5, 0.8, 0.9, 0.99):

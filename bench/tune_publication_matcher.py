@@ -32,8 +32,15 @@ from warehouse.matching.trees import export, load
 SEED = 20250301
 # Three dirty copies, each moving other values: the real dirty catalogues vary more than one copy does.
 DIRTY_COPIES = 3
-PARAMETERS = dict(max_iter=200, learning_rate=0.05, max_leaf_nodes=31, min_samples_leaf=100, l2_regularization=1.0,
-                  early_stopping=False, random_state=SEED)
+PARAMETERS = dict(
+    max_iter=200,
+    learning_rate=0.05,
+    max_leaf_nodes=31,
+    min_samples_leaf=100,
+    l2_regularization=1.0,
+    early_stopping=False,
+    random_state=SEED,
+)
 
 
 def dirty(record: dict, rng) -> dict:
@@ -60,8 +67,9 @@ def write_idf(pairs_by_file: dict) -> int:
     documents = {prepare(r).text_words for pairs in pairs_by_file.values() for a, b, _ in pairs for r in (a, b)}
     counts = Counter(w for words in documents for w in words)
     df = {w: n for w, n in sorted(counts.items()) if n > 1}
-    publication_features.IDF_PATH.write_text(json.dumps({"records": len(documents), "df": df}, separators=(",", ":"))
-                                             + "\n", encoding="utf-8")
+    publication_features.IDF_PATH.write_text(
+        json.dumps({"records": len(documents), "df": df}, separators=(",", ":")) + "\n", encoding="utf-8"
+    )
     publication_features._idf_table.cache_clear()
     return len(documents)
 
@@ -96,26 +104,33 @@ def main(folder: Path) -> None:
     valid = {f: matrix(read_labelled_pairs(f)) for f in valid_files}
     x = np.vstack([m[0] for m in train])
     y = np.concatenate([m[1] for m in train])
-    print(f"training on {len(y):,} pairs from {', '.join(train_pairs)} "
-          f"(IDF of {documents:,} records; features {time.perf_counter() - started:.1f} s)")
+    print(
+        f"training on {len(y):,} pairs from {', '.join(train_pairs)} "
+        f"(IDF of {documents:,} records; features {time.perf_counter() - started:.1f} s)"
+    )
     model = HistGradientBoostingClassifier(**PARAMETERS).fit(x, y)
     probs = {f: model.predict_proba(xv)[:, 1] for f, (xv, _, _) in valid.items()}
     # One threshold for every catalogue: the best worst-case F1 over the validation files.
     candidates = np.round(np.arange(0.05, 0.96, 0.01), 2)
-    threshold = max(candidates, key=lambda t: (min(score(probs[f], v[1], v[2], t).f1 for f, v in valid.items()),
-                                               -abs(t - 0.5)))
+    threshold = max(
+        candidates, key=lambda t: (min(score(probs[f], v[1], v[2], t).f1 for f, v in valid.items()), -abs(t - 0.5))
+    )
     export(model, FEATURES, publications.MODEL_PATH, threshold=float(threshold))
     ensemble = load(publications.MODEL_PATH)
     for f, (xv, _, _) in valid.items():  # the JSON trees give what scikit-learn gives
         assert np.allclose(ensemble.probability(xv), probs[f], atol=1e-4), f
-    print(f"threshold {threshold:.2f} (model {publications.MODEL_PATH}, "
-          f"{publications.MODEL_PATH.stat().st_size / 1024:.0f} KiB, {time.perf_counter() - started:.1f} s)")
+    print(
+        f"threshold {threshold:.2f} (model {publications.MODEL_PATH}, "
+        f"{publications.MODEL_PATH.stat().st_size / 1024:.0f} KiB, {time.perf_counter() - started:.1f} s)"
+    )
     for f, m in zip(train_pairs, train, strict=False):
         print(f"train {f}: {score(ensemble.probability(m[0]), m[1], m[2], threshold).line()}")
     for f, (_xv, yv, kept) in valid.items():
         best = max(candidates, key=lambda t: score(probs[f], yv, kept, t).f1)
-        print(f"valid {f}: {score(probs[f], yv, kept, threshold).line()} "
-              f"(alone it would take {best:.2f}: f1={score(probs[f], yv, kept, best).f1:.4f})")
+        print(
+            f"valid {f}: {score(probs[f], yv, kept, threshold).line()} "
+            f"(alone it would take {best:.2f}: f1={score(probs[f], yv, kept, best).f1:.4f})"
+        )
 
 
 if __name__ == "__main__":

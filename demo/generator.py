@@ -42,9 +42,11 @@ from sources.vietnamese import strip_diacritics
 MERGER_DATE = date(2025, 7, 1)
 MINISTRY_MERGER_DATE = date(2025, 3, 1)  # Resolution 176/2025/QH15
 AS_OF = datetime(2026, 10, 31, tzinfo=UTC)  # the feeds' "now"; fixed so a seed gives one dataset
-REPOSITORIES = {"vast": "Viện Hàn lâm Khoa học và Công nghệ Việt Nam",
-                "vass": "Viện Hàn lâm Khoa học xã hội Việt Nam",
-                "vnu": "Đại học Quốc gia Hà Nội"}
+REPOSITORIES = {
+    "vast": "Viện Hàn lâm Khoa học và Công nghệ Việt Nam",
+    "vass": "Viện Hàn lâm Khoa học xã hội Việt Nam",
+    "vnu": "Đại học Quốc gia Hà Nội",
+}
 
 
 @dataclass(frozen=True)
@@ -58,10 +60,10 @@ class Scale:
 
 
 SCALES = {
-    "small": Scale(organizations=150, researchers=1500, tasks=1200, publications=2000,
-                   first_year=2023, last_year=2025),
-    "national": Scale(organizations=2300, researchers=70000, tasks=30000, publications=100000,
-                      first_year=2016, last_year=2025),
+    "small": Scale(organizations=150, researchers=1500, tasks=1200, publications=2000, first_year=2023, last_year=2025),
+    "national": Scale(
+        organizations=2300, researchers=70000, tasks=30000, publications=100000, first_year=2016, last_year=2025
+    ),
 }
 
 
@@ -89,11 +91,26 @@ class _World:
         bodies = read_reference("managing_bodies")
         self.bodies_before_merger = {
             b["body_code"]: [b["body_code"]] * (b["valid_from"] is None)
-            + [p["body_code"] for p in bodies if p["successor_code"] == b["body_code"]] for b in bodies}
+            + [p["body_code"] for p in bodies if p["successor_code"] == b["body_code"]]
+            for b in bodies
+        }
         # Hà Nội and TP HCM hold most S&T organisations; the rest share the remainder.
         self.province_weight = {p["province_code"]: 1.0 for p in self.old_provinces}
-        self.province_weight.update({"01": 30.0, "79": 20.0, "48": 4.0, "31": 3.0, "92": 3.0, "46": 2.5,
-                                     "40": 2.0, "56": 1.8, "75": 1.8, "74": 1.6, "19": 1.6})
+        self.province_weight.update(
+            {
+                "01": 30.0,
+                "79": 20.0,
+                "48": 4.0,
+                "31": 3.0,
+                "92": 3.0,
+                "46": 2.5,
+                "40": 2.0,
+                "56": 1.8,
+                "75": 1.8,
+                "74": 1.6,
+                "19": 1.6,
+            }
+        )
         self.feeds: dict[tuple[str, str], dict[str, dict]] = defaultdict(dict)  # (ministry, resource) -> id -> rec
         self.truth_org, self.truth_researcher, self.truth_pub, self.truth_task_pairs = [], [], [], []
         self.truth_pub_authors = []
@@ -149,18 +166,26 @@ class _World:
             province = rng.choices(provinces, weights=weights, k=1)[0]
             place = self.province_name[province].replace("Thành phố ", "").replace("Tỉnh ", "")
             name = rng.choice(V.ORG_TYPES[org_type][1]).format(
-                topic=topic, place=place, region=rng.choice(V.REGION_WORDS), brand=rng.choice(V.BRANDS))
+                topic=topic, place=place, region=rng.choice(V.REGION_WORDS), brand=rng.choice(V.BRANDS)
+            )
             if name in names:
                 name = f"{name} {place}" if place not in name else f"{name} {len(self.orgs)}"
                 if name in names:
                     continue
             names.add(name)
-            self.orgs.append({
-                "entity": f"O{len(self.orgs):05d}", "name": name, "type": org_type, "field": field,
-                "ownership": _weighted(rng, V.OWNERSHIP), "province": province,
-                "ministry": rng.choice(self.ministries), "founded": rng.randint(1960, 2022),
-                "ror": f"https://ror.org/0{rng.randrange(16**8):08x}" if rng.random() < 0.3 else None,
-            })
+            self.orgs.append(
+                {
+                    "entity": f"O{len(self.orgs):05d}",
+                    "name": name,
+                    "type": org_type,
+                    "field": field,
+                    "ownership": _weighted(rng, V.OWNERSHIP),
+                    "province": province,
+                    "ministry": rng.choice(self.ministries),
+                    "founded": rng.randint(1960, 2022),
+                    "ror": f"https://ror.org/0{rng.randrange(16**8):08x}" if rng.random() < 0.3 else None,
+                }
+            )
 
     def org_record(self, org: dict, ministry: str) -> str:
         """The id of `org` in `ministry`'s feed, adding a record (a name variant if not its own ministry)."""
@@ -173,12 +198,17 @@ class _World:
         ts = self.updated_at()
         own = ministry == org["ministry"]
         feed[source_id] = {
-            "source_id": source_id, "name": org["name"] if own else self.name_variant(org["name"]),
+            "source_id": source_id,
+            "name": org["name"] if own else self.name_variant(org["name"]),
             "abbreviation": "".join(w[0] for w in org["name"].split() if w[0].isupper())[:8],
-            "org_type": org["type"], "ownership": org["ownership"], "founding_authority": org["ministry"],
+            "org_type": org["type"],
+            "ownership": org["ownership"],
+            "founding_authority": org["ministry"],
             "field_code": org["field"] if own or self.rng.random() < 0.7 else None,
-            "province_code": self.code_at(org["province"], ts.date()), "established_year": org["founded"],
-            "ror": org["ror"], "updated_at": _iso(ts),
+            "province_code": self.code_at(org["province"], ts.date()),
+            "established_year": org["founded"],
+            "ror": org["ror"],
+            "updated_at": _iso(ts),
         }
         self.truth_org.append((ministry, source_id, org["entity"]))
         return source_id
@@ -197,12 +227,22 @@ class _World:
             org = rng.choice(self.orgs)
             birth = date(rng.randint(1955, 1998), rng.randint(1, 12), rng.randint(1, 28))
             degree = _weighted(rng, [("tien_si", 0.35), ("thac_si", 0.4), ("dai_hoc", 0.2), ("khac", 0.05)])
-            title = (_weighted(rng, [("GS", 0.2), ("PGS", 0.8)]) if degree == "tien_si" and rng.random() < 0.3
-                     else None)
-            person = {"entity": f"R{i:06d}", "name": full, "sex": sex, "birth": birth, "degree": degree,
-                      "title": title, "org": org, "field": org["field"],
-                      "orcid": (f"0000-000{rng.randint(1, 3)}-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}"
-                                if rng.random() < 0.4 else None)}
+            title = _weighted(rng, [("GS", 0.2), ("PGS", 0.8)]) if degree == "tien_si" and rng.random() < 0.3 else None
+            person = {
+                "entity": f"R{i:06d}",
+                "name": full,
+                "sex": sex,
+                "birth": birth,
+                "degree": degree,
+                "title": title,
+                "org": org,
+                "field": org["field"],
+                "orcid": (
+                    f"0000-000{rng.randint(1, 3)}-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}"
+                    if rng.random() < 0.4
+                    else None
+                ),
+            }
             self.people.append(person)
             self.people_by_org[org["entity"]].append(person)
             self.researcher_record(person, org["ministry"])
@@ -219,14 +259,20 @@ class _World:
         own = ministry == person["org"]["ministry"]
         rng = self.rng
         feed[source_id] = {
-            "source_id": source_id, "full_name": person["name"] if own else self.person_variant(person["name"]),
-            "sex": person["sex"], "birth_date": person["birth"].isoformat() if own or rng.random() < 0.5 else None,
-            "birth_year": person["birth"].year, "highest_degree": person["degree"],
-            "academic_title": person["title"], "org_id": self.org_record(person["org"], ministry),
-            "field_code": person["field"], "orcid": person["orcid"] if own or rng.random() < 0.5 else None,
+            "source_id": source_id,
+            "full_name": person["name"] if own else self.person_variant(person["name"]),
+            "sex": person["sex"],
+            "birth_date": person["birth"].isoformat() if own or rng.random() < 0.5 else None,
+            "birth_year": person["birth"].year,
+            "highest_degree": person["degree"],
+            "academic_title": person["title"],
+            "org_id": self.org_record(person["org"], ministry),
+            "field_code": person["field"],
+            "orcid": person["orcid"] if own or rng.random() < 0.5 else None,
             "national_id": f"0{rng.randint(10, 96):02d}{rng.randint(0, 999999999):09d}",
             "email": f"{strip_diacritics(person['name']).lower().replace(' ', '.')}{rng.randint(1, 99)}@example.edu.vn",
-            "phone": f"09{rng.randint(10000000, 99999999)}", "updated_at": _iso(self.updated_at()),
+            "phone": f"09{rng.randint(10000000, 99999999)}",
+            "updated_at": _iso(self.updated_at()),
         }
         self.truth_researcher.append((ministry, source_id, person["entity"]))
         return source_id
@@ -260,16 +306,25 @@ class _World:
             people = self.people_by_org.get(org["entity"]) or [rng.choice(self.people)]
             pi = rng.choice(people)
             place = self.province_name[org["province"]].replace("Thành phố ", "").replace("Tỉnh ", "")
-            task = {"org": org, "pi": pi, "level": level, "start": start, "field": org["field"],
-                    "title": self.task_title(org["field"][0], place),
-                    "months": rng.choice([12, 18, 24, 24, 36])}
+            task = {
+                "org": org,
+                "pi": pi,
+                "level": level,
+                "start": start,
+                "field": org["field"],
+                "title": self.task_title(org["field"][0], place),
+                "months": rng.choice([12, 18, 24, 24, 36]),
+            }
             self.tasks.append(task)
             self.task_record(task, managing, counters)
             if rng.random() < 0.03:  # the same work registered again by another body, often at another level
                 other = rng.choice([m for m in self.ministries if m != managing])
-                twin = dict(task, level=_weighted(rng, [("BO", 0.6), ("CS", 0.3), ("QG", 0.1)]),
-                            title=self.reword(task["title"]),
-                            start=date(start.year + rng.choice([0, 0, 1]), rng.randint(1, 12), 1))
+                twin = dict(
+                    task,
+                    level=_weighted(rng, [("BO", 0.6), ("CS", 0.3), ("QG", 0.1)]),
+                    title=self.reword(task["title"]),
+                    start=date(start.year + rng.choice([0, 0, 1]), rng.randint(1, 12), 1),
+                )
                 if rng.random() < 0.3:
                     twin["pi"] = rng.choice(people)  # a colleague at the same host registers it
                 self.task_record(twin, other, counters)
@@ -294,8 +349,11 @@ class _World:
         end = (start.replace(day=1) + timedelta(days=31 * task["months"])).replace(day=1) - timedelta(days=1)
         counters[(managing, start.year)] += 1
         n = counters[(managing, start.year)]
-        code = {"QG": f"ĐTĐL.CN-{n:02d}/{start.year % 100:02d}", "BO": f"B{start.year}-{managing}-{n:03d}",
-                "CS": f"CS.{start.year}.{managing}.{n:04d}"}[level]
+        code = {
+            "QG": f"ĐTĐL.CN-{n:02d}/{start.year % 100:02d}",
+            "BO": f"B{start.year}-{managing}-{n:03d}",
+            "CS": f"CS.{start.year}.{managing}.{n:04d}",
+        }[level]
         budget = {"QG": (3_000, 15_000), "BO": (500, 3_000), "CS": (50, 300)}[level]
         state_budget = rng.randint(*budget) * 1_000_000
         registered = datetime.combine(start, datetime.min.time(), tzinfo=UTC) - timedelta(days=30)
@@ -305,16 +363,22 @@ class _World:
             status = "dang_thuc_hien"
         pi_id = self.researcher_record(task["pi"], managing)
         feed[source_id] = {
-            "source_id": source_id, "code": code, "title": task["title"], "level": level,
+            "source_id": source_id,
+            "code": code,
+            "title": task["title"],
+            "level": level,
             "form": _weighted(rng, [("de_tai", 0.7), ("du_an", 0.2), ("chuong_trinh", 0.05), ("khac", 0.05)]),
             "managing_body": self.body_at(managing, start, task),
             "host_org_id": self.org_record(task["org"], managing),
             "host_org_name": task["org"]["name"] if rng.random() < 0.7 else self.name_variant(task["org"]["name"]),
-            "pi_id": pi_id, "pi_name": task["pi"]["name"],
+            "pi_id": pi_id,
+            "pi_name": task["pi"]["name"],
             "field_code": task["field"] if rng.random() < 0.95 else None,
             "budget_state_vnd": state_budget,
             "budget_other_vnd": rng.choice([0, 0, rng.randint(10, 500) * 1_000_000]),
-            "start_date": start.isoformat(), "end_date": end.isoformat(), "status": status,
+            "start_date": start.isoformat(),
+            "end_date": end.isoformat(),
+            "status": status,
             "province_code": self.code_at(task["org"]["province"], start),
             "updated_at": _iso(max(self.updated_at(), registered)),
         }
@@ -323,11 +387,14 @@ class _World:
             results = self.feeds[(managing, "task_results")]
             result_id = f"{managing}-KQ-{len(results) + 1:06d}"
             results[result_id] = {
-                "source_id": result_id, "task_source_id": source_id, "acceptance_date": accepted.isoformat(),
+                "source_id": result_id,
+                "task_source_id": source_id,
+                "acceptance_date": accepted.isoformat(),
                 "registration_number": f"{accepted.year}-{rng.randint(1, 99):02d}-{rng.randint(1, 999):03d}/KQNC",
                 "registration_date": (accepted + timedelta(days=rng.randint(1, 45))).isoformat(),
-                "result_type": _weighted(rng, [("bao_cao", 0.6), ("quy_trinh", 0.2), ("san_pham", 0.15),
-                                               ("sang_che", 0.05)]),
+                "result_type": _weighted(
+                    rng, [("bao_cao", 0.6), ("quy_trinh", 0.2), ("san_pham", 0.15), ("sang_che", 0.05)]
+                ),
                 "updated_at": _iso(self.updated_at()),
             }
 
@@ -337,8 +404,12 @@ class _World:
         spoilers = [
             ("tasks", "start_date", lambda r: "30/02/" + r["start_date"][:4], "start_date is not a date"),
             ("tasks", "level", lambda r: "cấp tỉnh", "task level is not a known code"),
-            ("tasks", "province_code", lambda r: "93" if r["start_date"] >= "2025-07-01" else "99",
-             "province code not valid at the start date"),
+            (
+                "tasks",
+                "province_code",
+                lambda r: "93" if r["start_date"] >= "2025-07-01" else "99",
+                "province code not valid at the start date",
+            ),
             ("researchers", "birth_date", lambda r: "1980-13-45", "birth_date is not a date"),
         ]
         for resource, field, spoil, defect in spoilers:
@@ -369,10 +440,17 @@ class _World:
                 language = "vi"
             title = f"{title} ({i})" if rng.random() < 0.5 else f"{title}, giai đoạn {rng.randint(1, 9)}.{i % 97}"
             year = rng.randint(s.first_year - 2, s.last_year + 1)
-            pub = {"entity": f"P{i:06d}", "title": title, "authors": authors, "year": year,
-                   "type": _weighted(rng, V.PUBLICATION_TYPES), "venue": rng.choice(V.VENUES),
-                   "doi": f"10.{rng.randint(1000, 9999)}/vjst.{year}.{i}" if rng.random() < 0.6 else None,
-                   "field": lead["field"], "language": language}
+            pub = {
+                "entity": f"P{i:06d}",
+                "title": title,
+                "authors": authors,
+                "year": year,
+                "type": _weighted(rng, V.PUBLICATION_TYPES),
+                "venue": rng.choice(V.VENUES),
+                "doi": f"10.{rng.randint(1000, 9999)}/vjst.{year}.{i}" if rng.random() < 0.6 else None,
+                "field": lead["field"],
+                "language": language,
+            }
             repos = [rng.choice(list(REPOSITORIES))]
             if rng.random() < 0.12:
                 repos.append(rng.choice([r for r in REPOSITORIES if r != repos[0]]))
@@ -389,13 +467,22 @@ class _World:
             names = [self.person_variant(n) for n in names]
             title = rng.choice([title.upper(), title.lower(), strip_diacritics(title), title + "."])
         datestamp = self.updated_at(datetime(2024, 1, 1, tzinfo=UTC))
-        records.append({
-            "identifier": identifier, "datestamp": _iso(datestamp), "set": f"fos:{pub['field'][0]}",
-            "title": title, "creators": names, "date": str(pub["year"]), "type": pub["type"],
-            "doi": pub["doi"] if not variant or rng.random() < 0.7 else None, "source": pub["venue"],
-            "subject": f"vnfos:{pub['field']}" if not variant or rng.random() < 0.8 else None,
-            "language": pub["language"], "publisher": pub["authors"][0]["org"]["name"],
-        })
+        records.append(
+            {
+                "identifier": identifier,
+                "datestamp": _iso(datestamp),
+                "set": f"fos:{pub['field'][0]}",
+                "title": title,
+                "creators": names,
+                "date": str(pub["year"]),
+                "type": pub["type"],
+                "doi": pub["doi"] if not variant or rng.random() < 0.7 else None,
+                "source": pub["venue"],
+                "subject": f"vnfos:{pub['field']}" if not variant or rng.random() < 0.8 else None,
+                "language": pub["language"],
+                "publisher": pub["authors"][0]["org"]["name"],
+            }
+        )
         self.truth_pub.append((repo, identifier, pub["entity"]))
         self.truth_pub_authors.extend((repo, identifier, pos + 1, a["entity"]) for pos, a in enumerate(pub["authors"]))
 
@@ -432,7 +519,8 @@ class _World:
                                 summed[(indicator, breakdown)] += value
                                 units[(indicator, breakdown)] = unit
                         truth[(p["province_code"], year, form)] = [
-                            (k[0], k[1], round(v, 1), units[k]) for k, v in summed.items()]
+                            (k[0], k[1], round(v, 1), units[k]) for k, v in summed.items()
+                        ]
         self.statistics = truth
 
     def form_values(self, form: str, weight: float):
@@ -452,8 +540,10 @@ class _World:
                 else:
                     parts = [round(v, 1) for v in parts]
                     parts[0] = round(parts[0] + total - sum(parts), 1)
-                rows.extend((indicator["code"], f"{dimension}:{m}", v, indicator["unit"])
-                            for m, v in zip(members, parts, strict=False))
+                rows.extend(
+                    (indicator["code"], f"{dimension}:{m}", v, indicator["unit"])
+                    for m, v in zip(members, parts, strict=False)
+                )
         return rows
 
     # -- writing -------------------------------------------------------------------------------
@@ -495,19 +585,36 @@ class _World:
         truth_dir = out / "ground_truth"
         truth_dir.mkdir(parents=True, exist_ok=True)
         _write_csv(truth_dir / "organizations.csv", ["source_system", "source_id", "entity_id"], self.truth_org)
-        _write_csv(truth_dir / "researchers.csv", ["source_system", "source_id", "entity_id"],
-                   self.truth_researcher)
+        _write_csv(truth_dir / "researchers.csv", ["source_system", "source_id", "entity_id"], self.truth_researcher)
         _write_csv(truth_dir / "publications.csv", ["source_system", "source_id", "entity_id"], self.truth_pub)
-        _write_csv(truth_dir / "publication_authors.csv", ["source_system", "source_id", "position", "entity_id"],
-                   self.truth_pub_authors)
-        _write_csv(truth_dir / "defects.csv", ["source_system", "source_id", "resource", "field", "defect"],
-                   self.truth_defects)
-        _write_csv(truth_dir / "task_duplicates.csv",
-                   ["source_system_a", "source_id_a", "source_system_b", "source_id_b"], self.truth_task_pairs)
-        _write_csv(truth_dir / "statistics.csv",
-                   ["province_code", "reference_year", "form_code", "indicator_code", "breakdown", "value",
-                    "unit", "report_date", "first_report_date"],
-                   [(c, y, f, i, b, v, u, d, d1) for c, y, f, d, d1, rows in submitted for i, b, v, u in rows])
+        _write_csv(
+            truth_dir / "publication_authors.csv",
+            ["source_system", "source_id", "position", "entity_id"],
+            self.truth_pub_authors,
+        )
+        _write_csv(
+            truth_dir / "defects.csv", ["source_system", "source_id", "resource", "field", "defect"], self.truth_defects
+        )
+        _write_csv(
+            truth_dir / "task_duplicates.csv",
+            ["source_system_a", "source_id_a", "source_system_b", "source_id_b"],
+            self.truth_task_pairs,
+        )
+        _write_csv(
+            truth_dir / "statistics.csv",
+            [
+                "province_code",
+                "reference_year",
+                "form_code",
+                "indicator_code",
+                "breakdown",
+                "value",
+                "unit",
+                "report_date",
+                "first_report_date",
+            ],
+            [(c, y, f, i, b, v, u, d, d1) for c, y, f, d, d1, rows in submitted for i, b, v, u in rows],
+        )
         counts = {
             "organizations": sum(len(r) for (m, k), r in self.feeds.items() if k == "organizations"),
             "researchers": sum(len(r) for (m, k), r in self.feeds.items() if k == "researchers"),
@@ -515,8 +622,10 @@ class _World:
             "task_results": sum(len(r) for (m, k), r in self.feeds.items() if k == "task_results"),
             "publications": sum(len(r) for r in self.repos.values()),
             "report_files": len(list(reports.glob("*"))),
-            "organization_entities": len(self.orgs), "researcher_entities": len(self.people),
-            "publication_entities": self.s.publications, "task_duplicate_pairs": len(self.truth_task_pairs),
+            "organization_entities": len(self.orgs),
+            "researcher_entities": len(self.people),
+            "publication_entities": self.s.publications,
+            "task_duplicate_pairs": len(self.truth_task_pairs),
             "broken_records": len(self.truth_defects),
         }
         return counts
@@ -533,7 +642,9 @@ def _draft(rows, factor: float):
     """A first submission with wrong figures that still add up: each total raised by `factor`, and the first
     member of each of its breakdowns by as much."""
     totals = {i: v for i, b, v, _ in rows if b == "tong"}
-    delta = {i: float(round(t * (factor - 1))) if t == int(t) else round(t * (factor - 1), 1) for i, t in totals.items()}
+    delta = {
+        i: float(round(t * (factor - 1))) if t == int(t) else round(t * (factor - 1), 1) for i, t in totals.items()
+    }
     raised, out = set(), []
     for i, b, v, u in rows:
         dimension = (i, b.split(":")[0])
@@ -553,10 +664,15 @@ def generate(out: Path, scale: str = "small", seed: int = 2025, progress=None) -
         shutil.rmtree(out)
     out.mkdir(parents=True)
     world = _World(SCALES[scale], seed)
-    steps = [("organisations", world.build_organizations), ("researchers", world.build_researchers),
-             ("S&T tasks", world.build_tasks), ("broken records", world.spoil_records),
-             ("publications", world.build_publications), ("unreadable records", world.malformed_records),
-             ("provincial statistics", world.build_statistics)]
+    steps = [
+        ("organisations", world.build_organizations),
+        ("researchers", world.build_researchers),
+        ("S&T tasks", world.build_tasks),
+        ("broken records", world.spoil_records),
+        ("publications", world.build_publications),
+        ("unreadable records", world.malformed_records),
+        ("provincial statistics", world.build_statistics),
+    ]
     for label, step in steps:
         if progress:
             progress(label)
@@ -564,7 +680,12 @@ def generate(out: Path, scale: str = "small", seed: int = 2025, progress=None) -
     if progress:
         progress("writing files")
     counts = world.write(out)
-    manifest = {"scale": scale, "seed": seed, "as_of": _iso(AS_OF), "counts": counts,
-                "generated_at": _iso(datetime.now(UTC))}
+    manifest = {
+        "scale": scale,
+        "seed": seed,
+        "as_of": _iso(AS_OF),
+        "counts": counts,
+        "generated_at": _iso(datetime.now(UTC)),
+    }
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     return manifest

@@ -55,8 +55,16 @@ def _parse_ts(text: str) -> str:
 
 
 class SourceSimulator:
-    def __init__(self, demo_dir: Path, host: str = "127.0.0.1", port: int = 0, api_key: str = DEFAULT_API_KEY,
-                 faults: float = 0.0, fault_seed: int = 11, slow_reply_s: float = SLOW_REPLY_S):
+    def __init__(
+        self,
+        demo_dir: Path,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        api_key: str = DEFAULT_API_KEY,
+        faults: float = 0.0,
+        fault_seed: int = 11,
+        slow_reply_s: float = SLOW_REPLY_S,
+    ):
         self.demo_dir = Path(demo_dir)
         self.api_key = api_key
         self.faults, self.slow_reply_s = faults, slow_reply_s
@@ -107,9 +115,11 @@ class SourceSimulator:
     def environment(self) -> dict[str, str]:
         """The dlt settings that point the sources at this simulator (and, with faults on, a client
         timeout shorter than its slow replies and a short backoff, so a demo does not crawl)."""
-        env = {"SOURCES__MINISTRIES__BASE_URL": f"{self.base_url}/ministries",
-               "SOURCES__MINISTRIES__API_KEY": self.api_key,
-               "SOURCES__ACADEMIES__BASE_URL": f"{self.base_url}/oai"}
+        env = {
+            "SOURCES__MINISTRIES__BASE_URL": f"{self.base_url}/ministries",
+            "SOURCES__MINISTRIES__API_KEY": self.api_key,
+            "SOURCES__ACADEMIES__BASE_URL": f"{self.base_url}/oai",
+        }
         if self.faults:
             for source in ("MINISTRIES", "ACADEMIES"):
                 env[f"SOURCES__{source}__TIMEOUT_S"] = str(self.slow_reply_s / 3)
@@ -199,8 +209,11 @@ class SourceSimulator:
         """The repositories delete a fraction of their records (OAI-PMH `status="deleted"`, datestamp now)."""
         rng = random.Random(seed)
         with self.lock:
-            deleted = [(repo, rec["identifier"]) for repo, records in self.repositories.items()
-                       for rec in rng.sample([r for r in records if not r.get("malformed")], k=int(len(records) * fraction))]
+            deleted = [
+                (repo, rec["identifier"])
+                for repo, records in self.repositories.items()
+                for rec in rng.sample([r for r in records if not r.get("malformed")], k=int(len(records) * fraction))
+            ]
         self.delete_records(deleted)
         return deleted
 
@@ -209,8 +222,12 @@ class SourceSimulator:
         stamp, wanted = _now_iso(), set(keys)
         with self.lock:
             self._listings.clear()
-            chosen = [rec for repo, records in self.repositories.items() for rec in records
-                      if (repo, rec["identifier"]) in wanted]
+            chosen = [
+                rec
+                for repo, records in self.repositories.items()
+                for rec in records
+                if (repo, rec["identifier"]) in wanted
+            ]
             for rec in chosen:
                 rec["deleted"], rec["datestamp"] = True, stamp
             self._encode(chosen, _oai_record)
@@ -261,8 +278,12 @@ class SourceSimulator:
                     self.close_connection = True  # the client gave up (timed out) first
 
             def _json(self, status: int, payload, fault: str | None = None):
-                self._send(status, json.dumps(payload, ensure_ascii=False).encode("utf-8"),
-                           "application/json; charset=utf-8", fault)
+                self._send(
+                    status,
+                    json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+                    "application/json; charset=utf-8",
+                    fault,
+                )
 
             def do_POST(self):
                 """`POST /admin/touch?fraction=0.01`: what a benchmark in another process changes between runs."""
@@ -290,7 +311,11 @@ class SourceSimulator:
         if handler.headers.get("X-API-Key") != self.api_key:
             return handler._json(401, {"error": "missing or wrong X-API-Key"})
         if (ministry, resource) not in self.ministries and resource not in (
-                "tasks", "task_results", "organizations", "researchers"):
+            "tasks",
+            "task_results",
+            "organizations",
+            "researchers",
+        ):
             return handler._json(404, {"error": f"unknown resource {resource}"})
         try:
             since = _parse_ts(query["updated_since"]) if query.get("updated_since") else ""
@@ -304,15 +329,20 @@ class SourceSimulator:
         total = len(feed) - first
         fault = self._pick_fault()
         served = page - 1 if fault == "served_twice" and page > 1 else page
-        chunk = feed[first + (served - 1) * size: first + served * size]
+        chunk = feed[first + (served - 1) * size : first + served * size]
         self.requests.append((handler.path, len(chunk)))
         if served < page:
             next_page = page  # the client asks again for the page it did not get
         else:
             next_page = page + 1 if page * size < total else None
-        body = b"".join((b'{"items": [', b", ".join(self._encoded[id(i)] for i in chunk),
-                         f'], "page": {served}, "page_size": {size}, "total": {total}, '
-                         f'"next_page": {json.dumps(next_page)}}}'.encode()))
+        body = b"".join(
+            (
+                b'{"items": [',
+                b", ".join(self._encoded[id(i)] for i in chunk),
+                f'], "page": {served}, "page_size": {size}, "total": {total}, '
+                f'"next_page": {json.dumps(next_page)}}}'.encode(),
+            )
+        )
         handler._send(200, body, "application/json; charset=utf-8", fault)
 
     def _oai(self, handler, repo: str, query: dict):
@@ -321,9 +351,11 @@ class SourceSimulator:
         if repo not in self.repositories:
             return handler._send(404, b"unknown repository", "text/plain")
         if verb == "Identify":
-            body = (f"<Identify><repositoryName>{escape(repo)}</repositoryName><baseURL>{escape(base)}</baseURL>"
-                    "<protocolVersion>2.0</protocolVersion><earliestDatestamp>2000-01-01T00:00:00Z</earliestDatestamp>"
-                    "<deletedRecord>persistent</deletedRecord><granularity>YYYY-MM-DDThh:mm:ssZ</granularity></Identify>")
+            body = (
+                f"<Identify><repositoryName>{escape(repo)}</repositoryName><baseURL>{escape(base)}</baseURL>"
+                "<protocolVersion>2.0</protocolVersion><earliestDatestamp>2000-01-01T00:00:00Z</earliestDatestamp>"
+                "<deletedRecord>persistent</deletedRecord><granularity>YYYY-MM-DDThh:mm:ssZ</granularity></Identify>"
+            )
             return self._oai_reply(handler, query, body)
         if verb != "ListRecords":
             return self._oai_error(handler, query, "badVerb", f"verb {verb!r} is not supported here")
@@ -339,21 +371,32 @@ class SourceSimulator:
             since = _parse_ts(query["from"]) if query.get("from") else ""
             until = _parse_ts(query["until"]) if query.get("until") else ""
             set_spec, offset = query.get("set", ""), 0
-        records = self._listing(("oai", repo, since, until, set_spec), lambda: sorted(
-            (r for r in self.repositories[repo] if r["datestamp"] >= since
-             and (not until or r["datestamp"] <= until) and (not set_spec or r["set"] == set_spec)),
-            key=lambda r: (r["datestamp"], r["identifier"])))
+        records = self._listing(
+            ("oai", repo, since, until, set_spec),
+            lambda: sorted(
+                (
+                    r
+                    for r in self.repositories[repo]
+                    if r["datestamp"] >= since
+                    and (not until or r["datestamp"] <= until)
+                    and (not set_spec or r["set"] == set_spec)
+                ),
+                key=lambda r: (r["datestamp"], r["identifier"]),
+            ),
+        )
         if not records:
             return self._oai_error(handler, query, "noRecordsMatch", "no records match the request")
         fault = self._pick_fault()
         asked, offset = offset, (offset - OAI_PAGE_SIZE if fault == "served_twice" and offset else offset)
-        chunk = records[offset: offset + OAI_PAGE_SIZE]
+        chunk = records[offset : offset + OAI_PAGE_SIZE]
         self.requests.append((handler.path, len(chunk)))
         parts = ["<ListRecords>"] + [self._encoded[id(r)] for r in chunk]
         if offset + OAI_PAGE_SIZE < len(records):
             following = asked if offset < asked else offset + OAI_PAGE_SIZE
             token = base64.urlsafe_b64encode(f"{since}|{until}|{set_spec}|{following}".encode()).decode()
-            parts.append(f'<resumptionToken completeListSize="{len(records)}" cursor="{offset}">{token}</resumptionToken>')
+            parts.append(
+                f'<resumptionToken completeListSize="{len(records)}" cursor="{offset}">{token}</resumptionToken>'
+            )
         elif offset:
             parts.append(f'<resumptionToken completeListSize="{len(records)}" cursor="{offset}"/>')
         parts.append("</ListRecords>")
@@ -361,10 +404,12 @@ class SourceSimulator:
 
     def _oai_reply(self, handler, query: dict, inner: str, fault: str | None = None):
         attrs = " ".join(f'{k}="{escape(v)}"' for k, v in query.items() if k in ("verb", "metadataPrefix", "from"))
-        xml = ('<?xml version="1.0" encoding="UTF-8"?>'
-               '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
-               f"<responseDate>{_now_iso()}</responseDate><request {attrs}>{escape(handler.path)}</request>"
-               f"{inner}</OAI-PMH>")
+        xml = (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
+            f"<responseDate>{_now_iso()}</responseDate><request {attrs}>{escape(handler.path)}</request>"
+            f"{inner}</OAI-PMH>"
+        )
         handler._send(200, xml.encode("utf-8"), "text/xml; charset=utf-8", fault)
 
     def _oai_error(self, handler, query: dict, code: str, message: str):
@@ -383,19 +428,29 @@ def _oai_record(rec: dict) -> str:
     status = ' status="deleted"' if rec.get("deleted") else ""
     # a record flagged `malformed` by the generator carries a datestamp no harvester can read
     datestamp = "2024-13-45T99:00:00Z" if rec.get("malformed") else rec["datestamp"]
-    header = (f"<header{status}><identifier>{escape(rec['identifier'])}</identifier>"
-              f"<datestamp>{datestamp}</datestamp><setSpec>{escape(rec['set'])}</setSpec></header>")
+    header = (
+        f"<header{status}><identifier>{escape(rec['identifier'])}</identifier>"
+        f"<datestamp>{datestamp}</datestamp><setSpec>{escape(rec['set'])}</setSpec></header>"
+    )
     if rec.get("deleted"):
         return f"<record>{header}</record>"
     dc = []
-    for tag, value in (("title", rec["title"]), ("date", rec["date"]), ("type", rec["type"]),
-                       ("source", rec["source"]), ("subject", rec.get("subject")),
-                       ("language", rec["language"]), ("publisher", rec["publisher"])):
+    for tag, value in (
+        ("title", rec["title"]),
+        ("date", rec["date"]),
+        ("type", rec["type"]),
+        ("source", rec["source"]),
+        ("subject", rec.get("subject")),
+        ("language", rec["language"]),
+        ("publisher", rec["publisher"]),
+    ):
         if value:
             dc.append(f"<dc:{tag}>{escape(value)}</dc:{tag}>")
     dc += [f"<dc:creator>{escape(name)}</dc:creator>" for name in rec["creators"]]
     if rec.get("doi"):
         dc.append(f"<dc:identifier>https://doi.org/{escape(rec['doi'])}</dc:identifier>")
     dc.append(f"<dc:identifier>{escape(rec['identifier'])}</dc:identifier>")
-    return (f"<record>{header}<metadata><oai_dc:dc xmlns:oai_dc=\"http://www.openarchives.org/OAI/2.0/oai_dc/\" "
-            f"xmlns:dc=\"http://purl.org/dc/elements/1.1/\">{''.join(dc)}</oai_dc:dc></metadata></record>")
+    return (
+        f'<record>{header}<metadata><oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" '
+        f'xmlns:dc="http://purl.org/dc/elements/1.1/">{"".join(dc)}</oai_dc:dc></metadata></record>'
+    )

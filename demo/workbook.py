@@ -24,23 +24,26 @@ HEADER = ["STT", "Mã chỉ tiêu", "Tên chỉ tiêu", "Mã phân tổ", "Phân
 
 @dataclass(frozen=True)
 class ReportQuirks:
-    file_format: str = "xlsx"          # xlsx or csv
-    header: str = "template"           # template, upper (ALL CAPS), plain (no diacritics), shuffled (column order)
-    vietnamese_numbers: bool = False   # values as text "1.234,5"
-    merged_cells: bool = False         # title, indicator names and signatures in merged cells (xlsx)
-    blank_rows: bool = False           # blank lines inside the table, blank breakdown names
+    file_format: str = "xlsx"  # xlsx or csv
+    header: str = "template"  # template, upper (ALL CAPS), plain (no diacritics), shuffled (column order)
+    vietnamese_numbers: bool = False  # values as text "1.234,5"
+    merged_cells: bool = False  # title, indicator names and signatures in merged cells (xlsx)
+    blank_rows: bool = False  # blank lines inside the table, blank breakdown names
     legacy_encoding: str | None = None  # tcvn3 or vni: every text typed in an old font
-    name_only: bool = False            # the province code left blank, the name filled in
+    name_only: bool = False  # the province code left blank, the name filled in
 
     @classmethod
     def draw(cls, rng: random.Random) -> ReportQuirks:
         """A typical office's quirks: most files follow the template, a fraction do not."""
-        return cls(file_format="csv" if rng.random() < 0.12 else "xlsx",
-                   header=rng.choices(("template", "upper", "plain", "shuffled"), (0.8, 0.06, 0.07, 0.07))[0],
-                   vietnamese_numbers=rng.random() < 0.1, merged_cells=rng.random() < 0.1,
-                   blank_rows=rng.random() < 0.1,
-                   legacy_encoding=rng.choices((None, "tcvn3", "vni"), (0.9, 0.06, 0.04))[0],
-                   name_only=rng.random() < 0.05)
+        return cls(
+            file_format="csv" if rng.random() < 0.12 else "xlsx",
+            header=rng.choices(("template", "upper", "plain", "shuffled"), (0.8, 0.06, 0.07, 0.07))[0],
+            vietnamese_numbers=rng.random() < 0.1,
+            merged_cells=rng.random() < 0.1,
+            blank_rows=rng.random() < 0.1,
+            legacy_encoding=rng.choices((None, "tcvn3", "vni"), (0.9, 0.06, 0.04))[0],
+            name_only=rng.random() < 0.05,
+        )
 
 
 def report_file_name(province_code: str, year: int, form: str, revision: int, suffix: str = "xlsx") -> str:
@@ -55,8 +58,17 @@ def vietnamese_number(value: float, money: bool = False) -> str:
     return grouped if fraction == "0" and not money else f"{grouped},{fraction}"
 
 
-def write_report_workbook(folder: Path, province_code: str, province_name: str, year: int, form: str,
-                          report_date: date, rows, revision: int = 1, quirks: ReportQuirks = ReportQuirks()) -> Path:
+def write_report_workbook(
+    folder: Path,
+    province_code: str,
+    province_name: str,
+    year: int,
+    form: str,
+    report_date: date,
+    rows,
+    revision: int = 1,
+    quirks: ReportQuirks = ReportQuirks(),
+) -> Path:
     """rows: (indicator_code, breakdown, value, unit) tuples."""
     spec = FORMS[form]
     names = {ind["code"]: ind["name"] for ind in spec["indicators"]}
@@ -83,14 +95,21 @@ def write_report_workbook(folder: Path, province_code: str, province_name: str, 
     table_start = len(lines) + 1
     for n, (indicator, breakdown, value, unit) in enumerate(rows, start=1):
         label = BREAKDOWN_LABELS.get(breakdown, breakdown.replace(":", ": ").replace("_", " "))
-        shown = (vietnamese_number(value, money=unit == "triệu đồng")
-                 if quirks.vietnamese_numbers or quirks.file_format == "csv" else value)
+        shown = (
+            vietnamese_number(value, money=unit == "triệu đồng")
+            if quirks.vietnamese_numbers or quirks.file_format == "csv"
+            else value
+        )
         if quirks.blank_rows and n % 7 == 0:
             lines.append([])
             label = None
         cells = [n, indicator, names[indicator], breakdown, label, unit, shown]
         lines.append([cells[i] for i in order])
-    lines += [[], ["", "Người lập biểu", "", "", "Thủ trưởng đơn vị"], ["", "(Ký, ghi rõ họ tên)", "", "", "(Ký, đóng dấu)"]]
+    lines += [
+        [],
+        ["", "Người lập biểu", "", "", "Thủ trưởng đơn vị"],
+        ["", "(Ký, ghi rõ họ tên)", "", "", "(Ký, đóng dấu)"],
+    ]
     if quirks.legacy_encoding:
         lines = [[to_legacy(c, quirks.legacy_encoding) if isinstance(c, str) else c for c in line] for line in lines]
     path = Path(folder) / report_file_name(province_code, year, form, revision, quirks.file_format)

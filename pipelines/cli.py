@@ -9,8 +9,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-app = typer.Typer(help="CSDL KH&CN data platform: demo data, source simulator, refresh runs.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="CSDL KH&CN data platform: demo data, source simulator, refresh runs.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 console = Console()
 
 
@@ -27,28 +30,40 @@ def _generate(scale: str, seed: int, out: Path) -> dict:
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
         task = bar.add_task(f"generating the {scale} demo", total=None)
-        manifest = generate(out, scale=scale, seed=seed,
-                            progress=lambda step: bar.update(task, description=f"generating the {scale} demo: {step}"))
+        manifest = generate(
+            out,
+            scale=scale,
+            seed=seed,
+            progress=lambda step: bar.update(task, description=f"generating the {scale} demo: {step}"),
+        )
     counts = ", ".join(f"{v} {k}" for k, v in manifest["counts"].items())
     console.print(f"[green]generated[/] {out}: {counts}")
     return manifest
 
 
 @app.command()
-def generate(scale: str = typer.Option("small", help="small (demo, tests) or national (benchmarks)"),
-             seed: int = typer.Option(2025, help="same seed, same data"),
-             out: Path | None = typer.Option(None, help="default: $CSDL_DATA_DIR/demo")):
+def generate(
+    scale: str = typer.Option("small", help="small (demo, tests) or national (benchmarks)"),
+    seed: int = typer.Option(2025, help="same seed, same data"),
+    out: Path | None = typer.Option(None, help="default: $CSDL_DATA_DIR/demo"),
+):
     """Generate realistic national S&T source data with its ground truth."""
     _generate(scale, seed, out or _data_dir() / "demo")
 
 
 @app.command("serve-sources")
-def serve_sources(port: int = typer.Option(8765, help="loopback port"),
-                  demo_dir: Path | None = typer.Option(None, help="default: $CSDL_DATA_DIR/demo"),
-                  drop_reports: bool = typer.Option(True, help="copy the report files into the intake folder"),
-                  faults: float = typer.Option(0.0, envvar="CSDL_DEMO_FAULTS", min=0.0, max=1.0,
-                                               help="fraction of pages answered with a fault: 5xx, too slow, "
-                                                    "cut short, or the previous page again")):
+def serve_sources(
+    port: int = typer.Option(8765, help="loopback port"),
+    demo_dir: Path | None = typer.Option(None, help="default: $CSDL_DATA_DIR/demo"),
+    drop_reports: bool = typer.Option(True, help="copy the report files into the intake folder"),
+    faults: float = typer.Option(
+        0.0,
+        envvar="CSDL_DEMO_FAULTS",
+        min=0.0,
+        max=1.0,
+        help="fraction of pages answered with a fault: 5xx, too slow, cut short, or the previous page again",
+    ),
+):
     """Serve the ministry APIs and academy OAI-PMH endpoints on 127.0.0.1 until Ctrl-C."""
     from demo.simulator import SourceSimulator
 
@@ -88,8 +103,12 @@ def _run_job(name: str, log_level: str = "INFO", instance=None, create_instance:
     when there is none)."""
     from pipelines.runs import run_job as run
 
-    return run(name, log_level, instance or _instance(create_instance),
-               log=lambda message: console.print(f"[yellow]{message}[/]"))
+    return run(
+        name,
+        log_level,
+        instance or _instance(create_instance),
+        log=lambda message: console.print(f"[yellow]{message}[/]"),
+    )
 
 
 def print_summary(result, published: Path) -> None:
@@ -105,24 +124,30 @@ def print_summary(result, published: Path) -> None:
         con = duckdb.connect(str(published), read_only=True)
         try:
             for schema, name in con.execute(
-                    "SELECT table_schema, table_name FROM information_schema.tables "
-                    "WHERE table_schema IN ('core', 'marts', 'main') AND NOT starts_with(table_name, 'code_') "
-                    "AND table_type = 'BASE TABLE' ORDER BY 1, 2").fetchall():
+                "SELECT table_schema, table_name FROM information_schema.tables "
+                "WHERE table_schema IN ('core', 'marts', 'main') AND NOT starts_with(table_name, 'code_') "
+                "AND table_type = 'BASE TABLE' ORDER BY 1, 2"
+            ).fetchall():
                 rows = con.execute(f'SELECT count(*) FROM {schema}."{name}"').fetchall()[0][0]
                 table.add_row(f"{schema}.{name}", f"{rows:,}")
         finally:
             con.close()
     console.print(table)
-    console.print(f"checks: [green]{len(checks) - len(failed)} passed[/], "
-                  f"[{'red' if failed else 'green'}]{len(failed)} failed[/]")
+    console.print(
+        f"checks: [green]{len(checks) - len(failed)} passed[/], [{'red' if failed else 'green'}]{len(failed)} failed[/]"
+    )
     for check in failed:
         blocking = check.severity == dg.AssetCheckSeverity.ERROR
-        console.print(f"  {'[red]failed[/]' if blocking else '[yellow]warning[/]'} "
-                      f"{check.asset_key.to_user_string()} {check.check_name}: {check.description}")
+        console.print(
+            f"  {'[red]failed[/]' if blocking else '[yellow]warning[/]'} "
+            f"{check.asset_key.to_user_string()} {check.check_name}: {check.description}"
+        )
     console.print(f"published file: {published}" if published.exists() else "[red]nothing published[/]")
     if published.exists():
-        console.print(f"data dictionary: {published.parent / 'data_dictionary.html'} (tables, code lists, "
-                      "the analyst questions as views `questions.*`)")
+        console.print(
+            f"data dictionary: {published.parent / 'data_dictionary.html'} (tables, code lists, "
+            "the analyst questions as views `questions.*`)"
+        )
 
 
 @app.command()
@@ -135,10 +160,14 @@ def refresh(log_level: str = typer.Option("INFO", help="Dagster console log leve
 
 
 @app.command()
-def demo(scale: str = typer.Option("small", help="small or national"), seed: int = typer.Option(2025),
-         log_level: str = typer.Option("INFO", help="Dagster console log level"),
-         faults: float = typer.Option(0.0, envvar="CSDL_DEMO_FAULTS", min=0.0, max=1.0,
-                                      help="fraction of the simulator's pages answered with a fault")):
+def demo(
+    scale: str = typer.Option("small", help="small or national"),
+    seed: int = typer.Option(2025),
+    log_level: str = typer.Option("INFO", help="Dagster console log level"),
+    faults: float = typer.Option(
+        0.0, envvar="CSDL_DEMO_FAULTS", min=0.0, max=1.0, help="fraction of the simulator's pages answered with a fault"
+    ),
+):
     """Generate demo data, serve it on loopback, run national_refresh, stop, and print a summary."""
     from demo.simulator import SourceSimulator
 
@@ -155,8 +184,10 @@ def demo(scale: str = typer.Option("small", help="small or national"), seed: int
         result = _run_job("national_refresh", log_level, create_instance=True)
     if faults:
         console.print("faults served: " + ", ".join(f"{n} {kind}" for kind, n in sim.faults_served.items()))
-    console.print(f"national_refresh {'succeeded' if result.success else '[red]FAILED[/]'} "
-                  f"in {time.monotonic() - started:.0f} s (run {result.run_id})")
+    console.print(
+        f"national_refresh {'succeeded' if result.success else '[red]FAILED[/]'} "
+        f"in {time.monotonic() - started:.0f} s (run {result.run_id})"
+    )
     print_summary(result, data / "published" / "csdl.duckdb")
     reviewed = run_review()
     raise typer.Exit(0 if result.success and reviewed else 1)
@@ -170,8 +201,10 @@ def run_review(log_level: str = "WARNING", instance=None) -> bool:
         return False
     with result:  # outputs are read back through the run's IO manager
         outcome = result.output_for_node("review_quality")
-    console.print(f"alerts: {outcome['opened']} opened, {outcome['closed']} closed, {outcome['open']} open; "
-                  f"{outcome['sent']} messages sent")
+    console.print(
+        f"alerts: {outcome['opened']} opened, {outcome['closed']} closed, {outcome['open']} open; "
+        f"{outcome['sent']} messages sent"
+    )
     for failure in outcome["failures"]:
         console.print(f"  [yellow]not delivered[/] {failure}")
     console.print(f"quality report: {outcome['report']}")
@@ -184,8 +217,9 @@ def review(log_level: str = typer.Option("WARNING", help="Dagster console log le
     raise typer.Exit(0 if run_review(log_level) else 1)
 
 
-quarantine_app = typer.Typer(help="Records rejected by the staging models: list, export for fixing, replay.",
-                             no_args_is_help=True)
+quarantine_app = typer.Typer(
+    help="Records rejected by the staging models: list, export for fixing, replay.", no_args_is_help=True
+)
 app.add_typer(quarantine_app, name="quarantine")
 
 
@@ -217,8 +251,11 @@ def _quarantining_model(model: str | None) -> str | None:
 
 
 @quarantine_app.command("list")
-def quarantine_list(model: str | None = typer.Option(None, help="only this staging model, e.g. staging.ministry_tasks",
-                                                        callback=_quarantining_model)):
+def quarantine_list(
+    model: str | None = typer.Option(
+        None, help="only this staging model, e.g. staging.ministry_tasks", callback=_quarantining_model
+    ),
+):
     """Quarantined records with their reasons."""
     from quality.quarantine import records
 
@@ -228,16 +265,20 @@ def quarantine_list(model: str | None = typer.Option(None, help="only this stagi
     for column in ("model", "source", "key", "reason", "quarantined at"):
         table.add_column(column)
     for r in found:
-        table.add_row(r["model"], r["source_system"], r["source_key"], r["reason"], f"{r['quarantined_at']:%Y-%m-%d %H:%M}")
+        table.add_row(
+            r["model"], r["source_system"], r["source_key"], r["reason"], f"{r['quarantined_at']:%Y-%m-%d %H:%M}"
+        )
     console.print(table)
 
 
 @quarantine_app.command("export")
-def quarantine_export(out: Path = typer.Argument(..., help="file to write"),
-                      model: str | None = typer.Option(None, help="only this staging model",
-                                                          callback=_quarantining_model),
-                      file_format: str = typer.Option("jsonl", "--format", help="jsonl (to fix and replay), or csv "
-                                                      "or xlsx (for officers to read; not replayed)")):
+def quarantine_export(
+    out: Path = typer.Argument(..., help="file to write"),
+    model: str | None = typer.Option(None, help="only this staging model", callback=_quarantining_model),
+    file_format: str = typer.Option(
+        "jsonl", "--format", help="jsonl (to fix and replay), or csv or xlsx (for officers to read; not replayed)"
+    ),
+):
     """Write the quarantined records to a file: as JSON Lines, edit the wrong fields of raw_record, then `replay`
     it; as CSV or XLSX, a sheet for officers."""
     from quality.quarantine import export
@@ -249,15 +290,19 @@ def quarantine_export(out: Path = typer.Argument(..., help="file to write"),
         count = export(con, out, model) if file_format == "jsonl" else export_for_officers(con, out, model, file_format)
     console.print(PRIVACY_NOTE, style="bold yellow", markup=False, soft_wrap=True)
     if file_format == "jsonl":
-        console.print(f"wrote {count} records to {out}; fix the fields of each raw_record, delete the lines you "
-                      f"do not fix, then run `csdl quarantine replay {out}`")
+        console.print(
+            f"wrote {count} records to {out}; fix the fields of each raw_record, delete the lines you "
+            f"do not fix, then run `csdl quarantine replay {out}`"
+        )
     else:
         console.print(f"đã ghi {count} bản ghi vào {out} / wrote {count} records to {out} (readable by you only)")
 
 
 @quarantine_app.command("replay")
-def quarantine_replay(fixes: Path = typer.Argument(..., exists=True, dir_okay=False, help="the edited export"),
-                      log_level: str = typer.Option("WARNING", help="Dagster console log level")):
+def quarantine_replay(
+    fixes: Path = typer.Argument(..., exists=True, dir_okay=False, help="the edited export"),
+    log_level: str = typer.Option("WARNING", help="Dagster console log level"),
+):
     """Apply the fixed records to the raw tables and rebuild through the normal path (checks, publishing)."""
     from quality.quarantine import CorrectionError, apply, outcome
 
@@ -276,7 +321,9 @@ def quarantine_replay(fixes: Path = typer.Argument(..., exists=True, dir_okay=Fa
     for column in ("model", "key", "result"):
         table.add_column(column)
     for r in results:
-        table.add_row(r["model"], r["source_key"], "[green]kept[/]" if r["kept"] else f"[red]quarantined again[/]: {r['reason']}")
+        table.add_row(
+            r["model"], r["source_key"], "[green]kept[/]" if r["kept"] else f"[red]quarantined again[/]: {r['reason']}"
+        )
     console.print(table)
     print_summary(result, _data_dir() / "published" / "csdl.duckdb")
     reviewed = run_review(instance=instance)
@@ -284,13 +331,18 @@ def quarantine_replay(fixes: Path = typer.Argument(..., exists=True, dir_okay=Fa
 
 
 @app.command("match-eval")
-def match_eval(entity: str | None = typer.Option(
-                   None, help="tasks, organisations, researchers or publications: score against the demo ground truth"),
-               pairs: Path | None = typer.Option(
-                   None, help="Magellan/Ditto labelled pairs file: score the publication matcher on it"),
-               task_pairs: Path | None = typer.Option(
-                   None, help="labelled duplicate-task pairs (CSV, header in the README): score the task matcher on it"),
-               demo_dir: Path | None = typer.Option(None, help="generated demo data; default: $CSDL_DATA_DIR/demo")):
+def match_eval(
+    entity: str | None = typer.Option(
+        None, help="tasks, organisations, researchers or publications: score against the demo ground truth"
+    ),
+    pairs: Path | None = typer.Option(
+        None, help="Magellan/Ditto labelled pairs file: score the publication matcher on it"
+    ),
+    task_pairs: Path | None = typer.Option(
+        None, help="labelled duplicate-task pairs (CSV, header in the README): score the task matcher on it"
+    ),
+    demo_dir: Path | None = typer.Option(None, help="generated demo data; default: $CSDL_DATA_DIR/demo"),
+):
     """Print precision, recall and F1 of an entity matcher; the last line is `precision=P recall=R f1=F`."""
     from warehouse.matching.evaluation import ENTITIES, evaluate_demo, evaluate_labelled_pairs, evaluate_task_pairs
 
@@ -324,8 +376,11 @@ def match_eval(entity: str | None = typer.Option(
             raise typer.BadParameter(f"no demo ground truth in {demo_dir}; run `csdl generate` first")
         score = evaluate_demo(demo_dir, entity)
         label = f"{entity} matcher on {demo_dir}"
-    console.print(f"{label}: {score.true_positives} true positives, {score.false_positives} false positives, "
-                  f"{score.false_negatives} false negatives ({time.monotonic() - started:.1f} s)", soft_wrap=True)
+    console.print(
+        f"{label}: {score.true_positives} true positives, {score.false_positives} false positives, "
+        f"{score.false_negatives} false negatives ({time.monotonic() - started:.1f} s)",
+        soft_wrap=True,
+    )
     print(score.line())
 
 

@@ -35,13 +35,15 @@ def instance_home(data_dir: Path, env=None) -> Path | None:
 
 def no_instance_message(data_dir: Path) -> str:
     home = data_dir / "dagster_home"
-    return (f"Không tìm thấy Dagster instance: DAGSTER_HOME chưa đặt và chưa có {home}. Hãy đặt DAGSTER_HOME "
-            "(instance mà giao diện Dagster và daemon dùng) hoặc chạy `csdl refresh` / `make demo` trước. "
-            "Chưa chạy gì, chưa gửi cảnh báo nào.\n"
-            f"No Dagster instance: DAGSTER_HOME is not set and {home} does not exist. Set DAGSTER_HOME to the "
-            "instance the Dagster UI and daemon use, or run `csdl refresh` (or `make demo`) first, which creates "
-            "it. Nothing was run and no alert was sent: on an empty instance every source would look never "
-            "loaded and be alerted as stale.")
+    return (
+        f"Không tìm thấy Dagster instance: DAGSTER_HOME chưa đặt và chưa có {home}. Hãy đặt DAGSTER_HOME "
+        "(instance mà giao diện Dagster và daemon dùng) hoặc chạy `csdl refresh` / `make demo` trước. "
+        "Chưa chạy gì, chưa gửi cảnh báo nào.\n"
+        f"No Dagster instance: DAGSTER_HOME is not set and {home} does not exist. Set DAGSTER_HOME to the "
+        "instance the Dagster UI and daemon use, or run `csdl refresh` (or `make demo`) first, which creates "
+        "it. Nothing was run and no alert was sent: on an empty instance every source would look never "
+        "loaded and be alerted as stale."
+    )
 
 
 def dagster_instance(data_dir: Path, create: bool, env=None) -> dg.DagsterInstance:

@@ -42,11 +42,12 @@ def _process_started_at(pid: int) -> float | None:
     """When process `pid` started (epoch seconds), from /proc on Linux; None where that cannot be read."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
-        boot = next(float(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
-                    if line.startswith("btime "))
+        boot = next(
+            float(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines() if line.startswith("btime ")
+        )
     except (OSError, StopIteration, ValueError):
         return None
-    fields = stat[stat.rindex(")") + 2:].split()  # after "pid (command) ": state is field 3, starttime 22
+    fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (command) ": state is field 3, starttime 22
     if fields[0] in ("Z", "X"):  # a zombie: killed, not yet reaped by its parent
         return -1.0
     return boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
@@ -100,13 +101,19 @@ def fail_dead_runs(instance: dg.DagsterInstance, log=None) -> list[DeadRun]:
         if run is None or run.status not in _LIVE_STATUSES:
             continue
         when = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(dead.started_at)) if dead.started_at else "?"
-        instance.report_run_failed(run, message=(
-            f"The process of this run (pid {dead.pid}, started {when}) is gone: it was killed or crashed "
-            "without finishing. Marked failed so that its `duckdb` pool slot is freed; whatever it loaded "
-            "was not committed. Re-run the job."))
+        instance.report_run_failed(
+            run,
+            message=(
+                f"The process of this run (pid {dead.pid}, started {when}) is gone: it was killed or crashed "
+                "without finishing. Marked failed so that its `duckdb` pool slot is freed; whatever it loaded "
+                "was not committed. Re-run the job."
+            ),
+        )
         if instance.event_log_storage.supports_global_concurrency_limits:
             instance.event_log_storage.free_concurrency_slots_for_run(dead.run_id)
         if log is not None:
-            log.warning(f"run {dead.run_id} of {dead.job_name} was left STARTED by process {dead.pid}, which is "
-                        "gone: marked failed, its pool slot freed")
+            log.warning(
+                f"run {dead.run_id} of {dead.job_name} was left STARTED by process {dead.pid}, which is "
+                "gone: marked failed, its pool slot freed"
+            )
     return found

@@ -43,9 +43,11 @@ def cli_instance() -> dg.DagsterInstance:
 
 def _code_location(instance: dg.DagsterInstance) -> InProcessCodeLocation:
     origin = InProcessCodeLocationOrigin(
-        loadable_target_origin=LoadableTargetOrigin(executable_path=sys.executable, module_name=DEFINITIONS_MODULE,
-                                                    working_directory=str(_PYPROJECT.parent)),
-        location_name=code_location_name())
+        loadable_target_origin=LoadableTargetOrigin(
+            executable_path=sys.executable, module_name=DEFINITIONS_MODULE, working_directory=str(_PYPROJECT.parent)
+        ),
+        location_name=code_location_name(),
+    )
     return InProcessCodeLocation(origin, instance)
 
 
@@ -54,32 +56,49 @@ def _create_run(instance: dg.DagsterInstance, name: str, run_config: dict, trigg
     with _code_location(instance) as location:
         repository = next(iter(location.get_repositories().values()))
         remote_job = repository.get_full_job(name)
-        plan = location.get_execution_plan(remote_job, run_config, step_keys_to_execute=None, known_state=None,
-                                           instance=instance)
+        plan = location.get_execution_plan(
+            remote_job, run_config, step_keys_to_execute=None, known_state=None, instance=instance
+        )
         return instance.create_run(
-            job_name=name, run_id=None, run_config=run_config, resolved_op_selection=None,
-            step_keys_to_execute=None, op_selection=None, status=None, root_run_id=None, parent_run_id=None,
+            job_name=name,
+            run_id=None,
+            run_config=run_config,
+            resolved_op_selection=None,
+            step_keys_to_execute=None,
+            op_selection=None,
+            status=None,
+            root_run_id=None,
+            parent_run_id=None,
             tags={**remote_job.tags, TRIGGER_TAG: trigger, **run_tags()},
-            job_snapshot=remote_job.job_snapshot, execution_plan_snapshot=plan.execution_plan_snapshot,
-            parent_job_snapshot=remote_job.parent_job_snapshot, remote_job_origin=remote_job.get_remote_origin(),
-            job_code_origin=remote_job.get_python_origin(), asset_selection=None, asset_check_selection=None,
-            asset_graph=repository.asset_graph)
+            job_snapshot=remote_job.job_snapshot,
+            execution_plan_snapshot=plan.execution_plan_snapshot,
+            parent_job_snapshot=remote_job.parent_job_snapshot,
+            remote_job_origin=remote_job.get_remote_origin(),
+            job_code_origin=remote_job.get_python_origin(),
+            asset_selection=None,
+            asset_check_selection=None,
+            asset_graph=repository.asset_graph,
+        )
 
 
-def run_job(name: str, log_level: str = "INFO", instance: dg.DagsterInstance | None = None,
-            trigger: str = "cli", log=print):
+def run_job(
+    name: str, log_level: str = "INFO", instance: dg.DagsterInstance | None = None, trigger: str = "cli", log=print
+):
     """Runs job `name` of the code location in this process and returns its result (raises nothing the run
     raises: `result.success` says). The run carries `csdl/trigger=<trigger>` and the tags naming this process."""
     instance = instance or cli_instance()
     # a run killed earlier (kill -9) still holds the `duckdb` pool slot: this run would wait for it for ever
     for dead in fail_dead_runs(instance):
-        log(f"run {dead.run_id} of {dead.job_name} was left STARTED by process {dead.pid}, which is gone: "
-            "marked failed and its pool slot freed")
+        log(
+            f"run {dead.run_id} of {dead.job_name} was left STARTED by process {dead.pid}, which is gone: "
+            "marked failed and its pool slot freed"
+        )
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     with warnings.catch_warnings():
         # Dagster's own snapshot of a schedule reads its deprecated `environment_vars`: not ours to fix
-        warnings.filterwarnings("ignore", message="Property `ScheduleDefinition.environment_vars`",
-                                category=DeprecationWarning)
+        warnings.filterwarnings(
+            "ignore", message="Property `ScheduleDefinition.environment_vars`", category=DeprecationWarning
+        )
         run = _create_run(instance, name, run_config, trigger)
     return execute_run(recon_job_from_origin(run.job_code_origin), run, instance, raise_on_error=False)
 

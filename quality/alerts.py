@@ -40,8 +40,12 @@ class Problem:
 def failure_lines(details: dict) -> list[str]:
     """One line per failed expectation of a check's details: how many rows, and a few of them."""
     # samples quote the failing values: a phone number or e-mail in a name must not travel to Slack or mail
-    return [f"{name}: {v.get('unexpected')} rows, e.g. {', '.join(mask(str(x)) for x in v.get('sample', [])[:3])}"
-            if isinstance(v, dict) else f"{name}: {v}" for name, v in details.items()]
+    return [
+        f"{name}: {v.get('unexpected')} rows, e.g. {', '.join(mask(str(x)) for x in v.get('sample', [])[:3])}"
+        if isinstance(v, dict)
+        else f"{name}: {v}"
+        for name, v in details.items()
+    ]
 
 
 def check_problems(con) -> list[Problem]:
@@ -56,15 +60,23 @@ def check_problems(con) -> list[Problem]:
     for table, check, severity, failed, details, run_id, checked_at in rows:
         details = json.loads(details or "{}")
         if check == "rows_reconcile":
-            what = (f"{details.get('received')} rows received, {details.get('kept')} kept and "
-                    f"{details.get('quarantined')} quarantined: some rows are unaccounted for.")
+            what = (
+                f"{details.get('received')} rows received, {details.get('kept')} kept and "
+                f"{details.get('quarantined')} quarantined: some rows are unaccounted for."
+            )
         else:
             what = "; ".join(failure_lines(details)) or f"{failed} expectations failed."
         # what the run then published, and the links, are said once per run (quality/root_cause.py)
-        problems.append(Problem(
-            key=f"check_failed:{table}:{check}", kind="check_failed", severity=severity or "ERROR",
-            subject=f"{table}: check {check} failed", message=what,
-            details={"table": table, "check": check, "run_id": run_id, "checked_at": str(checked_at), **details}))
+        problems.append(
+            Problem(
+                key=f"check_failed:{table}:{check}",
+                kind="check_failed",
+                severity=severity or "ERROR",
+                subject=f"{table}: check {check} failed",
+                message=what,
+                details={"table": table, "check": check, "run_id": run_id, "checked_at": str(checked_at), **details},
+            )
+        )
     return problems
 
 
@@ -87,10 +99,16 @@ def run_problems(instance, job_names: list[str]) -> list[Problem]:
             error = innermost(event.step_failure_data.error) if event and event.step_failure_data else None
             line = f"step {event.step_key}: {plain_cause(error.message, event.step_key) if error else 'failed'}"
             (blocked if error and error.cls_name == "DagsterAssetCheckFailedError" else errors).append(line)
-        problems.append(Problem(
-            key=f"run_failed:{job}", kind="run_failed", severity="ERROR", subject=f"run of {job} failed",
-            message=f"Run {run.run_id} failed.",
-            details={"job": job, "run_id": run.run_id, "errors": errors[:5], "blocked_by_checks": blocked[:5]}))
+        problems.append(
+            Problem(
+                key=f"run_failed:{job}",
+                kind="run_failed",
+                severity="ERROR",
+                subject=f"run of {job} failed",
+                message=f"Run {run.run_id} failed.",
+                details={"job": job, "run_id": run.run_id, "errors": errors[:5], "blocked_by_checks": blocked[:5]},
+            )
+        )
     return problems + started_run_problems(instance, job_names)
 
 
@@ -118,16 +136,30 @@ def started_run_problems(instance, job_names: list[str], now: datetime | None = 
         hours = (now_ts - record.start_time) / 3600
         if run.run_id not in gone and hours < max_hours:
             continue
-        why = ("its process is gone (killed or crashed) but it was never marked failed" if run.run_id in gone
-               else f"it has been running for {hours:.1f} h (more than CSDL_RUN_MAX_HOURS={max_hours:g})")
-        problems.append(Problem(
-            key=f"run_left_started:{run.run_id}", kind="run_left_started", severity="ERROR",
-            subject=f"run of {run.job_name} left STARTED",
-            message=(f"Run {run.run_id} of {run.job_name} is still STARTED: {why}. It holds the duckdb pool slot, "
-                     "so later runs wait. If its process is gone, the next `csdl` run or the dead_run_sensor marks "
-                     "it failed; if it hangs, terminate it in the Dagster UI (Runs -> the run -> Terminate)."),
-            details={"job": run.job_name, "run_id": run.run_id, "hours": round(hours, 2),
-                     "process_gone": run.run_id in gone}))
+        why = (
+            "its process is gone (killed or crashed) but it was never marked failed"
+            if run.run_id in gone
+            else f"it has been running for {hours:.1f} h (more than CSDL_RUN_MAX_HOURS={max_hours:g})"
+        )
+        problems.append(
+            Problem(
+                key=f"run_left_started:{run.run_id}",
+                kind="run_left_started",
+                severity="ERROR",
+                subject=f"run of {run.job_name} left STARTED",
+                message=(
+                    f"Run {run.run_id} of {run.job_name} is still STARTED: {why}. It holds the duckdb pool slot, "
+                    "so later runs wait. If its process is gone, the next `csdl` run or the dead_run_sensor marks "
+                    "it failed; if it hangs, terminate it in the Dagster UI (Runs -> the run -> Terminate)."
+                ),
+                details={
+                    "job": run.job_name,
+                    "run_id": run.run_id,
+                    "hours": round(hours, 2),
+                    "process_gone": run.run_id in gone,
+                },
+            )
+        )
     return problems
 
 
@@ -136,15 +168,23 @@ def freshness_problems(sources: list[Freshness]) -> list[Problem]:
     for f in sources:
         if not f.stale:
             continue
-        since = "has never been loaded" if f.last_load is None else \
-            f"was last loaded {f.age_hours:.0f} h ago ({f.last_load:%Y-%m-%d %H:%M %Z})"
-        problems.append(Problem(
-            key=f"source_stale:{f.source}", kind="source_stale", severity="WARN",
-            subject=f"source {f.source} is stale",
-            message=f"{f.source} {since}; it is expected every {f.cadence_hours:.0f} h. "
-                    f"Check the last runs that load {f.source} (national_refresh"
-                    f"{'' if f.source == 'reference' else f', {f.source}_refresh'}) and their schedules.",
-            details={"source": f.source, "last_load": str(f.last_load), "cadence_hours": f.cadence_hours}))
+        since = (
+            "has never been loaded"
+            if f.last_load is None
+            else f"was last loaded {f.age_hours:.0f} h ago ({f.last_load:%Y-%m-%d %H:%M %Z})"
+        )
+        problems.append(
+            Problem(
+                key=f"source_stale:{f.source}",
+                kind="source_stale",
+                severity="WARN",
+                subject=f"source {f.source} is stale",
+                message=f"{f.source} {since}; it is expected every {f.cadence_hours:.0f} h. "
+                f"Check the last runs that load {f.source} (national_refresh"
+                f"{'' if f.source == 'reference' else f', {f.source}_refresh'}) and their schedules.",
+                details={"source": f.source, "last_load": str(f.last_load), "cadence_hours": f.cadence_hours},
+            )
+        )
     return problems
 
 
@@ -161,30 +201,52 @@ def deadline_problems(completeness: list[dict], today: date, rules) -> list[Prob
     for (year, code), rows in sorted(missing.items()):
         forms = [r["form_code"] for r in rows]
         due = rows[0]["deadline"]
-        problems.append(Problem(
-            key=f"report_missing:{year}:{code}", kind="report_missing", severity="WARN",
-            subject=f"{rows[0]['province_name']} ({code}): {year} report missing",
-            message=(f"{rows[0]['province_name']} (code {code}) has not sent form(s) {', '.join(forms)} for {year}; "
-                     f"the deadline was {due:%d/%m/%Y} ({days_overdue(due, today)} days ago). "
-                     "Contact the provincial Department of S&T."),
-            details={"province_code": code, "year": year, "forms": forms, "deadline": str(due)}))
+        problems.append(
+            Problem(
+                key=f"report_missing:{year}:{code}",
+                kind="report_missing",
+                severity="WARN",
+                subject=f"{rows[0]['province_name']} ({code}): {year} report missing",
+                message=(
+                    f"{rows[0]['province_name']} (code {code}) has not sent form(s) {', '.join(forms)} for {year}; "
+                    f"the deadline was {due:%d/%m/%Y} ({days_overdue(due, today)} days ago). "
+                    "Contact the provincial Department of S&T."
+                ),
+                details={"province_code": code, "year": year, "forms": forms, "deadline": str(due)},
+            )
+        )
     return problems
 
 
 def sync(con, problems: list[Problem], channels: list, now: datetime) -> dict:
     """Opens, keeps and closes alerts so that `quality.alerts` mirrors `problems`; sends what changed."""
     current = {p.key: p for p in problems}
-    open_alerts = {key: alert_id for alert_id, key in con.execute(
-        "SELECT alert_id, problem_key FROM quality.alerts WHERE closed_at IS NULL").fetchall()}
+    open_alerts = {
+        key: alert_id
+        for alert_id, key in con.execute(
+            "SELECT alert_id, problem_key FROM quality.alerts WHERE closed_at IS NULL"
+        ).fetchall()
+    }
     opened, closed = [], []
     for key, problem in current.items():
         if key in open_alerts:
             con.execute("UPDATE quality.alerts SET last_seen_at = ? WHERE alert_id = ?", [now, open_alerts[key]])
             continue
         alert_id = uuid.uuid4().hex[:12]
-        con.execute("INSERT INTO quality.alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, [], [])",
-                    [alert_id, key, problem.kind, problem.severity, problem.subject, problem.message,
-                     json.dumps(problem.details, ensure_ascii=False, default=str), now, now])
+        con.execute(
+            "INSERT INTO quality.alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, [], [])",
+            [
+                alert_id,
+                key,
+                problem.kind,
+                problem.severity,
+                problem.subject,
+                problem.message,
+                json.dumps(problem.details, ensure_ascii=False, default=str),
+                now,
+                now,
+            ],
+        )
         opened.append(alert_id)
     for key, alert_id in open_alerts.items():
         if key not in current:
@@ -215,9 +277,13 @@ def _deliver(con, channels: list) -> tuple[int, list[str]]:
                     channel.send(Notice(event, alert_id, key, kind, severity, subject, message))
                 except Exception as error:  # noqa: BLE001  (one channel down must not stop the others)
                     # the failure goes to the console and the run log: no channel secret in it
-                    failures.append(f"{channel.name}: {alert_id} {event}: {getattr(channel, 'redact', str)(str(error))}")
+                    failures.append(
+                        f"{channel.name}: {alert_id} {event}: {getattr(channel, 'redact', str)(str(error))}"
+                    )
                     continue
-                con.execute(f"UPDATE quality.alerts SET {column} = list_append({column}, ?) WHERE alert_id = ?",
-                            [channel.name, alert_id])
+                con.execute(
+                    f"UPDATE quality.alerts SET {column} = list_append({column}, ?) WHERE alert_id = ?",
+                    [channel.name, alert_id],
+                )
                 sent += 1
     return sent, failures

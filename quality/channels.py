@@ -81,11 +81,14 @@ class WebhookChannel:
         try:
             response = requests.post(self.url, json={"text": text}, timeout=self.timeout)
         except requests.RequestException as error:  # its message quotes the URL, path and token included
-            raise DeliveryFailed(f"webhook {where} could not be reached: "
-                                 f"{self.redact(type(error).__name__ + ': ' + str(error))}") from None
+            raise DeliveryFailed(
+                f"webhook {where} could not be reached: {self.redact(type(error).__name__ + ': ' + str(error))}"
+            ) from None
         if response.status_code >= 400:
-            raise DeliveryFailed(f"webhook {where} answered HTTP {response.status_code} {response.reason}: "
-                                 f"{self.redact(response.text[:200])}")
+            raise DeliveryFailed(
+                f"webhook {where} answered HTTP {response.status_code} {response.reason}: "
+                f"{self.redact(response.text[:200])}"
+            )
 
 
 class PlaintextLoginRefused(RuntimeError):
@@ -95,9 +98,19 @@ class PlaintextLoginRefused(RuntimeError):
 class EmailChannel:
     name = "email"
 
-    def __init__(self, host: str, port: int, sender: str, recipients: list[str], user: str | None = None,
-                 password: str | None = None, starttls: bool = False, timeout: float = 10.0,
-                 allow_plaintext_login: bool = False, ca_file: str | None = None):
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        sender: str,
+        recipients: list[str],
+        user: str | None = None,
+        password: str | None = None,
+        starttls: bool = False,
+        timeout: float = 10.0,
+        allow_plaintext_login: bool = False,
+        ca_file: str | None = None,
+    ):
         self.host, self.port, self.sender, self.recipients = host, port, sender, recipients
         self.user, self.password, self.starttls, self.timeout = user, password, starttls, timeout
         self.allow_plaintext_login, self.ca_file = allow_plaintext_login, ca_file
@@ -109,8 +122,9 @@ class EmailChannel:
         try:
             self._send(notice)
         except (smtplib.SMTPException, OSError) as error:
-            raise DeliveryFailed(f"e-mail via {self.host}:{self.port} failed: "
-                                 f"{self.redact(type(error).__name__ + ': ' + str(error))}") from None
+            raise DeliveryFailed(
+                f"e-mail via {self.host}:{self.port} failed: {self.redact(type(error).__name__ + ': ' + str(error))}"
+            ) from None
 
     def _send(self, notice: Notice) -> None:
         mail = EmailMessage()
@@ -121,7 +135,8 @@ class EmailChannel:
             raise PlaintextLoginRefused(
                 f"not sending the SMTP password of {self.user} to {self.host}:{self.port} in cleartext: set "
                 "CSDL_ALERT_SMTP_STARTTLS=true (the relay must offer STARTTLS), or, for a relay reachable only over "
-                "a trusted network, CSDL_ALERT_SMTP_ALLOW_PLAINTEXT_LOGIN=true")
+                "a trusted network, CSDL_ALERT_SMTP_ALLOW_PLAINTEXT_LOGIN=true"
+            )
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
             if self.starttls:
                 # smtplib's own default context does not verify the certificate: anyone on the path could answer

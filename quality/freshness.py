@@ -49,8 +49,10 @@ def policies() -> dict[str, tuple[float, float]]:
     def hours(window) -> float:
         return window.to_timedelta().total_seconds() / 3600
 
-    return {source: (hours(c.freshness_policy.warn_window), hours(c.freshness_policy.fail_window))
-            for source, c in CADENCES.items()}
+    return {
+        source: (hours(c.freshness_policy.warn_window), hours(c.freshness_policy.fail_window))
+        for source, c in CADENCES.items()
+    }
 
 
 def last_loads(instance) -> dict[str, datetime]:
@@ -67,8 +69,9 @@ def last_loads(instance) -> dict[str, datetime]:
     return latest
 
 
-def freshness(loads: dict[str, datetime], now: datetime,
-              windows: dict[str, tuple[float, float]] | None = None) -> list[Freshness]:
+def freshness(
+    loads: dict[str, datetime], now: datetime, windows: dict[str, tuple[float, float]] | None = None
+) -> list[Freshness]:
     windows = policies() if windows is None else windows
     return [Freshness(source, loads.get(source), warn, fail, now) for source, (warn, fail) in sorted(windows.items())]
 
@@ -85,14 +88,16 @@ def reporting_completeness(con, today: date, rules) -> list[dict]:
     first report file arrives."""
     if not tables_exist(con, "staging.province_report_rows", "staging.province_report_files", "staging.provinces"):
         return []
-    first = con.execute("SELECT min(reference_year) FROM staging.province_report_files "
-                        "WHERE reference_year >= 2000").fetchall()[0][0]
+    first = con.execute(
+        "SELECT min(reference_year) FROM staging.province_report_files WHERE reference_year >= 2000"
+    ).fetchall()[0][0]
     if first is None:
         return []
     years = list(range(int(first), rules.last_due_year(today) + 1))
     if not years:
         return []
-    rows = con.execute("""
+    rows = con.execute(
+        """
         WITH years AS (SELECT unnest(?::INTEGER[]) AS year),
              forms AS (SELECT unnest(?::VARCHAR[]) AS form_code),
              expected AS (
@@ -110,13 +115,24 @@ def reporting_completeness(con, today: date, rules) -> list[dict]:
         SELECT e.province_code, e.province_name, e.year, e.form_code, r.report_date, h.year IS NOT NULL
         FROM expected e LEFT JOIN received r USING (province_code, year, form_code)
         LEFT JOIN held h USING (province_code, year, form_code)
-        ORDER BY e.year, e.province_code, e.form_code""", [years, FORM_CODES]).fetchall()
+        ORDER BY e.year, e.province_code, e.form_code""",
+        [years, FORM_CODES],
+    ).fetchall()
     result = []
     for code, name, year, form, arrived, held in rows:
         due = rules.due(year)
         status = ("held" if held else "missing") if arrived is None else ("late" if arrived > due else "on_time")
-        result.append({"province_code": code, "province_name": name, "year": year, "form_code": form,
-                       "report_date": arrived, "deadline": due, "status": status})
+        result.append(
+            {
+                "province_code": code,
+                "province_name": name,
+                "year": year,
+                "form_code": form,
+                "report_date": arrived,
+                "deadline": due,
+                "status": status,
+            }
+        )
     return result
 
 

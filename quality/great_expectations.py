@@ -72,8 +72,9 @@ def _conditions(kwargs: dict) -> dict:
 
 def column_of(kwargs: dict) -> str:
     """The column an expectation is about, as reports name it (`a,b` for pairs and compound keys)."""
-    return kwargs.get("column") or ",".join(kwargs.get("column_list") or [kwargs.get("column_A", ""),
-                                                                          kwargs.get("column_B", "")])
+    return kwargs.get("column") or ",".join(
+        kwargs.get("column_list") or [kwargs.get("column_A", ""), kwargs.get("column_B", "")]
+    )
 
 
 def _raised(info: dict | None) -> str | None:
@@ -90,19 +91,29 @@ def validate(name: str, frame: pd.DataFrame, expectations: list[Expectation]) ->
         gx, whole_frame = _great_expectations()
         suite = gx.ExpectationSuite(name=name)
         for position, (class_name, kwargs, *severity) in enumerate(expectations):
-            suite.add_expectation(getattr(gx.expectations, class_name)(
-                **_conditions(kwargs), meta={"position": position, "severity": severity[0] if severity else None}))
+            suite.add_expectation(
+                getattr(gx.expectations, class_name)(
+                    **_conditions(kwargs), meta={"position": position, "severity": severity[0] if severity else None}
+                )
+            )
         batch = whole_frame.get_batch(batch_parameters={"dataframe": frame})
         result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
     outcomes = []
     for item in sorted(result.results, key=lambda r: r.expectation_config.meta["position"]):
         config = item.expectation_config
         error = _raised(item.exception_info)
-        outcomes.append(ExpectationOutcome(
-            expectation=config.type, column=column_of(config.kwargs), success=bool(item.success) and not error,
-            unexpected_count=int(item.result.get("unexpected_count") or 0),
-            sample=[f"could not be evaluated: {error}"] if error else
-            [str(v) for v in (item.result.get("partial_unexpected_list") or [])[:5]],
-            severity=config.meta.get("severity"),
-            unexpected_rows=list(item.result.get("unexpected_index_list") or []), error=error))
+        outcomes.append(
+            ExpectationOutcome(
+                expectation=config.type,
+                column=column_of(config.kwargs),
+                success=bool(item.success) and not error,
+                unexpected_count=int(item.result.get("unexpected_count") or 0),
+                sample=[f"could not be evaluated: {error}"]
+                if error
+                else [str(v) for v in (item.result.get("partial_unexpected_list") or [])[:5]],
+                severity=config.meta.get("severity"),
+                unexpected_rows=list(item.result.get("unexpected_index_list") or []),
+                error=error,
+            )
+        )
     return outcomes

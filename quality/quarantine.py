@@ -39,12 +39,24 @@ class Correction:
 
 
 def records(con, model: str | None = None) -> list[dict]:
-    rows = con.execute("""
+    rows = con.execute(
+        """
         SELECT model, source_system, source_key, reason, raw_record::VARCHAR, load_id, quarantined_at
         FROM quality.quarantine WHERE ? IS NULL OR model = ? ORDER BY model, source_system, source_key""",
-                       [model, model]).fetchall()
-    return [{"model": m, "source_system": s, "source_key": k, "reason": r, "raw_record": json.loads(raw),
-             "load_id": load, "quarantined_at": when} for m, s, k, r, raw, load, when in rows]
+        [model, model],
+    ).fetchall()
+    return [
+        {
+            "model": m,
+            "source_system": s,
+            "source_key": k,
+            "reason": r,
+            "raw_record": json.loads(raw),
+            "load_id": load,
+            "quarantined_at": when,
+        }
+        for m, s, k, r, raw, load, when in rows
+    ]
 
 
 def export(con, path: Path, model: str | None = None) -> int:
@@ -80,15 +92,20 @@ def apply(con, path: Path, applied_by: str | None = None) -> list[Correction]:
                 model_name, key, corrected = fix["model"], fix["source_key"], fix["raw_record"]
                 system = fix["source_system"]
             except (json.JSONDecodeError, KeyError, TypeError) as error:
-                raise CorrectionError(f"{where}: expected a JSON object with model, source_system, source_key and raw_record "
-                                      f"({error})") from None
+                raise CorrectionError(
+                    f"{where}: expected a JSON object with model, source_system, source_key and raw_record ({error})"
+                ) from None
             raw_table = _raw_table(model_name, models)
-            found = con.execute("SELECT reason, raw_record::VARCHAR FROM quality.quarantine "
-                                "WHERE model = ? AND source_system = ? AND source_key = ?",
-                                [model_name, system, key]).fetchall()
+            found = con.execute(
+                "SELECT reason, raw_record::VARCHAR FROM quality.quarantine "
+                "WHERE model = ? AND source_system = ? AND source_key = ?",
+                [model_name, system, key],
+            ).fetchall()
             if not found:
-                raise CorrectionError(f"{where}: {key} is not in quality.quarantine for {model_name} "
-                                      "(already replayed, or the key was edited?)")
+                raise CorrectionError(
+                    f"{where}: {key} is not in quality.quarantine for {model_name} "
+                    "(already replayed, or the key was edited?)"
+                )
             reason, original_text = found[0]
             original = json.loads(original_text)
             unknown = sorted(set(corrected) - set(original))
@@ -96,18 +113,33 @@ def apply(con, path: Path, applied_by: str | None = None) -> list[Correction]:
                 raise CorrectionError(f"{where}: {key}: field(s) {', '.join(unknown)} are not columns of {raw_table}")
             changed = {k: v for k, v in corrected.items() if v != original.get(k)}
             if not changed:
-                raise CorrectionError(f"{where}: {key}: raw_record is unchanged; edit the wrong fields "
-                                      f"(reason: {reason}) or delete the line")
-            rows = con.execute(f"SELECT rowid FROM {raw_table} AS t WHERE to_json(t)::VARCHAR = ?",
-                               [original_text]).fetchall()
+                raise CorrectionError(
+                    f"{where}: {key}: raw_record is unchanged; edit the wrong fields "
+                    f"(reason: {reason}) or delete the line"
+                )
+            rows = con.execute(
+                f"SELECT rowid FROM {raw_table} AS t WHERE to_json(t)::VARCHAR = ?", [original_text]
+            ).fetchall()
             if len(rows) != 1:
-                raise CorrectionError(f"{where}: {key}: found {len(rows)} rows of {raw_table} equal to the "
-                                      "quarantined record; was the source reloaded since? Export again.")
+                raise CorrectionError(
+                    f"{where}: {key}: found {len(rows)} rows of {raw_table} equal to the "
+                    "quarantined record; was the source reloaded since? Export again."
+                )
             for column, value in changed.items():
                 con.execute(f'UPDATE {raw_table} SET "{column}" = ? WHERE rowid = ?', [value, rows[0][0]])
-            con.execute("INSERT INTO quality.corrections VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())",
-                        [model_name, key, raw_table, reason, original_text, json.dumps(corrected, ensure_ascii=False),
-                         sorted(changed), applied_by])
+            con.execute(
+                "INSERT INTO quality.corrections VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())",
+                [
+                    model_name,
+                    key,
+                    raw_table,
+                    reason,
+                    original_text,
+                    json.dumps(corrected, ensure_ascii=False),
+                    sorted(changed),
+                    applied_by,
+                ],
+            )
             corrections.append(Correction(model_name, key, raw_table, changed))
         con.execute("COMMIT")
     except Exception:
@@ -121,8 +153,10 @@ def outcome(con, corrections: list[Correction]) -> list[dict]:
     result = []
     for c in corrections:
         kept = con.execute(f"SELECT count(*) FROM {c.model} WHERE source_id = ?", [c.source_key]).fetchall()[0][0]
-        again = con.execute("SELECT reason FROM quality.quarantine WHERE model = ? AND source_key = ?",
-                            [c.model, c.source_key]).fetchall()
-        result.append({"model": c.model, "source_key": c.source_key, "kept": kept > 0,
-                       "reason": again[0][0] if again else None})
+        again = con.execute(
+            "SELECT reason FROM quality.quarantine WHERE model = ? AND source_key = ?", [c.model, c.source_key]
+        ).fetchall()
+        result.append(
+            {"model": c.model, "source_key": c.source_key, "kept": kept > 0, "reason": again[0][0] if again else None}
+        )
     return result

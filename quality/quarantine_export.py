@@ -17,16 +17,22 @@ from warehouse.permissions import PRIVATE_FILE_MODE, create_private_file
 
 FORMATS = ("jsonl", "csv", "xlsx")
 
-PRIVACY_NOTE = ("DỮ LIỆU CÁ NHÂN: tệp này chứa dữ liệu cá nhân như nguồn gửi (họ tên, e-mail, số điện thoại). "
-                "Chỉ dùng để sửa các bản ghi bị cách ly; không chuyển tiếp, không đăng tải; xoá khi đã sửa xong. "
-                "/ PERSONAL DATA: this file holds personal data as the sources sent it (names, e-mails, phone "
-                "numbers). Use it only to fix the quarantined records; do not forward or publish it; delete it "
-                "once they are fixed.")
+PRIVACY_NOTE = (
+    "DỮ LIỆU CÁ NHÂN: tệp này chứa dữ liệu cá nhân như nguồn gửi (họ tên, e-mail, số điện thoại). "
+    "Chỉ dùng để sửa các bản ghi bị cách ly; không chuyển tiếp, không đăng tải; xoá khi đã sửa xong. "
+    "/ PERSONAL DATA: this file holds personal data as the sources sent it (names, e-mails, phone "
+    "numbers). Use it only to fix the quarantined records; do not forward or publish it; delete it "
+    "once they are fixed."
+)
 
 # (record field, heading): what every quarantined record has, before the fields of the record itself
-COLUMNS = [("model", "Bảng / model"), ("source_system", "Hệ thống nguồn / source system"),
-           ("source_key", "Khoá bản ghi / record key"), ("reason", "Lý do cách ly / reason"),
-           ("quarantined_at", "Thời điểm cách ly / quarantined at")]
+COLUMNS = [
+    ("model", "Bảng / model"),
+    ("source_system", "Hệ thống nguồn / source system"),
+    ("source_key", "Khoá bản ghi / record key"),
+    ("reason", "Lý do cách ly / reason"),
+    ("quarantined_at", "Thời điểm cách ly / quarantined at"),
+]
 
 
 def _field_names(found: list[dict]) -> list[str]:
@@ -35,8 +41,13 @@ def _field_names(found: list[dict]) -> list[str]:
 
 
 def _rows(found: list[dict], fields: list[str]) -> list[list]:
-    return [[*(f"{r[k]:%Y-%m-%d %H:%M}" if k == "quarantined_at" else r[k] for k, _ in COLUMNS),
-             *(r["raw_record"].get(name) for name in fields)] for r in found]
+    return [
+        [
+            *(f"{r[k]:%Y-%m-%d %H:%M}" if k == "quarantined_at" else r[k] for k, _ in COLUMNS),
+            *(r["raw_record"].get(name) for name in fields),
+        ]
+        for r in found
+    ]
 
 
 def _headings(fields: list[str]) -> list[str]:

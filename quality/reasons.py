@@ -17,8 +17,11 @@ _GAPS = re.compile(GAP + r"(?:[\s,;]*" + GAP + r")+")
 def reason_kind(reason: str, raw_record: dict | None = None) -> str:
     """The reason with the values it quotes replaced by `…`."""
     # a quoted value is short; a field holding the whole reason (a parse error) is not a value in it
-    values = {str(v) for v in (raw_record or {}).values()
-              if isinstance(v, (str, int, float)) and 2 <= len(str(v)) <= 40 and str(v) != reason}
+    values = {
+        str(v)
+        for v in (raw_record or {}).values()
+        if isinstance(v, (str, int, float)) and 2 <= len(str(v)) <= 40 and str(v) != reason
+    }
     for value in sorted((v for v in values if v in reason), key=len, reverse=True):
         reason = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", GAP, reason)
     return _GAPS.sub(GAP, _VALUE_LIKE.sub(GAP, reason))
@@ -34,4 +37,6 @@ def grouped_reasons(rows, examples: int = 3) -> dict[str, list[dict]]:
         entry["rows"] += 1
         if len(entry["examples"]) < examples:
             entry["examples"].append({"key": key, "reason": reason})
-    return {model: sorted(found.values(), key=lambda k: (-k["rows"], k["kind"])) for model, found in sorted(kinds.items())}
+    return {
+        model: sorted(found.values(), key=lambda k: (-k["rows"], k["kind"])) for model, found in sorted(kinds.items())
+    }

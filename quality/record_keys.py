@@ -14,8 +14,13 @@ SAMPLE = 5  # failing records named per expectation
 
 def table_key(con, table: str, expectations: list) -> list[str]:
     schema, name = table.split(".")
-    columns = {c for (c,) in con.execute("SELECT column_name FROM information_schema.columns "
-                                         "WHERE table_schema = ? AND table_name = ?", [schema, name]).fetchall()}
+    columns = {
+        c
+        for (c,) in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+            [schema, name],
+        ).fetchall()
+    }
     if {"source_system", "source_id"} <= columns:  # the key the sender knows its record by
         return ["source_system", "source_id"]
     for name, kwargs, *_ in expectations:
@@ -34,16 +39,26 @@ def name_records(con, table: str, key: list[str], row_hashes, outcomes: list) ->
         return outcomes
     wanted = [int(row_hashes[label]) for label in labels]
     columns = ", ".join(f't."{c}"' for c in key)
-    keys = {row[0]: ", ".join(f"{c}={v}" for c, v in zip(key, row[1:], strict=True)) for row in con.execute(
-        f"SELECT hash(t), {columns} FROM {table} AS t WHERE hash(t) IN (SELECT unnest(?::UBIGINT[]))",
-        [wanted]).fetchall()}
+    keys = {
+        row[0]: ", ".join(f"{c}={v}" for c, v in zip(key, row[1:], strict=True))
+        for row in con.execute(
+            f"SELECT hash(t), {columns} FROM {table} AS t WHERE hash(t) IN (SELECT unnest(?::UBIGINT[]))", [wanted]
+        ).fetchall()
+    }
     named = []
     for o in outcomes:
         if o.success or not o.unexpected_rows or o.error:
             named.append(o)
             continue
         rows = o.unexpected_rows[:SAMPLE]
-        values = o.sample[:len(rows)]
-        named.append(replace(o, sample=[f"{keys.get(int(row_hashes[label]), '?')}: {value}"
-                                        for label, value in zip(rows, values, strict=False)]))
+        values = o.sample[: len(rows)]
+        named.append(
+            replace(
+                o,
+                sample=[
+                    f"{keys.get(int(row_hashes[label]), '?')}: {value}"
+                    for label, value in zip(rows, values, strict=False)
+                ],
+            )
+        )
     return named

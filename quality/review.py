@@ -55,18 +55,32 @@ def warehouse_for_review(path: Path, env=None) -> Iterator[tuple[duckdb.DuckDBPy
                 shutil.copyfile(f"{path}{suffix}", f"{copy}{suffix}")
         con = stack.enter_context(connect(copy))
         locked = alerts.Problem(
-            key="warehouse_locked", kind="warehouse_locked", severity="ERROR",
+            key="warehouse_locked",
+            kind="warehouse_locked",
+            severity="ERROR",
             subject="the quality review could not write the warehouse",
-            message=(f"{path} was locked by another process for {wait_s:.0f} s ({held}). Refreshes fail while it "
-                     "is held. This review ran on a copy: the alerts below are current, but they are not recorded "
-                     "and will be sent again. Close the other connection (analysts use published/csdl.duckdb), "
-                     "or stop that process."),
-            details={"path": str(path), "error": str(held), "waited_s": wait_s})
+            message=(
+                f"{path} was locked by another process for {wait_s:.0f} s ({held}). Refreshes fail while it "
+                "is held. This review ran on a copy: the alerts below are current, but they are not recorded "
+                "and will be sent again. Close the other connection (analysts use published/csdl.duckdb), "
+                "or stop that process."
+            ),
+            details={"path": str(path), "error": str(held), "waited_s": wait_s},
+        )
         yield con, [locked]
 
 
-def review(con, instance, report_path: Path, job_names: list[str], now: datetime | None = None,
-           channels: list | None = None, problems_found: list | None = None, rules=None, ui=None) -> dict:
+def review(
+    con,
+    instance,
+    report_path: Path,
+    job_names: list[str],
+    now: datetime | None = None,
+    channels: list | None = None,
+    problems_found: list | None = None,
+    rules=None,
+    ui=None,
+) -> dict:
     """Needs a writing connection to the warehouse (run it in the `duckdb` pool) and the Dagster instance;
     `problems_found` are problems met before the review (`warehouse_for_review`). `channels` and `rules`
     (quality.settings: AlertChannels().channels(), ReportingRules) default to the environment's; `ui` is the
@@ -82,13 +96,19 @@ def review(con, instance, report_path: Path, job_names: list[str], now: datetime
     completeness = reporting_completeness(con, today, rules)
     files = receipts.received_files(con)
     receipts.write(con, report_path.parent.parent / "receipts")  # <data>/receipts beside <data>/reports
-    failures = root_cause.one_alert_per_run([*alerts.check_problems(con), *alerts.run_problems(instance, job_names)],
-                                            instance, ui)
-    problems = [*(problems_found or []), *failures,
-                *alerts.freshness_problems(sources), *receipts.problems(files),
-                *alerts.deadline_problems(completeness, today, rules)]
-    outcome = alerts.sync(con, problems, AlertChannels.from_environment().channels() if channels is None else channels,
-                          now)
+    failures = root_cause.one_alert_per_run(
+        [*alerts.check_problems(con), *alerts.run_problems(instance, job_names)], instance, ui
+    )
+    problems = [
+        *(problems_found or []),
+        *failures,
+        *alerts.freshness_problems(sources),
+        *receipts.problems(files),
+        *alerts.deadline_problems(completeness, today, rules),
+    ]
+    outcome = alerts.sync(
+        con, problems, AlertChannels.from_environment().channels() if channels is None else channels, now
+    )
     outcome["report"] = str(report.write(report_path, report.render(con, sources, completeness, now, files, ui)))
     outcome["problems"] = sorted(p.key for p in problems)
     return outcome

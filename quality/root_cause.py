@@ -15,15 +15,23 @@ from dataclasses import replace
 from quality.alerts import Problem
 
 LAYERS = ("raw", "staging", "matching", "core", "marts", "published")  # the build order: upstream first
-SENDERS = {"ingest_ministries": "ministries API", "ingest_academies": "academies' OAI-PMH repositories",
-           "ingest_provinces": "provincial report files", "ingest_reference": "reference lists"}
+SENDERS = {
+    "ingest_ministries": "ministries API",
+    "ingest_academies": "academies' OAI-PMH repositories",
+    "ingest_provinces": "provincial report files",
+    "ingest_reference": "reference lists",
+}
 
 _ADDRESS = r"host='(?P<host>[^']+)', port=(?P<port>\d+)\)"
 _NETWORK = [  # how urllib3 and requests say it, and how an operator would
-    (re.compile(_ADDRESS + r": Failed to establish a new connection: \[Errno 111\] Connection refused"),
-     "connection refused at {host}:{port}"),
-    (re.compile(_ADDRESS + r"[^\"]*?(?:Failed to resolve|Name or service not known|name resolution)"),
-     "host name {host} not found"),
+    (
+        re.compile(_ADDRESS + r": Failed to establish a new connection: \[Errno 111\] Connection refused"),
+        "connection refused at {host}:{port}",
+    ),
+    (
+        re.compile(_ADDRESS + r"[^\"]*?(?:Failed to resolve|Name or service not known|name resolution)"),
+        "host name {host} not found",
+    ),
     (re.compile(_ADDRESS + r".*Read timed out"), "no answer in time from {host}:{port}"),
     (re.compile(r"HTTP (?P<status>\d{3} [^;]*?) from (?P<url>\S+)"), "HTTP {status} from {url}"),
 ]
@@ -76,8 +84,11 @@ def _effect(run_id: str, published: bool | None, severity: str) -> str:
         return f"Run {run_id} still published: a warning blocks nothing."
     if published is False:
         return f"Run {run_id} published nothing: analysts keep the last good snapshot."
-    return ("Publishing is stopped; analysts keep the last good snapshot." if severity == "ERROR"
-            else "A warning: it blocks nothing.")
+    return (
+        "Publishing is stopped; analysts keep the last good snapshot."
+        if severity == "ERROR"
+        else "A warning: it blocks nothing."
+    )
 
 
 def _check_line(p: Problem) -> str:
@@ -86,8 +97,10 @@ def _check_line(p: Problem) -> str:
 
 
 def _merge(group: list[Problem], instance, ui) -> Problem:
-    checks = sorted((p for p in group if p.kind == "check_failed"),
-                    key=lambda p: (_layer(p.details["table"]), p.severity != "ERROR", p.details["table"]))
+    checks = sorted(
+        (p for p in group if p.kind == "check_failed"),
+        key=lambda p: (_layer(p.details["table"]), p.severity != "ERROR", p.details["table"]),
+    )
     run = next((p for p in group if p.kind == "run_failed"), None)
     run_id = (run or checks[0]).details["run_id"]
     severity = "ERROR" if any(p.severity == "ERROR" for p in group) else "WARN"
@@ -105,15 +118,29 @@ def _merge(group: list[Problem], instance, ui) -> Problem:
     lines.append("Fix the cause at its source and run the job again; the alert closes when the problem is gone.")
     more = f" and {len(checks) - 1} more check(s)" if len(checks) > 1 else ""
     if run:
-        cause = (f"{checks[0].details['table']} check {checks[0].details['check']} failed{more}" if checks
-                 else (errors or ["see the run"])[0])
+        cause = (
+            f"{checks[0].details['table']} check {checks[0].details['check']} failed{more}"
+            if checks
+            else (errors or ["see the run"])[0]
+        )
         key, subject = run.key, f"run of {run.details['job']} failed: {cause}"
     else:
         key, subject = checks[0].key, f"{checks[0].subject}{more}"
-    details = {**(run or checks[0]).details, "run_url": ui.run_url(run_id),
-               "checks": [p.key for p in checks], "run_failed": run is not None}
-    return replace(run or checks[0], key=key, kind=(run or checks[0]).kind, severity=severity, subject=subject,
-                   message="\n".join(lines), details=details)
+    details = {
+        **(run or checks[0]).details,
+        "run_url": ui.run_url(run_id),
+        "checks": [p.key for p in checks],
+        "run_failed": run is not None,
+    }
+    return replace(
+        run or checks[0],
+        key=key,
+        kind=(run or checks[0]).kind,
+        severity=severity,
+        subject=subject,
+        message="\n".join(lines),
+        details=details,
+    )
 
 
 def one_alert_per_run(problems: list[Problem], instance, ui) -> list[Problem]:

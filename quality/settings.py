@@ -30,8 +30,13 @@ class _FromEnvironment(dg.ConfigurableResource):
         for field, variable in cls.VARIABLES.items():
             if os.environ.get(variable):
                 annotation = cls.model_fields[field].annotation
-                fields[field] = (_yes(os.environ[variable]) if annotation is bool else
-                                 dg.EnvVar.int(variable) if annotation is int else dg.EnvVar(variable))
+                fields[field] = (
+                    _yes(os.environ[variable])
+                    if annotation is bool
+                    else dg.EnvVar.int(variable)
+                    if annotation is int
+                    else dg.EnvVar(variable)
+                )
         return cls(**fields)
 
     @classmethod
@@ -41,15 +46,23 @@ class _FromEnvironment(dg.ConfigurableResource):
         for field, variable in cls.VARIABLES.items():
             if env.get(variable):
                 annotation = cls.model_fields[field].annotation
-                fields[field] = (_yes(env[variable]) if annotation is bool else
-                                 int(env[variable]) if annotation is int else env[variable])
+                fields[field] = (
+                    _yes(env[variable])
+                    if annotation is bool
+                    else int(env[variable])
+                    if annotation is int
+                    else env[variable]
+                )
         return cls(**fields)
 
 
 class ReportingRules(_FromEnvironment):
     """When the provinces' reports are due, and how many past years the deadline alerts look at."""
 
-    VARIABLES: ClassVar[dict[str, str]] = {"deadline": "CSDL_REPORT_DEADLINE", "years_alerted": "CSDL_REPORT_YEARS_ALERTED"}
+    VARIABLES: ClassVar[dict[str, str]] = {
+        "deadline": "CSDL_REPORT_DEADLINE",
+        "years_alerted": "CSDL_REPORT_YEARS_ALERTED",
+    }
 
     deadline: str = "02-15"
     """MM-DD of the year after the reporting year (15 February: Circular 14/2015/TT-BKHCN)."""
@@ -72,12 +85,18 @@ class ReportingRules(_FromEnvironment):
 class AlertChannels(_FromEnvironment):
     """Where alerts go: an incoming webhook (Slack or Teams) and e-mail over SMTP; none configured, none sent."""
 
-    VARIABLES: ClassVar[dict[str, str]] = {"webhook_url": "CSDL_ALERT_WEBHOOK_URL", "smtp_host": "CSDL_ALERT_SMTP_HOST",
-                 "smtp_port": "CSDL_ALERT_SMTP_PORT", "smtp_user": "CSDL_ALERT_SMTP_USER",
-                 "smtp_password": "CSDL_ALERT_SMTP_PASSWORD", "smtp_starttls": "CSDL_ALERT_SMTP_STARTTLS",
-                 "smtp_allow_plaintext_login": "CSDL_ALERT_SMTP_ALLOW_PLAINTEXT_LOGIN",
-                 "smtp_ca_file": "CSDL_ALERT_SMTP_CA_FILE", "email_from": "CSDL_ALERT_EMAIL_FROM",
-                 "email_to": "CSDL_ALERT_EMAIL_TO"}
+    VARIABLES: ClassVar[dict[str, str]] = {
+        "webhook_url": "CSDL_ALERT_WEBHOOK_URL",
+        "smtp_host": "CSDL_ALERT_SMTP_HOST",
+        "smtp_port": "CSDL_ALERT_SMTP_PORT",
+        "smtp_user": "CSDL_ALERT_SMTP_USER",
+        "smtp_password": "CSDL_ALERT_SMTP_PASSWORD",
+        "smtp_starttls": "CSDL_ALERT_SMTP_STARTTLS",
+        "smtp_allow_plaintext_login": "CSDL_ALERT_SMTP_ALLOW_PLAINTEXT_LOGIN",
+        "smtp_ca_file": "CSDL_ALERT_SMTP_CA_FILE",
+        "email_from": "CSDL_ALERT_EMAIL_FROM",
+        "email_to": "CSDL_ALERT_EMAIL_TO",
+    }
 
     webhook_url: str = ""
     smtp_host: str = ""
@@ -99,8 +118,17 @@ class AlertChannels(_FromEnvironment):
         found: list = [WebhookChannel(self.webhook_url)] if self.webhook_url else []
         recipients = [r.strip() for r in self.email_to.split(",") if r.strip()]
         if self.smtp_host and recipients:
-            found.append(EmailChannel(
-                host=self.smtp_host, port=self.smtp_port, sender=self.email_from, recipients=recipients,
-                user=self.smtp_user or None, password=self.smtp_password or None, starttls=self.smtp_starttls,
-                allow_plaintext_login=self.smtp_allow_plaintext_login, ca_file=self.smtp_ca_file or None))
+            found.append(
+                EmailChannel(
+                    host=self.smtp_host,
+                    port=self.smtp_port,
+                    sender=self.email_from,
+                    recipients=recipients,
+                    user=self.smtp_user or None,
+                    password=self.smtp_password or None,
+                    starttls=self.smtp_starttls,
+                    allow_plaintext_login=self.smtp_allow_plaintext_login,
+                    ca_file=self.smtp_ca_file or None,
+                )
+            )
         return found

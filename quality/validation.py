@@ -27,10 +27,18 @@ from quality.record_keys import name_records, table_key
 from quality.suites import TABLE_LEVEL
 
 # Expectations that judge each row on its own: a row that met them once meets them while unchanged.
-ROW_WISE = {"ExpectColumnValuesToNotBeNull", "ExpectColumnValuesToBeNull", "ExpectColumnValuesToBeInSet",
-            "ExpectColumnValuesToNotBeInSet", "ExpectColumnValuesToBeBetween", "ExpectColumnValuesToMatchRegex",
-            "ExpectColumnValuesToNotMatchRegex", "ExpectColumnPairValuesAToBeGreaterThanB",
-            "ExpectColumnPairValuesToBeEqual", "ExpectColumnValueLengthsToBeBetween"}
+ROW_WISE = {
+    "ExpectColumnValuesToNotBeNull",
+    "ExpectColumnValuesToBeNull",
+    "ExpectColumnValuesToBeInSet",
+    "ExpectColumnValuesToNotBeInSet",
+    "ExpectColumnValuesToBeBetween",
+    "ExpectColumnValuesToMatchRegex",
+    "ExpectColumnValuesToNotMatchRegex",
+    "ExpectColumnPairValuesAToBeGreaterThanB",
+    "ExpectColumnPairValuesToBeEqual",
+    "ExpectColumnValueLengthsToBeBetween",
+}
 # Judged on every row of a key that occurs more than once, besides the rows read anyway.
 UNIQUENESS = {"ExpectColumnValuesToBeUnique", "ExpectCompoundColumnsToBeUnique"}
 
@@ -45,8 +53,11 @@ class TableValidation:
 def _suite_version(con, table: str, expectations: list) -> str:
     """Changes when the suite or the table's columns change: then every row is read again."""
     schema, name = table.split(".")
-    columns = con.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? "
-                          "AND table_name = ? ORDER BY ordinal_position", [schema, name]).fetchall()
+    columns = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? "
+        "AND table_name = ? ORDER BY ordinal_position",
+        [schema, name],
+    ).fetchall()
     text = json.dumps([columns, expectations], default=str, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -56,8 +67,13 @@ def _columns_read(expectations: list) -> list[str]:
     columns = []
     for _, kwargs, *_ in expectations:
         condition = kwargs.get("row_condition")
-        columns += [kwargs.get("column"), kwargs.get("column_A"), kwargs.get("column_B"), *(kwargs.get("column_list") or []),
-                    condition[1] if isinstance(condition, tuple) else None]
+        columns += [
+            kwargs.get("column"),
+            kwargs.get("column_A"),
+            kwargs.get("column_B"),
+            *(kwargs.get("column_list") or []),
+            condition[1] if isinstance(condition, tuple) else None,
+        ]
     return list(dict.fromkeys(c for c in columns if c))
 
 
@@ -75,9 +91,11 @@ def _reads_every_row(table: str, expectations: list) -> bool:
         if mark == [TABLE_LEVEL]:
             every_row = True
         elif name not in ROW_WISE | UNIQUENESS:
-            raise ValueError(f"{table}: {name}({column_of(kwargs)}) does not judge each row on its own, so "
-                             "validating only the changed rows would misjudge it: mark it `table_level: true` in "
-                             f"{table.split('.')[-1]}.yml (every row is then read each time)")
+            raise ValueError(
+                f"{table}: {name}({column_of(kwargs)}) does not judge each row on its own, so "
+                "validating only the changed rows would misjudge it: mark it `table_level: true` in "
+                f"{table.split('.')[-1]}.yml (every row is then read each time)"
+            )
     return every_row
 
 
@@ -95,10 +113,13 @@ def validate_table(con, table: str, expectations: list, incremental: bool = True
     keys = [kwargs.get("column_list") or [kwargs["column"]] for name, kwargs, *_ in expectations if name in UNIQUENESS]
     duplicated = "".join(f" OR {_duplicated(table, key)}" for key in keys)
     columns = [f't."{c}"' for c in _columns_read(expectations)]
-    frame = con.execute(f"""
+    frame = con.execute(
+        f"""
         SELECT {", ".join([*columns, "hash(t) AS _row_hash"])} FROM {table} AS t
         WHERE hash(t) NOT IN (SELECT row_hash FROM quality.validated_rows WHERE table_name = ? AND suite_version = ?)
-        {duplicated}""", [table, version]).df()
+        {duplicated}""",
+        [table, version],
+    ).df()
     hashes, frame = frame["_row_hash"], frame.drop(columns="_row_hash")
     if len(frame):
         outcomes = validate(table.replace(".", "__"), frame, expectations)
@@ -109,14 +130,18 @@ def validate_table(con, table: str, expectations: list, incremental: bool = True
         passed = hashes[:0] if unsure else hashes[~frame.index.isin(failed)]
     else:  # nothing changed since every row met every expectation
         passed = hashes
-        outcomes = [ExpectationOutcome(_snake(name), column_of(kwargs), True, 0, [], severity)
-                    for name, kwargs, severity, *_ in expectations]
+        outcomes = [
+            ExpectationOutcome(_snake(name), column_of(kwargs), True, 0, [], severity)
+            for name, kwargs, severity, *_ in expectations
+        ]
 
     # keep the hashes of the rows that met every expectation: the rows read now are judged again
     read = pa.table({"row_hash": pa.array(hashes.to_numpy(), pa.uint64())})  # noqa: F841  (read by name below)
     kept = pa.table({"row_hash": pa.array(passed.to_numpy(), pa.uint64())})  # noqa: F841
-    con.execute(f"""DELETE FROM quality.validated_rows WHERE table_name = ? AND (suite_version <> ?
+    con.execute(
+        f"""DELETE FROM quality.validated_rows WHERE table_name = ? AND (suite_version <> ?
                     OR row_hash IN (SELECT row_hash FROM read) OR row_hash NOT IN (SELECT hash(t) FROM {table} AS t))""",
-                [table, version])
+        [table, version],
+    )
     con.execute("INSERT INTO quality.validated_rows SELECT DISTINCT ?, ?, row_hash FROM kept", [table, version])
     return TableValidation(rows=rows, rows_read=len(frame), outcomes=outcomes)

@@ -48,8 +48,10 @@ class SenderCursor:
         self.keys_at_last_value = set(saved["keys_at_last_value"]) if saved else set()
         if self.last_value is not None and self.last_value > self.not_after:
             # saved before cursors stopped at the request time: nothing after it was ever asked for
-            log.warning(f"{sender}: the saved cursor {_iso(self.last_value)} is in the future; asking for "
-                        "every record again (the merge keeps one row each)")
+            log.warning(
+                f"{sender}: the saved cursor {_iso(self.last_value)} is in the future; asking for "
+                "every record again (the merge keeps one row each)"
+            )
             self.last_value, self.keys_at_last_value = None, set()
         self._seen_max, self._seen_keys = self.last_value, set(self.keys_at_last_value)
 
@@ -101,9 +103,11 @@ class SenderCursors:
     def advance(self, cursor: SenderCursor) -> None:
         """Called once the sender's pages have all been read, in the thread that runs the dlt resource."""
         if cursor.future_rows:
-            log.warning(f"{cursor.sender}: {cursor.future_rows} records dated after the request "
-                        f"({_iso(cursor.not_after)}), the latest {_iso(cursor.latest_future)}: loaded for staging to "
-                        f"quarantine; the cursor does not move past the request time. Ask the sender to correct them.")
+            log.warning(
+                f"{cursor.sender}: {cursor.future_rows} records dated after the request "
+                f"({_iso(cursor.not_after)}), the latest {_iso(cursor.latest_future)}: loaded for staging to "
+                f"quarantine; the cursor does not move past the request time. Ask the sender to correct them."
+            )
         saved = cursor.saved()
         if saved is not None:
             self._saved[cursor.sender] = saved

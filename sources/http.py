@@ -100,8 +100,11 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
 def url_without_secrets(url: str) -> str:
     """Scheme and host only: a webhook's path and query are its credentials."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}/***" \
-        if parts.scheme else "***"
+    return (
+        f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}/***"
+        if parts.scheme
+        else "***"
+    )
 
 
 class _RedactingFilter(logging.Filter):
@@ -151,7 +154,8 @@ class _SenderSession(requests.Session):
                     f"{redact(resp.url)} redirected (HTTP {resp.status_code}) to another host, "
                     f"{moved_to.scheme}://{moved_to.netloc.rpartition('@')[2]}: refused, so our API key is not sent "
                     "there and its records are not loaded as this sender's. If the sender has moved, change its "
-                    "URL in the configuration.")
+                    "URL in the configuration."
+                )
         return target
 
 
@@ -232,13 +236,22 @@ class _WatchedAdapter(HTTPAdapter):
         return manager
 
 
-def retrying_session(retries: int = DEFAULT_RETRIES, backoff_s: float = DEFAULT_BACKOFF_S,
-                     headers: dict | None = None) -> requests.Session:
+def retrying_session(
+    retries: int = DEFAULT_RETRIES, backoff_s: float = DEFAULT_BACKOFF_S, headers: dict | None = None
+) -> requests.Session:
     # urllib3 retries what the server answered (429, 5xx); dropped, slow and cut-short pages are retried once
     # per attempt by fetch_parsed (tenacity), so a page gets `retries` tries in all, not retries squared.
-    retry = Retry(total=retries, connect=0, read=0, status=retries, backoff_factor=backoff_s,
-                  status_forcelist=RETRY_STATUSES, allowed_methods=("GET",),
-                  respect_retry_after_header=True, raise_on_status=True)
+    retry = Retry(
+        total=retries,
+        connect=0,
+        read=0,
+        status=retries,
+        backoff_factor=backoff_s,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=("GET",),
+        respect_retry_after_header=True,
+        raise_on_status=True,
+    )
     session = _SenderSession()
     adapter = _WatchedAdapter(max_retries=retry)
     session.mount("http://", adapter)
@@ -252,31 +265,46 @@ def _read_body(response: requests.Response, max_bytes: int) -> None:
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         response.close()
-        raise RefusedReply(f"{redact(response.url)}: the page is {int(declared) / 2**20:.0f} MB, more than the "
-                           f"{max_bytes / 2**20:g} MB allowed (max_page_mb); refused unread")
+        raise RefusedReply(
+            f"{redact(response.url)}: the page is {int(declared) / 2**20:.0f} MB, more than the "
+            f"{max_bytes / 2**20:g} MB allowed (max_page_mb); refused unread"
+        )
     chunks, size = [], 0
     for chunk in response.iter_content(64 * 1024):
         size += len(chunk)
         if size > max_bytes:
             response.close()
-            raise RefusedReply(f"{redact(response.url)}: the page is more than the {max_bytes / 2**20:g} MB allowed "
-                               "(max_page_mb, counted uncompressed); refused")
+            raise RefusedReply(
+                f"{redact(response.url)}: the page is more than the {max_bytes / 2**20:g} MB allowed "
+                "(max_page_mb, counted uncompressed); refused"
+            )
         chunks.append(chunk)
     response._content = b"".join(chunks)  # what requests itself does in `.content`, with a bound
 
 
-def fetch_parsed(session: requests.Session, url: str, params: dict, parse: Callable[[requests.Response], T],
-                 timeout_s: float = DEFAULT_TIMEOUT_S, retries: int = DEFAULT_RETRIES,
-                 backoff_s: float = DEFAULT_BACKOFF_S, deadline_s: float = DEFAULT_DEADLINE_S,
-                 max_page_mb: float = DEFAULT_MAX_PAGE_MB) -> T:
+def fetch_parsed(
+    session: requests.Session,
+    url: str,
+    params: dict,
+    parse: Callable[[requests.Response], T],
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    retries: int = DEFAULT_RETRIES,
+    backoff_s: float = DEFAULT_BACKOFF_S,
+    deadline_s: float = DEFAULT_DEADLINE_S,
+    max_page_mb: float = DEFAULT_MAX_PAGE_MB,
+) -> T:
     """GET `url` and parse the reply; the pair is retried when the transport fails or the body is cut short.
 
     `parse` raises TruncatedPage for a body that does not parse, and anything else for a final answer.
     Each exchange must end within `deadline_s` and bring at most `max_page_mb` (RefusedReply otherwise)."""
 
-    @retry(retry=retry_if_exception_type(TRANSIENT), stop=stop_after_attempt(retries + 1),
-           wait=wait_exponential(multiplier=backoff_s, max=30), reraise=True,
-           before_sleep=before_sleep_log(log, logging.WARNING))
+    @retry(
+        retry=retry_if_exception_type(TRANSIENT),
+        stop=stop_after_attempt(retries + 1),
+        wait=wait_exponential(multiplier=backoff_s, max=30),
+        reraise=True,
+        before_sleep=before_sleep_log(log, logging.WARNING),
+    )
     def attempt() -> T:
         with _Deadline(deadline_s) as deadline:
             try:
@@ -284,13 +312,15 @@ def fetch_parsed(session: requests.Session, url: str, params: dict, parse: Calla
                 _read_body(response, int(max_page_mb * 2**20))
             except requests.exceptions.RetryError as exc:  # urllib3 gave up on 429/5xx: report it plainly
                 cause = getattr(exc.args[0], "reason", None) if exc.args else None  # urllib3's MaxRetryError
-                raise requests.HTTPError(f"{redact(url)} kept failing after {retries} retries: "
-                                         f"{redact(cause or exc)}") from None
+                raise requests.HTTPError(
+                    f"{redact(url)} kept failing after {retries} retries: {redact(cause or exc)}"
+                ) from None
             except (requests.RequestException, OSError):
                 if deadline.expired:
                     raise RequestDeadlineExceeded(
                         f"{redact(url)}: no complete reply within {deadline_s:g} s (deadline_s, the whole request, "
-                        "not one read): the sender is sending too slowly or holding the connection open") from None
+                        "not one read): the sender is sending too slowly or holding the connection open"
+                    ) from None
                 raise
             if deadline.expired:  # the timer closed the socket and the body simply ended: not a page cut short
                 raise RequestDeadlineExceeded(f"{redact(url)}: no complete reply within {deadline_s:g} s (deadline_s)")
@@ -302,8 +332,9 @@ def fetch_parsed(session: requests.Session, url: str, params: dict, parse: Calla
 FINISHED = object()  # what `read_senders` yields after a sender's last page
 
 
-def read_senders(senders: Sequence[K], pages: Callable[[K], Iterator[T]], workers: int = 4,
-                 depth: int = 8) -> Iterator[tuple[K, T]]:
+def read_senders(
+    senders: Sequence[K], pages: Callable[[K], Iterator[T]], workers: int = 4, depth: int = 8
+) -> Iterator[tuple[K, T]]:
     """Yields (sender, page) for every page of every sender, reading `workers` senders at a time in
     background threads (each sender's pages in order, by one thread), then (sender, FINISHED) once all
     of that sender's pages have been yielded. Waiting for one sender overlaps reading and parsing

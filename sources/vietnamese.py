@@ -28,9 +28,11 @@ def _maybe_misplaced_tone() -> re.Pattern:
     precomposed "a e y" that decomposes to the letter and a tone alone, then no letter. NFC text with
     none of these (nearly all text received) is its own NFC(NFD()), so `normalize` skips decomposing
     it. A superset ("qu", "o" + "y") only costs time."""
-    toned = "".join(chr(code) for code in range(0x80, 0x2000)
-                    if len(parts := unicodedata.normalize("NFD", chr(code))) == 2
-                    and parts[0] in "aAeEyY" and parts[1] in _TONES)
+    toned = "".join(
+        chr(code)
+        for code in range(0x80, 0x2000)
+        if len(parts := unicodedata.normalize("NFD", chr(code))) == 2 and parts[0] in "aAeEyY" and parts[1] in _TONES
+    )
     return re.compile(f"[oOuU][{toned}](?!\\w)")
 
 
@@ -89,8 +91,18 @@ def fold(text: str | None) -> str | None:
 # byte: "Haø Noäi"). No maintained Python package converts them; the tables below are the public
 # font tables. TCVN3 has no upper-case toned letters (offices used a separate capitals font).
 _TCVN3_TABLE = {
-    "a": "a¸µ¶·¹", "ă": "¨¾»¼½Æ", "â": "©ÊÇÈÉË", "e": "eÐÌÎÏÑ", "ê": "ªÕÒÓÔÖ", "i": "iÝ×ØÜÞ",
-    "o": "oãßáâä", "ô": "«èåæçé", "ơ": "¬íêëìî", "u": "uóïñòô", "ư": "­øõö÷ù", "y": "yýúûüþ",
+    "a": "a¸µ¶·¹",
+    "ă": "¨¾»¼½Æ",
+    "â": "©ÊÇÈÉË",
+    "e": "eÐÌÎÏÑ",
+    "ê": "ªÕÒÓÔÖ",
+    "i": "iÝ×ØÜÞ",
+    "o": "oãßáâä",
+    "ô": "«èåæçé",
+    "ơ": "¬íêëìî",
+    "u": "uóïñòô",
+    "ư": "­øõö÷ù",
+    "y": "yýúûüþ",
 }
 _TONE_ORDER = ("", "\u0301", "\u0300", "\u0309", "\u0303", "\u0323")  # none, sắc, huyền, hỏi, ngã, nặng
 TCVN3_TO_UNICODE: dict[str, str] = {"Ă": "¡", "Â": "¢", "Ê": "£", "Ô": "¤", "Ơ": "¥", "Ư": "¦", "Đ": "§", "đ": "®"}
@@ -128,8 +140,12 @@ def _vni_lower(letter: str) -> str | None:
 
 
 UNICODE_TO_VNI: dict[str, str] = {}
-for _letter in {unicodedata.normalize("NFC", b + q + t) for b in "aeiouy" for q in ("", "\u0302", "\u0306", "\u031b")
-                for t in _TONE_ORDER} | {"đ"}:
+for _letter in {
+    unicodedata.normalize("NFC", b + q + t)
+    for b in "aeiouy"
+    for q in ("", "\u0302", "\u0306", "\u031b")
+    for t in _TONE_ORDER
+} | {"đ"}:
     _seq = _vni_lower(_letter) if len(_letter) == 1 else None
     if _seq:
         UNICODE_TO_VNI[_letter] = _seq
@@ -146,8 +162,12 @@ def to_legacy(text: str, encoding: str) -> str:
     table = UNICODE_TO_TCVN3 if encoding == "tcvn3" else UNICODE_TO_VNI
     nfc = unicodedata.normalize("NFC", text)
     if encoding == "tcvn3":  # no upper-case toned letters in TCVN3: they were typed in lower case
-        nfc = "".join(ch if ch in table or not ch.isupper() or ch.lower() == ch else
-                      (ch if ch.lower() not in table else ch.lower()) for ch in nfc)
+        nfc = "".join(
+            ch
+            if ch in table or not ch.isupper() or ch.lower() == ch
+            else (ch if ch.lower() not in table else ch.lower())
+            for ch in nfc
+        )
     return "".join(table.get(ch, ch) for ch in nfc)
 
 
@@ -158,7 +178,63 @@ def from_legacy(text: str, encoding: str) -> str:
 
 
 _VOWEL_CLUSTERS = set(
-    ["a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y", "ai", "ao", "au", "ay", "âu", "ây", "eo", "êu", "ia", "iê", "iu", "oa", "oă", "oe", "oi", "oo", "ôi", "ơi", "ua", "uâ", "uê", "ui", "uô", "uơ", "uy", "ưa", "ưi", "ươ", "ưu", "yê", "iêu", "oai", "oay", "oeo", "uây", "uôi", "uya", "uyê", "uyu", "ươi", "ươu", "yêu"])
+    [
+        "a",
+        "ă",
+        "â",
+        "e",
+        "ê",
+        "i",
+        "o",
+        "ô",
+        "ơ",
+        "u",
+        "ư",
+        "y",
+        "ai",
+        "ao",
+        "au",
+        "ay",
+        "âu",
+        "ây",
+        "eo",
+        "êu",
+        "ia",
+        "iê",
+        "iu",
+        "oa",
+        "oă",
+        "oe",
+        "oi",
+        "oo",
+        "ôi",
+        "ơi",
+        "ua",
+        "uâ",
+        "uê",
+        "ui",
+        "uô",
+        "uơ",
+        "uy",
+        "ưa",
+        "ưi",
+        "ươ",
+        "ưu",
+        "yê",
+        "iêu",
+        "oai",
+        "oay",
+        "oeo",
+        "uây",
+        "uôi",
+        "uya",
+        "uyê",
+        "uyu",
+        "ươi",
+        "ươu",
+        "yêu",
+    ]
+)
 _VOWEL_RUN = re.compile("[aăâeêioôơuưy]+")
 
 

@@ -54,33 +54,105 @@ class CorpusFile:
 # Reference data, as the offices know it (kept here on purpose: the corpus does not read the project)
 
 PROVINCES_63 = {  # valid to 2025-06-30
-    "01": "Thành phố Hà Nội", "02": "Tỉnh Hà Giang", "04": "Tỉnh Cao Bằng", "06": "Tỉnh Bắc Kạn",
-    "08": "Tỉnh Tuyên Quang", "10": "Tỉnh Lào Cai", "11": "Tỉnh Điện Biên", "12": "Tỉnh Lai Châu",
-    "14": "Tỉnh Sơn La", "15": "Tỉnh Yên Bái", "17": "Tỉnh Hòa Bình", "19": "Tỉnh Thái Nguyên",
-    "20": "Tỉnh Lạng Sơn", "22": "Tỉnh Quảng Ninh", "24": "Tỉnh Bắc Giang", "25": "Tỉnh Phú Thọ",
-    "26": "Tỉnh Vĩnh Phúc", "27": "Tỉnh Bắc Ninh", "30": "Tỉnh Hải Dương", "31": "Thành phố Hải Phòng",
-    "33": "Tỉnh Hưng Yên", "34": "Tỉnh Thái Bình", "35": "Tỉnh Hà Nam", "36": "Tỉnh Nam Định",
-    "37": "Tỉnh Ninh Bình", "38": "Tỉnh Thanh Hóa", "40": "Tỉnh Nghệ An", "42": "Tỉnh Hà Tĩnh",
-    "44": "Tỉnh Quảng Bình", "45": "Tỉnh Quảng Trị", "46": "Thành phố Huế", "48": "Thành phố Đà Nẵng",
-    "49": "Tỉnh Quảng Nam", "51": "Tỉnh Quảng Ngãi", "52": "Tỉnh Bình Định", "54": "Tỉnh Phú Yên",
-    "56": "Tỉnh Khánh Hòa", "58": "Tỉnh Ninh Thuận", "60": "Tỉnh Bình Thuận", "62": "Tỉnh Kon Tum",
-    "64": "Tỉnh Gia Lai", "66": "Tỉnh Đắk Lắk", "67": "Tỉnh Đắk Nông", "68": "Tỉnh Lâm Đồng",
-    "70": "Tỉnh Bình Phước", "72": "Tỉnh Tây Ninh", "74": "Tỉnh Bình Dương", "75": "Tỉnh Đồng Nai",
-    "77": "Tỉnh Bà Rịa - Vũng Tàu", "79": "Thành phố Hồ Chí Minh", "80": "Tỉnh Long An", "82": "Tỉnh Tiền Giang",
-    "83": "Tỉnh Bến Tre", "84": "Tỉnh Trà Vinh", "86": "Tỉnh Vĩnh Long", "87": "Tỉnh Đồng Tháp",
-    "89": "Tỉnh An Giang", "91": "Tỉnh Kiên Giang", "92": "Thành phố Cần Thơ", "93": "Tỉnh Hậu Giang",
-    "94": "Tỉnh Sóc Trăng", "95": "Tỉnh Bạc Liêu", "96": "Tỉnh Cà Mau",
+    "01": "Thành phố Hà Nội",
+    "02": "Tỉnh Hà Giang",
+    "04": "Tỉnh Cao Bằng",
+    "06": "Tỉnh Bắc Kạn",
+    "08": "Tỉnh Tuyên Quang",
+    "10": "Tỉnh Lào Cai",
+    "11": "Tỉnh Điện Biên",
+    "12": "Tỉnh Lai Châu",
+    "14": "Tỉnh Sơn La",
+    "15": "Tỉnh Yên Bái",
+    "17": "Tỉnh Hòa Bình",
+    "19": "Tỉnh Thái Nguyên",
+    "20": "Tỉnh Lạng Sơn",
+    "22": "Tỉnh Quảng Ninh",
+    "24": "Tỉnh Bắc Giang",
+    "25": "Tỉnh Phú Thọ",
+    "26": "Tỉnh Vĩnh Phúc",
+    "27": "Tỉnh Bắc Ninh",
+    "30": "Tỉnh Hải Dương",
+    "31": "Thành phố Hải Phòng",
+    "33": "Tỉnh Hưng Yên",
+    "34": "Tỉnh Thái Bình",
+    "35": "Tỉnh Hà Nam",
+    "36": "Tỉnh Nam Định",
+    "37": "Tỉnh Ninh Bình",
+    "38": "Tỉnh Thanh Hóa",
+    "40": "Tỉnh Nghệ An",
+    "42": "Tỉnh Hà Tĩnh",
+    "44": "Tỉnh Quảng Bình",
+    "45": "Tỉnh Quảng Trị",
+    "46": "Thành phố Huế",
+    "48": "Thành phố Đà Nẵng",
+    "49": "Tỉnh Quảng Nam",
+    "51": "Tỉnh Quảng Ngãi",
+    "52": "Tỉnh Bình Định",
+    "54": "Tỉnh Phú Yên",
+    "56": "Tỉnh Khánh Hòa",
+    "58": "Tỉnh Ninh Thuận",
+    "60": "Tỉnh Bình Thuận",
+    "62": "Tỉnh Kon Tum",
+    "64": "Tỉnh Gia Lai",
+    "66": "Tỉnh Đắk Lắk",
+    "67": "Tỉnh Đắk Nông",
+    "68": "Tỉnh Lâm Đồng",
+    "70": "Tỉnh Bình Phước",
+    "72": "Tỉnh Tây Ninh",
+    "74": "Tỉnh Bình Dương",
+    "75": "Tỉnh Đồng Nai",
+    "77": "Tỉnh Bà Rịa - Vũng Tàu",
+    "79": "Thành phố Hồ Chí Minh",
+    "80": "Tỉnh Long An",
+    "82": "Tỉnh Tiền Giang",
+    "83": "Tỉnh Bến Tre",
+    "84": "Tỉnh Trà Vinh",
+    "86": "Tỉnh Vĩnh Long",
+    "87": "Tỉnh Đồng Tháp",
+    "89": "Tỉnh An Giang",
+    "91": "Tỉnh Kiên Giang",
+    "92": "Thành phố Cần Thơ",
+    "93": "Tỉnh Hậu Giang",
+    "94": "Tỉnh Sóc Trăng",
+    "95": "Tỉnh Bạc Liêu",
+    "96": "Tỉnh Cà Mau",
 }
 PROVINCES_34 = {  # valid from 2025-07-01
-    "01": "Thành phố Hà Nội", "04": "Tỉnh Cao Bằng", "08": "Tỉnh Tuyên Quang", "11": "Tỉnh Điện Biên",
-    "12": "Tỉnh Lai Châu", "14": "Tỉnh Sơn La", "15": "Tỉnh Lào Cai", "19": "Tỉnh Thái Nguyên",
-    "20": "Tỉnh Lạng Sơn", "22": "Tỉnh Quảng Ninh", "24": "Tỉnh Bắc Ninh", "25": "Tỉnh Phú Thọ",
-    "31": "Thành phố Hải Phòng", "33": "Tỉnh Hưng Yên", "37": "Tỉnh Ninh Bình", "38": "Tỉnh Thanh Hóa",
-    "40": "Tỉnh Nghệ An", "42": "Tỉnh Hà Tĩnh", "44": "Tỉnh Quảng Trị", "46": "Thành phố Huế",
-    "48": "Thành phố Đà Nẵng", "51": "Tỉnh Quảng Ngãi", "52": "Tỉnh Gia Lai", "56": "Tỉnh Khánh Hòa",
-    "66": "Tỉnh Đắk Lắk", "68": "Tỉnh Lâm Đồng", "75": "Tỉnh Đồng Nai", "79": "Thành phố Hồ Chí Minh",
-    "80": "Tỉnh Tây Ninh", "82": "Tỉnh Đồng Tháp", "86": "Tỉnh Vĩnh Long", "91": "Tỉnh An Giang",
-    "92": "Thành phố Cần Thơ", "96": "Tỉnh Cà Mau",
+    "01": "Thành phố Hà Nội",
+    "04": "Tỉnh Cao Bằng",
+    "08": "Tỉnh Tuyên Quang",
+    "11": "Tỉnh Điện Biên",
+    "12": "Tỉnh Lai Châu",
+    "14": "Tỉnh Sơn La",
+    "15": "Tỉnh Lào Cai",
+    "19": "Tỉnh Thái Nguyên",
+    "20": "Tỉnh Lạng Sơn",
+    "22": "Tỉnh Quảng Ninh",
+    "24": "Tỉnh Bắc Ninh",
+    "25": "Tỉnh Phú Thọ",
+    "31": "Thành phố Hải Phòng",
+    "33": "Tỉnh Hưng Yên",
+    "37": "Tỉnh Ninh Bình",
+    "38": "Tỉnh Thanh Hóa",
+    "40": "Tỉnh Nghệ An",
+    "42": "Tỉnh Hà Tĩnh",
+    "44": "Tỉnh Quảng Trị",
+    "46": "Thành phố Huế",
+    "48": "Thành phố Đà Nẵng",
+    "51": "Tỉnh Quảng Ngãi",
+    "52": "Tỉnh Gia Lai",
+    "56": "Tỉnh Khánh Hòa",
+    "66": "Tỉnh Đắk Lắk",
+    "68": "Tỉnh Lâm Đồng",
+    "75": "Tỉnh Đồng Nai",
+    "79": "Thành phố Hồ Chí Minh",
+    "80": "Tỉnh Tây Ninh",
+    "82": "Tỉnh Đồng Tháp",
+    "86": "Tỉnh Vĩnh Long",
+    "91": "Tỉnh An Giang",
+    "92": "Thành phố Cần Thơ",
+    "96": "Tỉnh Cà Mau",
 }
 
 
@@ -90,37 +162,70 @@ def provinces_for(year: int) -> dict[str, str]:
 
 
 FORMS = {  # form -> (title, [(indicator code, name, unit)])
-    "01/KHCN-TC": ("Tổ chức khoa học và công nghệ",
-                   [("0101", "Số tổ chức khoa học và công nghệ", "tổ chức")]),
-    "02/KHCN-NL": ("Nhân lực nghiên cứu và phát triển",
-                   [("0201", "Số người làm nghiên cứu và phát triển", "người")]),
-    "03/KHCN-CP": ("Chi cho khoa học và công nghệ",
-                   [("0301", "Tổng chi cho khoa học và công nghệ", "triệu đồng")]),
-    "04/KHCN-NV": ("Nhiệm vụ khoa học và công nghệ",
-                   [("0401", "Số nhiệm vụ khoa học và công nghệ", "nhiệm vụ"),
-                    ("0402", "Kinh phí thực hiện nhiệm vụ", "triệu đồng")]),
+    "01/KHCN-TC": ("Tổ chức khoa học và công nghệ", [("0101", "Số tổ chức khoa học và công nghệ", "tổ chức")]),
+    "02/KHCN-NL": ("Nhân lực nghiên cứu và phát triển", [("0201", "Số người làm nghiên cứu và phát triển", "người")]),
+    "03/KHCN-CP": ("Chi cho khoa học và công nghệ", [("0301", "Tổng chi cho khoa học và công nghệ", "triệu đồng")]),
+    "04/KHCN-NV": (
+        "Nhiệm vụ khoa học và công nghệ",
+        [
+            ("0401", "Số nhiệm vụ khoa học và công nghệ", "nhiệm vụ"),
+            ("0402", "Kinh phí thực hiện nhiệm vụ", "triệu đồng"),
+        ],
+    ),
 }
 _INDICATORS = {code: (name, unit) for _, items in FORMS.values() for code, name, unit in items}
 
 DIMENSIONS = {  # dimension -> (label, {member: label})
-    "loai_hinh": ("Loại hình", {"vien_nghien_cuu": "viện nghiên cứu", "truong_dai_hoc": "trường đại học",
-                                "trung_tam": "trung tâm", "doanh_nghiep_khcn": "doanh nghiệp khoa học và công nghệ"}),
+    "loai_hinh": (
+        "Loại hình",
+        {
+            "vien_nghien_cuu": "viện nghiên cứu",
+            "truong_dai_hoc": "trường đại học",
+            "trung_tam": "trung tâm",
+            "doanh_nghiep_khcn": "doanh nghiệp khoa học và công nghệ",
+        },
+    ),
     "so_huu": ("Sở hữu", {"nha_nuoc": "nhà nước", "ngoai_nha_nuoc": "ngoài nhà nước", "nuoc_ngoai": "nước ngoài"}),
-    "linh_vuc": ("Lĩnh vực", {"1": "khoa học tự nhiên", "2": "khoa học kỹ thuật và công nghệ",
-                              "3": "khoa học y, dược", "4": "khoa học nông nghiệp", "5": "khoa học xã hội",
-                              "6": "khoa học nhân văn"}),
+    "linh_vuc": (
+        "Lĩnh vực",
+        {
+            "1": "khoa học tự nhiên",
+            "2": "khoa học kỹ thuật và công nghệ",
+            "3": "khoa học y, dược",
+            "4": "khoa học nông nghiệp",
+            "5": "khoa học xã hội",
+            "6": "khoa học nhân văn",
+        },
+    ),
     "gioi_tinh": ("Giới tính", {"nam": "nam", "nu": "nữ"}),
     "trinh_do": ("Trình độ", {"tien_si": "tiến sĩ", "thac_si": "thạc sĩ", "dai_hoc": "đại học", "khac": "khác"}),
-    "nguon": ("Nguồn", {"nsnn_trung_uong": "ngân sách nhà nước trung ương",
-                        "nsnn_dia_phuong": "ngân sách nhà nước địa phương",
-                        "doanh_nghiep": "doanh nghiệp", "nuoc_ngoai": "nước ngoài", "khac": "khác"}),
+    "nguon": (
+        "Nguồn",
+        {
+            "nsnn_trung_uong": "ngân sách nhà nước trung ương",
+            "nsnn_dia_phuong": "ngân sách nhà nước địa phương",
+            "doanh_nghiep": "doanh nghiệp",
+            "nuoc_ngoai": "nước ngoài",
+            "khac": "khác",
+        },
+    ),
     "cap": ("Cấp", {"QG": "quốc gia", "BO": "bộ", "TINH": "tỉnh", "CS": "cơ sở"}),
 }
 # The dimensions each indicator may be broken down by, and a plausible provincial total.
-_BREAKDOWNS = {"0101": ["loai_hinh", "so_huu", "linh_vuc"], "0201": ["gioi_tinh", "trinh_do", "linh_vuc"],
-               "0301": ["nguon"], "0401": ["cap", "linh_vuc"], "0402": []}
-_DEFAULT_DIMS = {"0101": ["loai_hinh", "so_huu"], "0201": ["gioi_tinh", "trinh_do"], "0301": ["nguon"],
-                 "0401": ["cap"], "0402": []}
+_BREAKDOWNS = {
+    "0101": ["loai_hinh", "so_huu", "linh_vuc"],
+    "0201": ["gioi_tinh", "trinh_do", "linh_vuc"],
+    "0301": ["nguon"],
+    "0401": ["cap", "linh_vuc"],
+    "0402": [],
+}
+_DEFAULT_DIMS = {
+    "0101": ["loai_hinh", "so_huu"],
+    "0201": ["gioi_tinh", "trinh_do"],
+    "0301": ["nguon"],
+    "0401": ["cap"],
+    "0402": [],
+}
 _SCALE = {"0101": 35, "0201": 700, "0301": 25000, "0401": 40, "0402": 12000}
 
 HEADER = ["STT", "Mã chỉ tiêu", "Tên chỉ tiêu", "Mã phân tổ", "Phân tổ", "Đơn vị tính", "Giá trị"]
@@ -163,8 +268,13 @@ def _split(total, n: int, rng: random.Random, step=1) -> list:
     return [p * step if step != 1 else p for p in parts]
 
 
-def _lines(form: str, rng: random.Random, dims: dict[str, list[str]] | None = None,
-           totals: dict[str, float] | None = None, step=1) -> list[_Line]:
+def _lines(
+    form: str,
+    rng: random.Random,
+    dims: dict[str, list[str]] | None = None,
+    totals: dict[str, float] | None = None,
+    step=1,
+) -> list[_Line]:
     """The lines of a form: per indicator the total, then each dimension's members adding up to it."""
     out = []
     for code, _, _ in FORMS[form][1]:
@@ -187,7 +297,7 @@ def _place(name: str) -> str:
         return "TP. Hồ Chí Minh"
     for prefix in ("Thành phố ", "Tỉnh ", "TP. ", "TP."):
         if name.startswith(prefix):
-            return name[len(prefix):]
+            return name[len(prefix) :]
     return name
 
 
@@ -218,14 +328,29 @@ def _title_rows(name: str, form: str, year, style: str = "full") -> list[list]:
 
 
 def _meta_rows(form, code, name, year, date_cell, revision_cell) -> list[list]:
-    return [["Biểu số:", form], ["Mã tỉnh:", code], ["Tên tỉnh:", name], ["Năm báo cáo:", year],
-            ["Ngày báo cáo:", date_cell], ["Lần nộp:", revision_cell]]
+    return [
+        ["Biểu số:", form],
+        ["Mã tỉnh:", code],
+        ["Tên tỉnh:", name],
+        ["Năm báo cáo:", year],
+        ["Ngày báo cáo:", date_cell],
+        ["Lần nộp:", revision_cell],
+    ]
 
 
 def _data_rows(lines: list[_Line], fmt=None, code_cell=None) -> list[list]:
-    return [[i, code_cell(line.code) if code_cell else line.code, line.name, line.breakdown, line.label,
-             line.unit, fmt(line.value) if fmt and not isinstance(line.value, str) else line.value]
-            for i, line in enumerate(lines, 1)]
+    return [
+        [
+            i,
+            code_cell(line.code) if code_cell else line.code,
+            line.name,
+            line.breakdown,
+            line.label,
+            line.unit,
+            fmt(line.value) if fmt and not isinstance(line.value, str) else line.value,
+        ]
+        for i, line in enumerate(lines, 1)
+    ]
 
 
 def _signature_rows(name: str, signed: date) -> list[list]:
@@ -240,12 +365,27 @@ def _signature_rows(name: str, signed: date) -> list[list]:
     ]
 
 
-def _sheet(form, code, name, year, signed: date, lines, *, title="full", date_cell=None, revision_cell=1,
-           fmt=None, code_cell=None, header=None, signature=True) -> list[list]:
+def _sheet(
+    form,
+    code,
+    name,
+    year,
+    signed: date,
+    lines,
+    *,
+    title="full",
+    date_cell=None,
+    revision_cell=1,
+    fmt=None,
+    code_cell=None,
+    header=None,
+    signature=True,
+) -> list[list]:
     """Title rows, metadata rows, a blank row, the header, the table, the signature block."""
     rows = _title_rows(name, form, year, title)
-    rows += _meta_rows(form, code, name, year,
-                       date_cell if date_cell is not None else signed.strftime("%d/%m/%Y"), revision_cell)
+    rows += _meta_rows(
+        form, code, name, year, date_cell if date_cell is not None else signed.strftime("%d/%m/%Y"), revision_cell
+    )
     if title != "short":
         rows.append([])
     rows.append(list(header or HEADER))
@@ -316,8 +456,9 @@ def ansi_lossy(text: str) -> bytes:
     return unicodedata.normalize("NFC", text).encode("cp1252", errors="replace")
 
 
-def _csv_text(rows: list[list], *, delimiter=",", pad=True, quoting=csv.QUOTE_MINIMAL, newline="\r\n",
-              transform=None) -> str:
+def _csv_text(
+    rows: list[list], *, delimiter=",", pad=True, quoting=csv.QUOTE_MINIMAL, newline="\r\n", transform=None
+) -> str:
     """Rows as CSV text; `pad` fills every row to the used width, as Excel does."""
     width = max(len(r) for r in rows)
     buf = io.StringIO()
@@ -341,11 +482,13 @@ def _csv_text(rows: list[list], *, delimiter=",", pad=True, quoting=csv.QUOTE_MI
 
 def _workbook():
     from openpyxl import Workbook
+
     return Workbook()
 
 
 def _fill(ws, rows: list[list], widths=(6, 12, 42, 26, 40, 14, 14)):
     from openpyxl.styles import Alignment, Font
+
     for row in rows:
         ws.append(list(row))
     for letter, width in zip("ABCDEFG", widths, strict=False):
@@ -402,8 +545,9 @@ def write_template_xlsx(folder: Path) -> CorpusFile:
     _slot(kind, code, year, form)
     name, signed = PROVINCES_63[code], date(2025, 1, 20)
     lines = _lines(form, random.Random(1), dims={"0201": ["gioi_tinh", "trinh_do", "linh_vuc"]})
-    path = _save_template_xlsx(_name(folder, kind, "xlsx"),
-                               _sheet(form, code, name, year, signed, lines, title="short"), _sheet_name(form))
+    path = _save_template_xlsx(
+        _name(folder, kind, "xlsx"), _sheet(form, code, name, year, signed, lines, title="short"), _sheet_name(form)
+    )
     return CorpusFile(kind, path, "loaded", code, year, form, _values(lines), report_date=signed)
 
 
@@ -482,11 +626,19 @@ def write_cover_sheet(folder: Path) -> CorpusFile:
     wb = _workbook()
     cover = wb.active
     cover.title = "Bìa"
-    for text in [f"UBND {name.upper()}", _office(name).upper(), "", "BÁO CÁO THỐNG KÊ CƠ SỞ",
-                 "VỀ KHOA HỌC VÀ CÔNG NGHỆ", f"Biểu số {form}: {FORMS[form][0]}", "",
-                 f"Đơn vị báo cáo: {_office(name)}",
-                 "Đơn vị nhận báo cáo: Cục Thông tin khoa học và công nghệ quốc gia", "",
-                 f"{_place(name)}, năm {year + 1}"]:
+    for text in [
+        f"UBND {name.upper()}",
+        _office(name).upper(),
+        "",
+        "BÁO CÁO THỐNG KÊ CƠ SỞ",
+        "VỀ KHOA HỌC VÀ CÔNG NGHỆ",
+        f"Biểu số {form}: {FORMS[form][0]}",
+        "",
+        f"Đơn vị báo cáo: {_office(name)}",
+        "Đơn vị nhận báo cáo: Cục Thông tin khoa học và công nghệ quốc gia",
+        "",
+        f"{_place(name)}, năm {year + 1}",
+    ]:
         cover.append([text or None])
     for r in range(1, cover.max_row + 1):
         cover.merge_cells(start_row=r, start_column=1, end_row=r, end_column=7)
@@ -540,6 +692,7 @@ def write_two_row_header(folder: Path) -> CorpusFile:
     ws.title = _sheet_name(form)
     _fill(ws, rows)
     from openpyxl.styles import Alignment, Font
+
     ws.merge_cells(start_row=top, start_column=4, end_row=top, end_column=5)
     for col in (1, 2, 3, 6, 7):
         ws.merge_cells(start_row=top, start_column=col, end_row=top + 1, end_column=col)
@@ -558,8 +711,15 @@ def write_csv_english_locale(folder: Path) -> CorpusFile:
     kind, code, year, form = "csv_english_locale", "79", 2024, "02/KHCN-NL"
     _slot(kind, code, year, form)
     name, signed = PROVINCES_63[code], date(2025, 1, 27)
-    values = {"tong": 5234, "gioi_tinh:nam": 3012, "gioi_tinh:nu": 2222, "trinh_do:tien_si": 1234,
-              "trinh_do:thac_si": 2101, "trinh_do:dai_hoc": 1710, "trinh_do:khac": 189}
+    values = {
+        "tong": 5234,
+        "gioi_tinh:nam": 3012,
+        "gioi_tinh:nu": 2222,
+        "trinh_do:tien_si": 1234,
+        "trinh_do:thac_si": 2101,
+        "trinh_do:dai_hoc": 1710,
+        "trinh_do:khac": 189,
+    }
     lines = [_Line("0201", bd, v) for bd, v in values.items()]
     text = _csv_text(_sheet(form, code, name, year, signed, lines, fmt=_en))
     path = _name(folder, kind, "csv")
@@ -572,8 +732,14 @@ def write_csv_english_locale_money(folder: Path) -> CorpusFile:
     kind, code, year, form = "csv_english_locale_money", "79", 2024, "03/KHCN-CP"
     _slot(kind, code, year, form)
     name, signed = PROVINCES_63[code], date(2025, 1, 27)
-    values = {"tong": 12345.5, "nguon:nsnn_trung_uong": 3200.5, "nguon:nsnn_dia_phuong": 5120,
-              "nguon:doanh_nghiep": 2875, "nguon:nuoc_ngoai": 650, "nguon:khac": 500}
+    values = {
+        "tong": 12345.5,
+        "nguon:nsnn_trung_uong": 3200.5,
+        "nguon:nsnn_dia_phuong": 5120,
+        "nguon:doanh_nghiep": 2875,
+        "nguon:nuoc_ngoai": 650,
+        "nguon:khac": 500,
+    }
     lines = [_Line("0301", bd, v) for bd, v in values.items()]
     text = _csv_text(_sheet(form, code, name, year, signed, lines, fmt=_en))
     path = _name(folder, kind, "csv")
@@ -586,8 +752,14 @@ def write_billions(folder: Path) -> CorpusFile:
     kind, code, year, form = "billions", "56", 2025, "03/KHCN-CP"
     _slot(kind, code, year, form)
     name, signed = PROVINCES_34[code], date(2026, 1, 28)
-    values = {"tong": 12.5, "nguon:nsnn_trung_uong": 4.0, "nguon:nsnn_dia_phuong": 3.5,
-              "nguon:doanh_nghiep": 2.5, "nguon:nuoc_ngoai": 1.0, "nguon:khac": 1.5}
+    values = {
+        "tong": 12.5,
+        "nguon:nsnn_trung_uong": 4.0,
+        "nguon:nsnn_dia_phuong": 3.5,
+        "nguon:doanh_nghiep": 2.5,
+        "nguon:nuoc_ngoai": 1.0,
+        "nguon:khac": 1.5,
+    }
     lines = [_Line("0301", bd, v, unit="tỷ đồng") for bd, v in values.items()]
     rows = _sheet(form, code, name, year, signed, lines)
     wb = _workbook()
@@ -607,8 +779,16 @@ def write_numeric_codes(folder: Path) -> CorpusFile:
     _slot(kind, code, year, form)
     name, signed = PROVINCES_63[code], date(2025, 1, 16)
     lines = _lines(form, random.Random(12), dims={"0401": ["cap", "linh_vuc"]})
-    rows = _sheet(form, int(code), name, year, signed, lines, code_cell=int,
-                  date_cell=datetime(signed.year, signed.month, signed.day))
+    rows = _sheet(
+        form,
+        int(code),
+        name,
+        year,
+        signed,
+        lines,
+        code_cell=int,
+        date_cell=datetime(signed.year, signed.month, signed.day),
+    )
     wb = _workbook()
     ws = wb.active
     ws.title = _sheet_name(form)
@@ -639,6 +819,7 @@ def write_totals_row(folder: Path) -> CorpusFile:
     _fill(ws, rows)
     _number_format(ws, rows)
     from openpyxl.styles import Font
+
     ws.merge_cells(start_row=total_row, start_column=1, end_row=total_row, end_column=3)
     ws.cell(total_row, 1).font = Font(bold=True)
     ws.cell(total_row, 7).font = Font(bold=True)
@@ -695,6 +876,7 @@ def write_name_only_hue(folder: Path) -> CorpusFile:
 def write_xls_biff8(folder: Path) -> CorpusFile:
     """The template layout as a legacy .xls (BIFF8), written with xlwt."""
     import xlwt
+
     kind, code, year, form = "xls_biff8", "33", 2024, "03/KHCN-CP"
     _slot(kind, code, year, form)
     name, signed = PROVINCES_63[code], date(2025, 1, 29)
@@ -727,6 +909,7 @@ def write_ods(folder: Path) -> CorpusFile:
     from odf.opendocument import OpenDocumentSpreadsheet
     from odf.table import Table, TableCell, TableRow
     from odf.text import P
+
     kind, code, year, form = "ods", "37", 2024, "01/KHCN-TC"
     _slot(kind, code, year, form)
     name, signed = PROVINCES_63[code], date(2025, 1, 30)
@@ -760,14 +943,14 @@ def write_formula_text(folder: Path) -> CorpusFile:
     _slot(kind, code, year, form)
     name, signed = PROVINCES_63[code], date(2025, 1, 31)
     lines = _lines(form, random.Random(20))
-    formula = ('=HYPERLINK("https://sokhcn.phutho.gov.vn/thong-ke/bieu-02",'
-               '"Số người làm nghiên cứu và phát triển")')
+    formula = '=HYPERLINK("https://sokhcn.phutho.gov.vn/thong-ke/bieu-02","Số người làm nghiên cứu và phát triển")'
     lines[0].name = formula
     text = _csv_text(_sheet(form, code, name, year, signed, lines), pad=False, quoting=csv.QUOTE_ALL)
     path = _name(folder, kind, "csv")
     path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
-    return CorpusFile(kind, path, "loaded", code, year, form, _values(lines), report_date=signed,
-                      neutralised_text=formula)
+    return CorpusFile(
+        kind, path, "loaded", code, year, form, _values(lines), report_date=signed, neutralised_text=formula
+    )
 
 
 # ===================================================================================================
@@ -779,12 +962,14 @@ PASSWORD = "Skhcn@2024"
 def write_encrypted_xlsx(folder: Path) -> CorpusFile:
     """A password-protected workbook (ECMA-376 agile encryption, as Excel's "Encrypt with Password")."""
     from msoffcrypto.format.ooxml import OOXMLFile
+
     kind, code, year, form = "encrypted_xlsx", "44", 2024, "04/KHCN-NV"
     _slot(kind, code, year, form)
     name, signed = PROVINCES_63[code], date(2025, 1, 20)
     lines = _lines(form, random.Random(21))
-    plain = _save_template_xlsx(_name(folder, kind, "plain.xlsx"), _sheet(form, code, name, year, signed, lines),
-                                _sheet_name(form))
+    plain = _save_template_xlsx(
+        _name(folder, kind, "plain.xlsx"), _sheet(form, code, name, year, signed, lines), _sheet_name(form)
+    )
     path = _name(folder, kind, "xlsx")
     with open(plain, "rb") as source, open(path, "wb") as out:
         OOXMLFile(source).encrypt(PASSWORD, out)
@@ -819,8 +1004,9 @@ def write_bac_giang_2025(folder: Path) -> CorpusFile:
     _slot(kind, code, year, form)
     name, signed = "Tỉnh Bắc Giang", date(2026, 1, 22)
     lines = _lines(form, random.Random(22))
-    path = _save_template_xlsx(_name(folder, kind, "xlsx"), _sheet(form, code, name, year, signed, lines),
-                               _sheet_name(form))
+    path = _save_template_xlsx(
+        _name(folder, kind, "xlsx"), _sheet(form, code, name, year, signed, lines), _sheet_name(form)
+    )
     return CorpusFile(kind, path, "held", None, year, form, {}, reason_words=("Bắc Ninh", "Bắc Giang"))
 
 
@@ -830,8 +1016,9 @@ def write_old_bac_ninh_code(folder: Path) -> CorpusFile:
     _slot(kind, code, year, form)
     name, signed = "Tỉnh Bắc Ninh", date(2026, 1, 23)
     lines = _lines(form, random.Random(23))
-    path = _save_template_xlsx(_name(folder, kind, "xlsx"), _sheet(form, code, name, year, signed, lines),
-                               _sheet_name(form))
+    path = _save_template_xlsx(
+        _name(folder, kind, "xlsx"), _sheet(form, code, name, year, signed, lines), _sheet_name(form)
+    )
     return CorpusFile(kind, path, "held", None, year, form, {}, reason_words=("Bắc Ninh", "24"))
 
 
@@ -841,8 +1028,9 @@ def write_future_year(folder: Path) -> CorpusFile:
     _slot(kind, code, year, form)
     name, signed = PROVINCES_34[code], date(2026, 1, 12)
     lines = _lines(form, random.Random(24))
-    path = _save_template_xlsx(_name(folder, kind, "xlsx"), _sheet(form, code, name, year, signed, lines),
-                               _sheet_name(form))
+    path = _save_template_xlsx(
+        _name(folder, kind, "xlsx"), _sheet(form, code, name, year, signed, lines), _sheet_name(form)
+    )
     return CorpusFile(kind, path, "held", code, year, form, {}, reason_words=("2042", "future"))
 
 
@@ -853,10 +1041,11 @@ def write_html_as_xls(folder: Path) -> CorpusFile:
     name, signed = PROVINCES_63[code], date(2025, 1, 20)
     lines = _lines(form, random.Random(25))
     rows = _sheet(form, code, name, year, signed, lines)
-    html = ['<html xmlns:o="urn:schemas-microsoft-com:office:office" '
-            'xmlns:x="urn:schemas-microsoft-com:office:excel">',
-            '<head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head>',
-            '<body><table border="1">']
+    html = [
+        '<html xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:x="urn:schemas-microsoft-com:office:excel">',
+        '<head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head>',
+        '<body><table border="1">',
+    ]
     for row in rows:
         html.append("<tr>" + "".join(f"<td>{'' if c is None else c}</td>" for c in row) + "</tr>")
     html.append("</table></body></html>")
@@ -873,13 +1062,24 @@ def write_cover_only(folder: Path) -> CorpusFile:
     wb = _workbook()
     cover = wb.active
     cover.title = "Bìa"
-    for text in [f"UBND {name.upper()}", _office(name).upper(), None, "BÁO CÁO THỐNG KÊ CƠ SỞ",
-                 "VỀ KHOA HỌC VÀ CÔNG NGHỆ", f"Năm {year}", None, f"Đơn vị báo cáo: {_office(name)}"]:
+    for text in [
+        f"UBND {name.upper()}",
+        _office(name).upper(),
+        None,
+        "BÁO CÁO THỐNG KÊ CƠ SỞ",
+        "VỀ KHOA HỌC VÀ CÔNG NGHỆ",
+        f"Năm {year}",
+        None,
+        f"Đơn vị báo cáo: {_office(name)}",
+    ]:
         cover.append([text])
     notes = wb.create_sheet("Ghi chú")
-    for text in ["Ghi chú:", "- Số liệu tính đến ngày 31 tháng 12 năm báo cáo.",
-                 "- Đơn vị tính kinh phí: triệu đồng.",
-                 "- Phân tổ theo lĩnh vực khoa học và công nghệ cấp I (Quyết định 3228/QĐ-BKHCN)."]:
+    for text in [
+        "Ghi chú:",
+        "- Số liệu tính đến ngày 31 tháng 12 năm báo cáo.",
+        "- Đơn vị tính kinh phí: triệu đồng.",
+        "- Phân tổ theo lĩnh vực khoa học và công nghệ cấp I (Quyết định 3228/QĐ-BKHCN).",
+    ]:
         notes.append([text])
     path = _name(folder, kind, "xlsx")
     wb.save(path)
@@ -898,10 +1098,22 @@ def write_duplicate_row(folder: Path) -> CorpusFile:
     lines = _lines(form, random.Random(27))
     copy = next(line for line in lines if line.code == "0402")
     written = lines + [_Line(copy.code, copy.breakdown, copy.value)]
-    path = _save_template_xlsx(_name(folder, kind, "xlsx"), _sheet(form, code, name, year, signed, written),
-                               _sheet_name(form))
-    return CorpusFile(kind, path, "partly", code, year, form, _values(lines), frozenset(), ("twice",),
-                      report_date=signed, quarantined_count=1)
+    path = _save_template_xlsx(
+        _name(folder, kind, "xlsx"), _sheet(form, code, name, year, signed, written), _sheet_name(form)
+    )
+    return CorpusFile(
+        kind,
+        path,
+        "partly",
+        code,
+        year,
+        form,
+        _values(lines),
+        frozenset(),
+        ("twice",),
+        report_date=signed,
+        quarantined_count=1,
+    )
 
 
 def write_unknown_indicator(folder: Path) -> CorpusFile:
@@ -911,10 +1123,21 @@ def write_unknown_indicator(folder: Path) -> CorpusFile:
     name, signed = PROVINCES_63[code], date(2025, 1, 25)
     lines = _lines(form, random.Random(28))
     extra = _Line("0999", "tong", 7, name="Số văn bằng bảo hộ sáng chế được cấp", unit="văn bằng")
-    path = _save_template_xlsx(_name(folder, kind, "xlsx"),
-                               _sheet(form, code, name, year, signed, lines + [extra]), _sheet_name(form))
-    return CorpusFile(kind, path, "partly", code, year, form, _values(lines), frozenset({("0999", "tong")}),
-                      ("0999",), report_date=signed)
+    path = _save_template_xlsx(
+        _name(folder, kind, "xlsx"), _sheet(form, code, name, year, signed, lines + [extra]), _sheet_name(form)
+    )
+    return CorpusFile(
+        kind,
+        path,
+        "partly",
+        code,
+        year,
+        form,
+        _values(lines),
+        frozenset({("0999", "tong")}),
+        ("0999",),
+        report_date=signed,
+    )
 
 
 def write_not_adding_up(folder: Path) -> CorpusFile:
@@ -923,15 +1146,22 @@ def write_not_adding_up(folder: Path) -> CorpusFile:
     kind, code, year, form = "not_adding_up", "75", 2025, "02/KHCN-NL"
     _slot(kind, code, year, form)
     name, signed = PROVINCES_34[code], date(2026, 1, 26)
-    values = {"tong": 480, "gioi_tinh:nam": 260, "gioi_tinh:nu": 230, "trinh_do:tien_si": 52,
-              "trinh_do:thac_si": 141, "trinh_do:dai_hoc": 247, "trinh_do:khac": 40}
+    values = {
+        "tong": 480,
+        "gioi_tinh:nam": 260,
+        "gioi_tinh:nu": 230,
+        "trinh_do:tien_si": 52,
+        "trinh_do:thac_si": 141,
+        "trinh_do:dai_hoc": 247,
+        "trinh_do:khac": 40,
+    }
     lines = [_Line("0201", bd, v) for bd, v in values.items()]
-    path = _save_template_xlsx(_name(folder, kind, "xlsx"), _sheet(form, code, name, year, signed, lines),
-                               _sheet_name(form))
+    path = _save_template_xlsx(
+        _name(folder, kind, "xlsx"), _sheet(form, code, name, year, signed, lines), _sheet_name(form)
+    )
     bad = {("0201", "gioi_tinh:nam"), ("0201", "gioi_tinh:nu")}
     kept = {k: v for k, v in _values(lines).items() if k not in bad}
-    return CorpusFile(kind, path, "partly", code, year, form, kept, frozenset(bad), ("add up",),
-                      report_date=signed)
+    return CorpusFile(kind, path, "partly", code, year, form, kept, frozenset(bad), ("add up",), report_date=signed)
 
 
 def write_over_ceiling(folder: Path) -> CorpusFile:
@@ -940,15 +1170,20 @@ def write_over_ceiling(folder: Path) -> CorpusFile:
     kind, code, year, form = "over_ceiling", "80", 2024, "03/KHCN-CP"
     _slot(kind, code, year, form)
     name, signed = PROVINCES_63[code], date(2025, 1, 27)
-    members = {"nguon:nsnn_trung_uong": 4200, "nguon:nsnn_dia_phuong": 9800, "nguon:doanh_nghiep": 1e15,
-               "nguon:nuoc_ngoai": 700, "nguon:khac": 300}
+    members = {
+        "nguon:nsnn_trung_uong": 4200,
+        "nguon:nsnn_dia_phuong": 9800,
+        "nguon:doanh_nghiep": 1e15,
+        "nguon:nuoc_ngoai": 700,
+        "nguon:khac": 300,
+    }
     lines = [_Line("0301", "tong", sum(members.values()))] + [_Line("0301", bd, v) for bd, v in members.items()]
-    path = _save_template_xlsx(_name(folder, kind, "xlsx"), _sheet(form, code, name, year, signed, lines),
-                               _sheet_name(form))
+    path = _save_template_xlsx(
+        _name(folder, kind, "xlsx"), _sheet(form, code, name, year, signed, lines), _sheet_name(form)
+    )
     bad = {("0301", "tong"), ("0301", "nguon:doanh_nghiep")}
     kept = {k: v for k, v in _values(lines).items() if k not in bad}
-    return CorpusFile(kind, path, "partly", code, year, form, kept, frozenset(bad), ("ceiling",),
-                      report_date=signed)
+    return CorpusFile(kind, path, "partly", code, year, form, kept, frozenset(bad), ("ceiling",), report_date=signed)
 
 
 def write_usd_unit(folder: Path) -> CorpusFile:
@@ -960,11 +1195,13 @@ def write_usd_unit(folder: Path) -> CorpusFile:
     for line in lines:
         if line.code == "0402":
             line.unit, line.value = "USD", 485000
-    path = _save_template_xlsx(_name(folder, kind, "xlsx"), _sheet(form, code, name, year, signed, lines),
-                               _sheet_name(form))
+    path = _save_template_xlsx(
+        _name(folder, kind, "xlsx"), _sheet(form, code, name, year, signed, lines), _sheet_name(form)
+    )
     kept = {k: v for k, v in _values(lines).items() if k[0] != "0402"}
-    return CorpusFile(kind, path, "partly", code, year, form, kept, frozenset({("0402", "tong")}), ("USD",),
-                      report_date=signed)
+    return CorpusFile(
+        kind, path, "partly", code, year, form, kept, frozenset({("0402", "tong")}), ("USD",), report_date=signed
+    )
 
 
 def write_text_value(folder: Path) -> CorpusFile:
@@ -976,22 +1213,50 @@ def write_text_value(folder: Path) -> CorpusFile:
     for line in lines:
         if line.code == "0402":
             line.value = "khoảng 50"
-    path = _save_template_xlsx(_name(folder, kind, "xlsx"), _sheet(form, code, name, year, signed, lines),
-                               _sheet_name(form))
+    path = _save_template_xlsx(
+        _name(folder, kind, "xlsx"), _sheet(form, code, name, year, signed, lines), _sheet_name(form)
+    )
     kept = _values([line for line in lines if line.code != "0402"])
-    return CorpusFile(kind, path, "partly", code, year, form, kept, frozenset({("0402", "tong")}),
-                      ("khoảng 50",), report_date=signed)
+    return CorpusFile(
+        kind, path, "partly", code, year, form, kept, frozenset({("0402", "tong")}), ("khoảng 50",), report_date=signed
+    )
 
 
 ALL_KINDS = [
-    write_template_xlsx, write_unicode_text, write_csv_utf8_ragged, write_csv_cp1258, write_csv_mojibake,
-    write_csv_ansi_lossy, write_cover_sheet, write_hidden_sheet, write_two_row_header,
-    write_csv_english_locale, write_csv_english_locale_money, write_billions, write_numeric_codes,
-    write_totals_row, write_date_in_words, write_revision_words, write_name_only_hcm, write_name_only_hue,
-    write_xls_biff8, write_ods, write_formula_text,
-    write_encrypted_xlsx, write_empty_workbook, write_empty_csv, write_bac_giang_2025,
-    write_old_bac_ninh_code, write_future_year, write_html_as_xls, write_cover_only,
-    write_duplicate_row, write_unknown_indicator, write_not_adding_up, write_over_ceiling, write_usd_unit,
+    write_template_xlsx,
+    write_unicode_text,
+    write_csv_utf8_ragged,
+    write_csv_cp1258,
+    write_csv_mojibake,
+    write_csv_ansi_lossy,
+    write_cover_sheet,
+    write_hidden_sheet,
+    write_two_row_header,
+    write_csv_english_locale,
+    write_csv_english_locale_money,
+    write_billions,
+    write_numeric_codes,
+    write_totals_row,
+    write_date_in_words,
+    write_revision_words,
+    write_name_only_hcm,
+    write_name_only_hue,
+    write_xls_biff8,
+    write_ods,
+    write_formula_text,
+    write_encrypted_xlsx,
+    write_empty_workbook,
+    write_empty_csv,
+    write_bac_giang_2025,
+    write_old_bac_ninh_code,
+    write_future_year,
+    write_html_as_xls,
+    write_cover_only,
+    write_duplicate_row,
+    write_unknown_indicator,
+    write_not_adding_up,
+    write_over_ceiling,
+    write_usd_unit,
     write_text_value,
 ]
 
@@ -1006,12 +1271,15 @@ def write_all(folder: Path) -> list[CorpusFile]:
 
 def _corpus_slots() -> set[tuple]:
     """Every (province code, year, form) a corpus kind states or resolves to (form None: every form)."""
-    resolved = {"name_only_hcm": ("79", 2025, "01/KHCN-TC"), "name_only_hue": ("46", 2024, "02/KHCN-NL"),
-                "old_bac_ninh_code": ("24", 2025, "03/KHCN-CP")}
+    resolved = {
+        "name_only_hcm": ("79", 2025, "01/KHCN-TC"),
+        "name_only_hue": ("46", 2024, "02/KHCN-NL"),
+        "old_bac_ninh_code": ("24", 2025, "03/KHCN-CP"),
+    }
     taken = set()
     for slot in [*SLOTS.values(), *resolved.values()]:
         code, year, form = slot
-        for f in ([form] if form else list(FORMS)):
+        for f in [form] if form else list(FORMS):
             taken.add((code, year, f))
     return taken
 
@@ -1019,24 +1287,42 @@ def _corpus_slots() -> set[tuple]:
 # Each kind's (province code, year, form) as the file states it (None where it states none; the hidden
 # sheet's own slot is reserved too). A file's resolved slot is on its CorpusFile.
 SLOTS: dict[str, tuple[str | None, int | None, str | None]] = {
-    "template_xlsx": ("01", 2024, "02/KHCN-NL"), "unicode_text": ("31", 2024, "01/KHCN-TC"),
-    "csv_utf8_ragged": ("22", 2024, "04/KHCN-NV"), "csv_cp1258": ("38", 2024, "03/KHCN-CP"),
-    "csv_mojibake": ("40", 2024, "01/KHCN-TC"), "csv_ansi_lossy": ("42", 2023, "02/KHCN-NL"),
-    "cover_sheet": ("48", 2025, "01/KHCN-TC"), "hidden_sheet": ("92", 2025, "02/KHCN-NL"),
-    "hidden_sheet:hidden": ("92", 2024, "02/KHCN-NL"), "two_row_header": ("19", 2024, "04/KHCN-NV"),
-    "csv_english_locale": ("79", 2024, "02/KHCN-NL"), "csv_english_locale_money": ("79", 2024, "03/KHCN-CP"),
-    "billions": ("56", 2025, "03/KHCN-CP"), "numeric_codes": ("20", 2024, "04/KHCN-NV"),
-    "totals_row": ("14", 2024, "01/KHCN-TC"), "date_in_words": ("01", 2024, "04/KHCN-NV"),
-    "revision_words": ("86", 2025, "03/KHCN-CP"), "name_only_hcm": (None, 2025, "01/KHCN-TC"),
-    "name_only_hue": (None, 2024, "02/KHCN-NL"), "xls_biff8": ("33", 2024, "03/KHCN-CP"),
-    "ods": ("37", 2024, "01/KHCN-TC"), "formula_text": ("25", 2024, "02/KHCN-NL"),
-    "encrypted_xlsx": ("44", 2024, "04/KHCN-NV"), "empty_workbook": (None, None, None),
-    "empty_csv": (None, None, None), "bac_giang_2025": ("24", 2025, "02/KHCN-NL"),
-    "old_bac_ninh_code": ("27", 2025, "03/KHCN-CP"), "future_year": ("12", 2042, "01/KHCN-TC"),
-    "html_as_xls": ("08", 2024, "01/KHCN-TC"), "cover_only": ("11", 2024, None),
-    "duplicate_row": ("66", 2024, "04/KHCN-NV"), "unknown_indicator": ("68", 2024, "04/KHCN-NV"),
-    "not_adding_up": ("75", 2025, "02/KHCN-NL"), "over_ceiling": ("80", 2024, "03/KHCN-CP"),
-    "usd_unit": ("91", 2025, "04/KHCN-NV"), "text_value": ("82", 2025, "04/KHCN-NV"),
+    "template_xlsx": ("01", 2024, "02/KHCN-NL"),
+    "unicode_text": ("31", 2024, "01/KHCN-TC"),
+    "csv_utf8_ragged": ("22", 2024, "04/KHCN-NV"),
+    "csv_cp1258": ("38", 2024, "03/KHCN-CP"),
+    "csv_mojibake": ("40", 2024, "01/KHCN-TC"),
+    "csv_ansi_lossy": ("42", 2023, "02/KHCN-NL"),
+    "cover_sheet": ("48", 2025, "01/KHCN-TC"),
+    "hidden_sheet": ("92", 2025, "02/KHCN-NL"),
+    "hidden_sheet:hidden": ("92", 2024, "02/KHCN-NL"),
+    "two_row_header": ("19", 2024, "04/KHCN-NV"),
+    "csv_english_locale": ("79", 2024, "02/KHCN-NL"),
+    "csv_english_locale_money": ("79", 2024, "03/KHCN-CP"),
+    "billions": ("56", 2025, "03/KHCN-CP"),
+    "numeric_codes": ("20", 2024, "04/KHCN-NV"),
+    "totals_row": ("14", 2024, "01/KHCN-TC"),
+    "date_in_words": ("01", 2024, "04/KHCN-NV"),
+    "revision_words": ("86", 2025, "03/KHCN-CP"),
+    "name_only_hcm": (None, 2025, "01/KHCN-TC"),
+    "name_only_hue": (None, 2024, "02/KHCN-NL"),
+    "xls_biff8": ("33", 2024, "03/KHCN-CP"),
+    "ods": ("37", 2024, "01/KHCN-TC"),
+    "formula_text": ("25", 2024, "02/KHCN-NL"),
+    "encrypted_xlsx": ("44", 2024, "04/KHCN-NV"),
+    "empty_workbook": (None, None, None),
+    "empty_csv": (None, None, None),
+    "bac_giang_2025": ("24", 2025, "02/KHCN-NL"),
+    "old_bac_ninh_code": ("27", 2025, "03/KHCN-CP"),
+    "future_year": ("12", 2042, "01/KHCN-TC"),
+    "html_as_xls": ("08", 2024, "01/KHCN-TC"),
+    "cover_only": ("11", 2024, None),
+    "duplicate_row": ("66", 2024, "04/KHCN-NV"),
+    "unknown_indicator": ("68", 2024, "04/KHCN-NV"),
+    "not_adding_up": ("75", 2025, "02/KHCN-NL"),
+    "over_ceiling": ("80", 2024, "03/KHCN-CP"),
+    "usd_unit": ("91", 2025, "04/KHCN-NV"),
+    "text_value": ("82", 2025, "04/KHCN-NV"),
 }
 
 
@@ -1044,8 +1330,13 @@ def good_files(folder: Path, n: int) -> list[CorpusFile]:
     """n plain template .xlsx files, each on its own (province, year, form): 2024 first, then 2023,
     then 2025; never a slot a corpus kind uses."""
     taken = _corpus_slots()
-    slots = [(code, year, form) for year in (2024, 2023, 2025) for code in provinces_for(year)
-             for form in FORMS if (code, year, form) not in taken]
+    slots = [
+        (code, year, form)
+        for year in (2024, 2023, 2025)
+        for code in provinces_for(year)
+        for form in FORMS
+        if (code, year, form) not in taken
+    ]
     if n > len(slots):
         raise ValueError(f"at most {len(slots)} distinct good files")
     out = []
@@ -1053,8 +1344,7 @@ def good_files(folder: Path, n: int) -> list[CorpusFile]:
         rng = random.Random(1000 + i)
         name = provinces_for(year)[code]
         signed = date(year + 1, 1, rng.randint(5, 28))
-        dims = {c: rng.sample(_BREAKDOWNS[c], k=min(len(_BREAKDOWNS[c]), rng.randint(1, 2)))
-                for c in _BREAKDOWNS}
+        dims = {c: rng.sample(_BREAKDOWNS[c], k=min(len(_BREAKDOWNS[c]), rng.randint(1, 2))) for c in _BREAKDOWNS}
         lines = _lines(form, rng, dims=dims)
         path = folder / f"good_{i:03d}_{code}_{year}_{form[:2]}.xlsx"
         folder.mkdir(parents=True, exist_ok=True)

@@ -27,17 +27,50 @@ from sources.reference import load_provinces
 from sources.vietnamese import strip_diacritics
 from tests.task_pairs_topics import ANNUAL, NATIONAL_AND_PILOT, TOPICS
 
-HEADER = ["pair_id", "label", "a_title", "a_host", "a_investigator", "a_managing_body", "a_level", "a_start_year", "a_end_year", "b_title", "b_host", "b_investigator", "b_managing_body", "b_level", "b_start_year", "b_end_year"]
+HEADER = [
+    "pair_id",
+    "label",
+    "a_title",
+    "a_host",
+    "a_investigator",
+    "a_managing_body",
+    "a_level",
+    "a_start_year",
+    "a_end_year",
+    "b_title",
+    "b_host",
+    "b_investigator",
+    "b_managing_body",
+    "b_level",
+    "b_start_year",
+    "b_end_year",
+]
 OUT = Path(__file__).with_name("task_pairs.csv")
 
 # How officers shorten words of titles and names (written from registrations, not from the demo).
-SHORT = [("khoa học và công nghệ", "KH&CN"), ("Khoa học và Công nghệ", "KH&CN"), ("tiến bộ kỹ thuật", "TBKT"),
-         ("Đồng bằng sông Cửu Long", "ĐBSCL"), ("công nghệ thông tin", "CNTT"), ("biến đổi khí hậu", "BĐKH"),
-         ("trung học cơ sở", "THCS"), ("sản xuất", "SX"), ("Thành phố Hồ Chí Minh", "TP.HCM"),
-         ("chất lượng cao", "CLC"), ("dân tộc thiểu số", "DTTS"), ("Nghiên cứu", "NC"), ("Trung tâm", "TT"),
-         ("Trường Đại học", "ĐH"), ("Viện Nghiên cứu", "Viện NC"), ("Ủy ban nhân dân", "UBND"),
-         ("Nông nghiệp và Phát triển nông thôn", "NN&PTNT"), ("Tài nguyên và Môi trường", "TN&MT"),
-         ("Sở Khoa học và Công nghệ", "Sở KH&CN"), ("Việt Nam", "VN"), ("thành phố", "TP.")]
+SHORT = [
+    ("khoa học và công nghệ", "KH&CN"),
+    ("Khoa học và Công nghệ", "KH&CN"),
+    ("tiến bộ kỹ thuật", "TBKT"),
+    ("Đồng bằng sông Cửu Long", "ĐBSCL"),
+    ("công nghệ thông tin", "CNTT"),
+    ("biến đổi khí hậu", "BĐKH"),
+    ("trung học cơ sở", "THCS"),
+    ("sản xuất", "SX"),
+    ("Thành phố Hồ Chí Minh", "TP.HCM"),
+    ("chất lượng cao", "CLC"),
+    ("dân tộc thiểu số", "DTTS"),
+    ("Nghiên cứu", "NC"),
+    ("Trung tâm", "TT"),
+    ("Trường Đại học", "ĐH"),
+    ("Viện Nghiên cứu", "Viện NC"),
+    ("Ủy ban nhân dân", "UBND"),
+    ("Nông nghiệp và Phát triển nông thôn", "NN&PTNT"),
+    ("Tài nguyên và Môi trường", "TN&MT"),
+    ("Sở Khoa học và Công nghệ", "Sở KH&CN"),
+    ("Việt Nam", "VN"),
+    ("thành phố", "TP."),
+]
 # Ministries merged on 1 March 2025 (Resolution 176/2025/QH15) and the body that took each over.
 SUCCESSOR_MINISTRY = {
     "Bộ Nông nghiệp và Phát triển nông thôn": "Bộ Nông nghiệp và Môi trường",
@@ -46,8 +79,11 @@ SUCCESSOR_MINISTRY = {
     "Bộ Kế hoạch và Đầu tư": "Bộ Tài chính",
     "Ủy ban Dân tộc": "Bộ Dân tộc và Tôn giáo",
 }
-FORMER_NAMES = {"Bộ Nông nghiệp và Môi trường": "Bộ Nông nghiệp và Phát triển nông thôn",
-                "Bộ Khoa học và Công nghệ": "Bộ Khoa học và Công nghệ", "Bộ Tài chính": "Bộ Kế hoạch và Đầu tư"}
+FORMER_NAMES = {
+    "Bộ Nông nghiệp và Môi trường": "Bộ Nông nghiệp và Phát triển nông thôn",
+    "Bộ Khoa học và Công nghệ": "Bộ Khoa học và Công nghệ",
+    "Bộ Tài chính": "Bộ Kế hoạch và Đầu tư",
+}
 PROVINCE = re.compile(r"^(UBND|Sở KH&CN|Ủy ban nhân dân|Sở Khoa học và Công nghệ) (tỉnh |thành phố |TP\. )?(.+)$")
 
 
@@ -76,8 +112,9 @@ def typo(text: str, rng: random.Random) -> str:
     i = rng.choice([k for k, w in enumerate(words) if len(w) >= 4] or [0])
     w = words[i]
     j = rng.randrange(1, len(w) - 1) if len(w) > 2 else 0
-    words[i] = rng.choice([w[:j] + w[j + 1:], w[:j] + w[j + 1] + w[j] + w[j + 2:] if j + 2 <= len(w) else w,
-                           w[:j] + w[j] + w[j:]])
+    words[i] = rng.choice(
+        [w[:j] + w[j + 1 :], w[:j] + w[j + 1] + w[j] + w[j + 2 :] if j + 2 <= len(w) else w, w[:j] + w[j] + w[j:]]
+    )
     return " ".join(words)
 
 
@@ -122,7 +159,9 @@ def successor_body(body: str) -> str | None:
         return SUCCESSOR_MINISTRY[body]
     match = PROVINCE.match(body)
     if match and match.group(3) in SUCCESSOR_PROVINCE:
-        return "UBND " + SUCCESSOR_PROVINCE[match.group(3)].replace("Tỉnh ", "tỉnh ").replace("Thành phố ", "thành phố ")
+        return "UBND " + SUCCESSOR_PROVINCE[match.group(3)].replace("Tỉnh ", "tỉnh ").replace(
+            "Thành phố ", "thành phố "
+        )
     return None
 
 
@@ -134,20 +173,52 @@ def _row(pair_id: str, label: int, a: dict, b: dict) -> list:
 def topic_pairs(topic: dict, others: list[dict], rng: random.Random) -> list[tuple[int, dict, dict]]:
     a, b = topic["a"], topic["b"]
     same_people = lambda r: dict(r, host=a["host"], pi=officer_person(a["pi"], rng))  # noqa: E731
-    pairs = [(1, a, b), (1, a, dict(b, title=officer_title(b["title"], rng), host=shorten(b["host"], rng),
-                                    pi=officer_person(b["pi"], rng), body=officer_body(b["body"], rng)))]
+    pairs = [
+        (1, a, b),
+        (
+            1,
+            a,
+            dict(
+                b,
+                title=officer_title(b["title"], rng),
+                host=shorten(b["host"], rng),
+                pi=officer_person(b["pi"], rng),
+                body=officer_body(b["body"], rng),
+            ),
+        ),
+    ]
     later = successor_body(a["body"])
     if later:  # re-registered under the body that took the first one over, the task still running
         first = dict(a, start=2024, end=2025)
-        pairs.append((1, first, dict(first, title=officer_title(a["title"], rng), body=later, end=2026,
-                                     pi=officer_person(a["pi"], rng))))
+        pairs.append(
+            (
+                1,
+                first,
+                dict(
+                    first, title=officer_title(a["title"], rng), body=later, end=2026, pi=officer_person(a["pi"], rng)
+                ),
+            )
+        )
     if rng.random() < 0.4:  # a colleague at the same host registers it elsewhere
         pairs.append((1, a, dict(b, host=a["host"], pi=rng.choice(others)["a"]["pi"])))
     close = lambda: a["start"] + rng.choice([0, 0, 1])  # noqa: E731
     if topic.get("swap"):
         old, new = topic["swap"]
-        pairs.append((0, a, same_people(dict(a, title=a["title"].replace(old, new), start=close(),
-                                             end=a["end"] + 1, body=rng.choice([a["body"], b["body"]])))))
+        pairs.append(
+            (
+                0,
+                a,
+                same_people(
+                    dict(
+                        a,
+                        title=a["title"].replace(old, new),
+                        start=close(),
+                        end=a["end"] + 1,
+                        body=rng.choice([a["body"], b["body"]]),
+                    )
+                ),
+            )
+        )
     if topic.get("place"):
         old, new = topic["place"]
         pairs.append((0, a, same_people(dict(a, title=a["title"].replace(old, new), start=close(), end=a["end"] + 1))))
@@ -161,10 +232,20 @@ def topic_pairs(topic: dict, others: list[dict], rng: random.Random) -> list[tup
 
 def annual_pairs(task: dict, rng: random.Random) -> list[tuple[int, dict, dict]]:
     year = task["start"]
-    nxt = dict(task, title=task["title"].replace(str(year), str(year + 1)), start=year + 1, end=year + 1,
-               pi=officer_person(task["pi"], rng))
-    twin = dict(task, title=officer_title(task["title"], rng), host=shorten(task["host"], rng),
-                pi=officer_person(task["pi"], rng), body=officer_body(task["body"], rng))
+    nxt = dict(
+        task,
+        title=task["title"].replace(str(year), str(year + 1)),
+        start=year + 1,
+        end=year + 1,
+        pi=officer_person(task["pi"], rng),
+    )
+    twin = dict(
+        task,
+        title=officer_title(task["title"], rng),
+        host=shorten(task["host"], rng),
+        pi=officer_person(task["pi"], rng),
+        body=officer_body(task["body"], rng),
+    )
     return [(0, task, nxt), (1, task, twin)]
 
 

@@ -15,8 +15,10 @@ T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
 def _page(rows: list[tuple[str, datetime | None]]) -> pa.Table:
-    return pa.Table.from_pylist([{"source_id": key, "updated_at": at} for key, at in rows],
-                                schema=pa.schema([("source_id", pa.string()), ("updated_at", TS)]))
+    return pa.Table.from_pylist(
+        [{"source_id": key, "updated_at": at} for key, at in rows],
+        schema=pa.schema([("source_id", pa.string()), ("updated_at", TS)]),
+    )
 
 
 def _harvest(state: dict, records: dict[str, datetime], page_size: int, now: datetime) -> list[tuple[str, datetime]]:
@@ -27,14 +29,16 @@ def _harvest(state: dict, records: dict[str, datetime], page_size: int, now: dat
     asked = sorted(((k, at) for k, at in records.items() if at >= cursor.since), key=lambda r: r[1])
     kept = []
     for start in range(0, len(asked), page_size):
-        page = cursor.keep_new(_page(asked[start:start + page_size]))
+        page = cursor.keep_new(_page(asked[start : start + page_size]))
         kept += zip(page.column("source_id").to_pylist(), page.column("updated_at").to_pylist(), strict=False)
     cursors.advance(cursor)
     return kept
 
 
-@given(st.lists(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 8)), max_size=6), min_size=1, max_size=5),
-       st.integers(1, 4))
+@given(
+    st.lists(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 8)), max_size=6), min_size=1, max_size=5),
+    st.integers(1, 4),
+)
 def test_every_record_a_sender_adds_or_changes_between_runs_is_loaded_once(runs, page_size):
     """Before each run the sender adds records or changes earlier ones, each stamped at or after its
     latest (ties on the second are common); every version a run could see is loaded, and only once,
@@ -76,7 +80,9 @@ def test_a_record_that_could_not_be_read_is_kept_and_does_not_move_the_cursor():
 def test_a_cursor_saved_at_the_very_moment_of_the_request_is_kept():
     saved = {"last_value": "2026-03-02T08:00:00Z", "keys_at_last_value": ["NV-1"]}
     assert SenderCursor("BKHCN", saved, "updated_at", "source_id", not_after=T0).since == T0
-    assert SenderCursor("BKHCN", saved, "updated_at", "source_id", not_after=T0 - timedelta(microseconds=1)).since == EPOCH
+    assert (
+        SenderCursor("BKHCN", saved, "updated_at", "source_id", not_after=T0 - timedelta(microseconds=1)).since == EPOCH
+    )
 
 
 def test_a_saved_cursor_in_the_future_asks_for_everything_again():

@@ -15,8 +15,12 @@ from sources.ministries import ministries
 
 
 def _pipeline(name: str, data_dir: Path) -> dlt.Pipeline:
-    return dlt.pipeline(pipeline_name=name, destination=dlt.destinations.duckdb(str(data_dir / "warehouse.duckdb")),
-                        dataset_name=f"raw_{name}", pipelines_dir=str(data_dir / "dlt_pipelines"))
+    return dlt.pipeline(
+        pipeline_name=name,
+        destination=dlt.destinations.duckdb(str(data_dir / "warehouse.duckdb")),
+        dataset_name=f"raw_{name}",
+        pipelines_dir=str(data_dir / "dlt_pipelines"),
+    )
 
 
 def _run_from_clean_state(name: str, data_dir: Path, source) -> dict[str, int]:
@@ -44,7 +48,12 @@ def _latest_by_sender(data_dir: Path, table: str, column: str) -> dict[str, date
 
 def _late_task(simulator, ministry: str, updated_at: datetime) -> dict:
     template = simulator.ministries[(ministry.lower(), "tasks")][0]
-    task = {**template, "source_id": f"{ministry}-NV-LATE-1", "title": "Nhiệm vụ nhập muộn", "updated_at": _iso(updated_at)}
+    task = {
+        **template,
+        "source_id": f"{ministry}-NV-LATE-1",
+        "title": "Nhiệm vụ nhập muộn",
+        "updated_at": _iso(updated_at),
+    }
     simulator.add_ministry_record(ministry, "tasks", task)
     return task
 
@@ -60,8 +69,9 @@ def test_a_late_ministry_is_not_skipped_and_cursors_come_back_from_the_destinati
     already = len(simulator.requests)
 
     assert _run_from_clean_state("ministries", data_dir, ministries(page_size=50)) == {"tasks": 1}
-    assert _query(data_dir, "SELECT source_system, title FROM raw_ministries.tasks WHERE source_id = ?",
-                  [late["source_id"]]) == [(laggard, late["title"])]
+    assert _query(
+        data_dir, "SELECT source_system, title FROM raw_ministries.tasks WHERE source_id = ?", [late["source_id"]]
+    ) == [(laggard, late["title"])]
     # every sender was asked only for what changed after its own latest record
     for path, _ in simulator.requests[already:]:
         url = urlparse(path)
@@ -70,9 +80,12 @@ def test_a_late_ministry_is_not_skipped_and_cursors_come_back_from_the_destinati
             asked = datetime.fromisoformat(parse_qs(url.query)["updated_since"][0].replace("Z", "+00:00"))
             assert asked == latest[ministry], f"{ministry} was asked from {asked}, not from its own latest task"
     served = sum(items for path, items in simulator.requests[already:] if "/tasks?" in path)
-    at_cursors = _query(data_dir, "SELECT count(*) FROM raw_ministries.tasks t JOIN (SELECT source_system, "
-                                  "max(updated_at) AS latest FROM raw_ministries.tasks WHERE source_id NOT LIKE '%LATE%' "
-                                  "GROUP BY ALL) USING (source_system) WHERE t.updated_at = latest")[0][0]
+    at_cursors = _query(
+        data_dir,
+        "SELECT count(*) FROM raw_ministries.tasks t JOIN (SELECT source_system, "
+        "max(updated_at) AS latest FROM raw_ministries.tasks WHERE source_id NOT LIKE '%LATE%' "
+        "GROUP BY ALL) USING (source_system) WHERE t.updated_at = latest",
+    )[0][0]
     assert served == at_cursors + 1  # the rows at each cursor (asked with >=, dropped, not reloaded) and the late one
 
 
@@ -123,8 +136,12 @@ def test_a_late_repository_is_not_skipped(simulator, data_dir):
     already = len(simulator.requests)
 
     assert _run_from_clean_state("academies", data_dir, academies()) == {"publications": 1}
-    assert _query(data_dir, "SELECT source_system FROM raw_academies.publications WHERE source_id = ?",
-                  [late["identifier"]]) == [(laggard,)]
-    asked = {urlparse(path).path.split("/")[-1]: parse_qs(urlparse(path).query).get("from", [None])[0]
-             for path, _ in simulator.requests[already:] if "resumptionToken" not in path}
+    assert _query(
+        data_dir, "SELECT source_system FROM raw_academies.publications WHERE source_id = ?", [late["identifier"]]
+    ) == [(laggard,)]
+    asked = {
+        urlparse(path).path.split("/")[-1]: parse_qs(urlparse(path).query).get("from", [None])[0]
+        for path, _ in simulator.requests[already:]
+        if "resumptionToken" not in path
+    }
     assert asked == {repo: _iso(moment) for repo, moment in latest.items()}

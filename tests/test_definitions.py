@@ -23,10 +23,13 @@ def _load_definitions():
 
 
 def _deprecations(caught) -> list[str]:
-    return [f"{w.category.__name__}: {w.message}" for w in caught
-            if ("deprecat" in str(w.message).lower() or issubclass(w.category, DeprecationWarning))
-            # dagster's own use of pydantic's old API is not ours to fix
-            and w.category.__name__ != "PydanticDeprecatedSince20"]
+    return [
+        f"{w.category.__name__}: {w.message}"
+        for w in caught
+        if ("deprecat" in str(w.message).lower() or issubclass(w.category, DeprecationWarning))
+        # dagster's own use of pydantic's old API is not ours to fix
+        and w.category.__name__ != "PydanticDeprecatedSince20"
+    ]
 
 
 def test_definitions_load_without_errors_or_deprecations():
@@ -34,8 +37,14 @@ def test_definitions_load_without_errors_or_deprecations():
         warnings.simplefilter("always")
         defs = _load_definitions()
         graph = defs.resolve_asset_graph()
-        for job in ("national_refresh", "ministries_refresh", "academies_refresh", "provinces_refresh",
-                    "rebuild_from_raw", "quality_review"):
+        for job in (
+            "national_refresh",
+            "ministries_refresh",
+            "academies_refresh",
+            "provinces_refresh",
+            "rebuild_from_raw",
+            "quality_review",
+        ):
             defs.resolve_job_def(job)
     assert _deprecations(caught) == []
     assert len(list(graph.get_all_asset_keys())) > 20
@@ -113,8 +122,10 @@ def test_every_asset_is_described_in_english_and_vietnamese_and_owned():
     assert "pii" in researcher.tags and "Nhà nghiên cứu" in researcher.description  # the SQL's `vi:` line
     columns = {c.name: c.description for c in researcher.metadata["dagster/column_schema"].columns}
     assert columns["full_name"] == "Full name (normal form) / Họ và tên (dạng chuẩn)"
-    assert any(ref.file_path.endswith("models/core/dim_researcher.sql")
-               for ref in researcher.metadata["dagster/code_references"].code_references)
+    assert any(
+        ref.file_path.endswith("models/core/dim_researcher.sql")
+        for ref in researcher.metadata["dagster/code_references"].code_references
+    )
 
 
 def test_raw_assets_carry_the_freshness_policy_of_their_schedule():
@@ -128,8 +139,9 @@ def test_raw_assets_carry_the_freshness_policy_of_their_schedule():
 
 def _dg(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "VIRTUAL_ENV": str(REPO / ".venv"), "CSDL_DATA_DIR": os.environ.get("CSDL_DATA_DIR", "data")}
-    return subprocess.run([str(REPO / ".venv" / "bin" / "dg"), *args], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [str(REPO / ".venv" / "bin" / "dg"), *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_dg_checks_and_lists_the_definitions_of_the_csdl_project(tmp_path):

@@ -18,8 +18,9 @@ from tests.conftest import REPO, env_for
 
 def _national_refresh(env: dict) -> subprocess.Popen:
     code = "from pipelines.runs import run_national_refresh; raise SystemExit(0 if run_national_refresh('WARNING').success else 1)"
-    return subprocess.Popen([sys.executable, "-c", code], env=env, cwd=REPO,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-c", code], env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
 
 
 @pytest.mark.timeout(240)  # a whole small national_refresh in a subprocess: 40-80 s on 2 shared cores
@@ -63,11 +64,14 @@ def test_a_run_left_started_by_a_dead_process_is_an_alert_and_the_sensor_frees_i
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()  # a pid that is no longer running
     with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
-        run = instance.create_run_for_job(dg.GraphDefinition(name="national_refresh", node_defs=[]).to_job(),
-                                          tags={PID_TAG: str(gone.pid)})
+        run = instance.create_run_for_job(
+            dg.GraphDefinition(name="national_refresh", node_defs=[]).to_job(), tags={PID_TAG: str(gone.pid)}
+        )
         # what a run worker writes when it starts, then nothing more: it was killed
-        instance.report_dagster_event(dg.DagsterEvent(event_type_value=dg.DagsterEventType.RUN_START.value,
-                                                      job_name=run.job_name), run_id=run.run_id)
+        instance.report_dagster_event(
+            dg.DagsterEvent(event_type_value=dg.DagsterEventType.RUN_START.value, job_name=run.job_name),
+            run_id=run.run_id,
+        )
         instance.event_log_storage.set_concurrency_slots("duckdb", 1)
         assert instance.event_log_storage.claim_concurrency_slot("duckdb", run.run_id, "warehouse").is_claimed
         assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.STARTED
@@ -83,13 +87,17 @@ def test_a_run_left_started_by_a_dead_process_is_an_alert_and_the_sensor_frees_i
 
 # --- item 3 and 14: a record dated in 2999 does not blind its sender's cursor; a bad coded value is decided in staging
 
+
 def _load(data_dir: Path, name: str, source) -> None:
     import dlt
 
     shutil.rmtree(data_dir / "dlt_pipelines", ignore_errors=True)  # as dagster-dlt runs it: state from the destination
-    dlt.pipeline(pipeline_name=name, destination=dlt.destinations.duckdb(str(data_dir / "warehouse.duckdb")),
-                 dataset_name=f"raw_{name}", pipelines_dir=str(data_dir / "dlt_pipelines")).run(
-        source, loader_file_format="parquet")
+    dlt.pipeline(
+        pipeline_name=name,
+        destination=dlt.destinations.duckdb(str(data_dir / "warehouse.duckdb")),
+        dataset_name=f"raw_{name}",
+        pipelines_dir=str(data_dir / "dlt_pipelines"),
+    ).run(source, loader_file_format="parquet")
 
 
 def _asked_since(requests: list, resource_path: str, parameter: str) -> dict[str, str]:
@@ -99,8 +107,9 @@ def _asked_since(requests: list, resource_path: str, parameter: str) -> dict[str
     for path, _ in requests:
         url = urlparse(path)
         if resource_path in url.path and parameter in parse_qs(url.query):
-            asked[url.path.split("/")[2] if resource_path == "/tasks" else url.path.split("/")[-1]] = \
-                parse_qs(url.query)[parameter][0]
+            asked[url.path.split("/")[2] if resource_path == "/tasks" else url.path.split("/")[-1]] = parse_qs(
+                url.query
+            )[parameter][0]
     return asked
 
 
@@ -118,20 +127,33 @@ def test_a_record_dated_in_2999_neither_blinds_its_senders_cursor_nor_reaches_co
     _load(data_dir, "ministries", ministries())
     _load(data_dir, "academies", academies())
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
-        latest_task = con.execute("SELECT max(updated_at) FROM raw_ministries.tasks WHERE source_system = 'BYT'").fetchone()[0]
-        latest_vast = con.execute("SELECT max(datestamp) FROM raw_academies.publications "
-                                  "WHERE source_system = 'vast'").fetchone()[0]
+        latest_task = con.execute(
+            "SELECT max(updated_at) FROM raw_ministries.tasks WHERE source_system = 'BYT'"
+        ).fetchone()[0]
+        latest_vast = con.execute(
+            "SELECT max(datestamp) FROM raw_academies.publications WHERE source_system = 'vast'"
+        ).fetchone()[0]
 
-    task = {**simulator.ministries[("byt", "tasks")][0], "source_id": "BYT-NV-2999", "updated_at": "2999-12-31T00:00:00Z"}
+    task = {
+        **simulator.ministries[("byt", "tasks")][0],
+        "source_id": "BYT-NV-2999",
+        "updated_at": "2999-12-31T00:00:00Z",
+    }
     simulator.add_ministry_record("BYT", "tasks", task)
     researchers = simulator.ministries[("byt", "researchers")]
     odd_sex = {**researchers[0], "source_id": "BYT-NKH-SEX-X", "sex": "x", "updated_at": researchers[-1]["updated_at"]}
-    spelled_out = {**researchers[1], "source_id": "BYT-NKH-SEX-NU", "sex": "Nữ", "updated_at": researchers[-1]["updated_at"]}
+    spelled_out = {
+        **researchers[1],
+        "source_id": "BYT-NKH-SEX-NU",
+        "sex": "Nữ",
+        "updated_at": researchers[-1]["updated_at"],
+    }
     simulator.add_ministry_record("BYT", "researchers", odd_sex)
     simulator.add_ministry_record("BYT", "researchers", spelled_out)
     template = next(r for r in simulator.repositories["vast"] if not r.get("malformed") and not r.get("deleted"))
-    simulator.add_repository_record("vast", {**template, "identifier": f"{template['identifier']}-2999",
-                                             "datestamp": "2999-12-31T00:00:00Z"})
+    simulator.add_repository_record(
+        "vast", {**template, "identifier": f"{template['identifier']}-2999", "datestamp": "2999-12-31T00:00:00Z"}
+    )
     _load(data_dir, "ministries", ministries())
     _load(data_dir, "academies", academies())
 
@@ -145,12 +167,19 @@ def test_a_record_dated_in_2999_neither_blinds_its_senders_cursor_nor_reaches_co
 
     with connect(data_dir / "warehouse.duckdb") as con:
         for model in in_dependency_order(discover()):
-            if model.table in ("staging.provinces", "staging.task_levels", "staging.ministry_tasks",
-                               "staging.ministry_researchers", "staging.academy_publications"):
+            if model.table in (
+                "staging.provinces",
+                "staging.task_levels",
+                "staging.ministry_tasks",
+                "staging.ministry_researchers",
+                "staging.academy_publications",
+            ):
                 run_model(con, model)
         held = dict(con.execute("SELECT source_key, reason FROM quality.quarantine").fetchall())
         sexes = {row[0] for row in con.execute("SELECT DISTINCT sex FROM staging.ministry_researchers").fetchall()}
-        spelled = con.execute("SELECT sex FROM staging.ministry_researchers WHERE source_id = 'BYT-NKH-SEX-NU'").fetchall()
+        spelled = con.execute(
+            "SELECT sex FROM staging.ministry_researchers WHERE source_id = 'BYT-NKH-SEX-NU'"
+        ).fetchall()
     assert "2999-12-31" in held["BYT-NV-2999"] and "in the future" in held["BYT-NV-2999"]
     assert "2999-12-31" in held[f"{template['identifier']}-2999"]
     assert held["BYT-NKH-SEX-X"] == "sex x is not one of nam, nu"
@@ -158,6 +187,7 @@ def test_a_record_dated_in_2999_neither_blinds_its_senders_cursor_nor_reaches_co
 
 
 # --- item 10: no SMTP password in cleartext
+
 
 def _free_port() -> int:
     import socket
@@ -180,16 +210,23 @@ def _self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = folder / "relay.pem", folder / "relay.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_path, key_path
 
 
@@ -219,8 +256,14 @@ class _Relay:
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             context.load_cert_chain(*tls_files)
         self.port = _free_port()
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, authenticator=authenticator,
-                                     auth_require_tls=bool(tls_files), tls_context=context)
+        self.controller = Controller(
+            Handler(),
+            hostname="127.0.0.1",
+            port=self.port,
+            authenticator=authenticator,
+            auth_require_tls=bool(tls_files),
+            tls_context=context,
+        )
 
     def __enter__(self):
         self.controller.start()
@@ -239,9 +282,16 @@ def _notice():
 def _email_channel(port: int, **env):
     from quality.settings import AlertChannels
 
-    [channel] = AlertChannels.from_environment({"CSDL_ALERT_SMTP_HOST": "127.0.0.1", "CSDL_ALERT_SMTP_PORT": str(port),
-                                           "CSDL_ALERT_EMAIL_TO": "ops@localhost", "CSDL_ALERT_SMTP_USER": "alerts",
-                                           "CSDL_ALERT_SMTP_PASSWORD": "s3cret", **env}).channels()
+    [channel] = AlertChannels.from_environment(
+        {
+            "CSDL_ALERT_SMTP_HOST": "127.0.0.1",
+            "CSDL_ALERT_SMTP_PORT": str(port),
+            "CSDL_ALERT_EMAIL_TO": "ops@localhost",
+            "CSDL_ALERT_SMTP_USER": "alerts",
+            "CSDL_ALERT_SMTP_PASSWORD": "s3cret",
+            **env,
+        }
+    ).channels()
     return channel
 
 
@@ -250,8 +300,9 @@ def test_an_smtp_password_is_not_sent_without_tls_unless_explicitly_allowed():
     from quality.channels import PlaintextLoginRefused
 
     with _Relay() as relay:  # a relay that would take the password in cleartext
-        with pytest.raises(PlaintextLoginRefused, match="CSDL_ALERT_SMTP_STARTTLS=true.*"
-                                                        "CSDL_ALERT_SMTP_ALLOW_PLAINTEXT_LOGIN=true"):
+        with pytest.raises(
+            PlaintextLoginRefused, match="CSDL_ALERT_SMTP_STARTTLS=true.*CSDL_ALERT_SMTP_ALLOW_PLAINTEXT_LOGIN=true"
+        ):
             _email_channel(relay.port).send(_notice())
         assert relay.logins == [] and relay.messages == []
         _email_channel(relay.port, CSDL_ALERT_SMTP_ALLOW_PLAINTEXT_LOGIN="true").send(_notice())
@@ -274,8 +325,11 @@ def test_an_smtp_login_goes_over_verified_starttls(tmp_path):
 
 # --- items 9, 15, 16: the intake folder
 
-ROWS = [("0101", "tong", 1234.5, "tổ chức"), ("0101", "loai_hinh:vien_nghien_cuu", 1000.0, "tổ chức"),
-        ("0101", "loai_hinh:truong_dai_hoc", 234.5, "tổ chức")]
+ROWS = [
+    ("0101", "tong", 1234.5, "tổ chức"),
+    ("0101", "loai_hinh:vien_nghien_cuu", 1000.0, "tổ chức"),
+    ("0101", "loai_hinh:truong_dai_hoc", 234.5, "tổ chức"),
+]
 
 
 def _report_bytes(folder: Path, file_format: str = "xlsx") -> bytes:
@@ -284,8 +338,16 @@ def _report_bytes(folder: Path, file_format: str = "xlsx") -> bytes:
     from demo.workbook import ReportQuirks, write_report_workbook
 
     folder.mkdir(parents=True, exist_ok=True)
-    return write_report_workbook(folder, "51", "Tỉnh Quảng Ngãi", 2024, "01/KHCN-TC", date(2025, 2, 3), ROWS,
-                                 quirks=ReportQuirks(file_format=file_format)).read_bytes()
+    return write_report_workbook(
+        folder,
+        "51",
+        "Tỉnh Quảng Ngãi",
+        2024,
+        "01/KHCN-TC",
+        date(2025, 2, 3),
+        ROWS,
+        quirks=ReportQuirks(file_format=file_format),
+    ).read_bytes()
 
 
 def _intake_run(data_dir: Path) -> list[dict]:
@@ -295,8 +357,12 @@ def _intake_run(data_dir: Path) -> list[dict]:
 
     from sources.provinces import provinces
 
-    pipeline = dlt.pipeline(pipeline_name="provinces", destination=dlt.destinations.duckdb(str(data_dir / "w.duckdb")),
-                            dataset_name="raw_provinces", pipelines_dir=str(data_dir / "dlt_pipelines"))
+    pipeline = dlt.pipeline(
+        pipeline_name="provinces",
+        destination=dlt.destinations.duckdb(str(data_dir / "w.duckdb")),
+        dataset_name="raw_provinces",
+        pipelines_dir=str(data_dir / "dlt_pipelines"),
+    )
     pipeline.run(provinces(intake_dir=str(data_dir / "intake"), quarantine_dir=str(data_dir / "quarantine")))
     load_id = pipeline.last_trace.last_normalize_info.loads_ids[-1]
     with duckdb.connect(str(data_dir / "w.duckdb"), read_only=True) as con:
@@ -314,7 +380,7 @@ def test_a_report_still_being_copied_is_taken_only_once_whole(data_dir, tmp_path
     whole = _report_bytes(tmp_path / "made", file_format)
     (data_dir / "intake").mkdir()
     target = data_dir / "intake" / f"bao-cao.{file_format}"
-    chunks = [whole[i:i + max(len(whole) // 30, 1)] for i in range(0, len(whole), max(len(whole) // 30, 1))]
+    chunks = [whole[i : i + max(len(whole) // 30, 1)] for i in range(0, len(whole), max(len(whole) // 30, 1))]
 
     def copy_slowly():  # a copy over a slow share: 30 pieces over 6 s
         with target.open("wb") as f:
@@ -347,7 +413,7 @@ def test_a_quarantined_file_that_changes_afterwards_is_read_again(data_dir, tmp_
     quarantined = data_dir / "quarantine" / held["quarantined_as"]
     with quarantined.open("r+b") as f:  # the copy goes on, into the file now in quarantine
         f.seek(len(whole) // 2)
-        f.write(whole[len(whole) // 2:])
+        f.write(whole[len(whole) // 2 :])
     time.sleep(0.3)
     [loaded] = _intake_run(data_dir)
     assert (loaded["status"], loaded["file_name"], loaded["rows_read"]) == ("loaded", "bao-cao.xlsx", len(ROWS))

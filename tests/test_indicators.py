@@ -34,14 +34,18 @@ def test_provinces_add_up_to_the_national_figure_for_every_indicator_and_year(pu
     by_province = _sum_by(_mart(published, "34"), lambda k: k[1:])
     assert national.keys() == by_province.keys()
     assert all(abs(national[k] - by_province[k]) < 1e-6 * max(1, abs(national[k])) for k in national)
-    assert {"0101", "0201", "0301", "0401", "0402", "CSDL_NV", "CSDL_KP", "CSDL_TC", "CSDL_CB"} <= {i for _, i, _ in national}
+    assert {"0101", "0201", "0301", "0401", "0402", "CSDL_NV", "CSDL_KP", "CSDL_TC", "CSDL_CB"} <= {
+        i for _, i, _ in national
+    }
 
 
 def test_indicators_from_the_csdl_equal_direct_counts(published):
     """Counted straight from the core tables, not through the mart's SQL."""
     national = {(y, i, b): v for (_, y, i, b), v in _mart(published, "national", "csdl").items()}
-    tasks = published.execute("SELECT start_year, level, count(*), sum(budget_total_vnd) / 1e6 FROM core.fct_task "
-                              "WHERE current_province_code IS NOT NULL GROUP BY ALL").fetchall()
+    tasks = published.execute(
+        "SELECT start_year, level, count(*), sum(budget_total_vnd) / 1e6 FROM core.fct_task "
+        "WHERE current_province_code IS NOT NULL GROUP BY ALL"
+    ).fetchall()
     for year, level, count, _budget in tasks:
         assert national[(year, "CSDL_NV", f"cap:{level}")] == count
     for year in {y for y, *_ in tasks}:
@@ -82,8 +86,11 @@ def test_the_mart_equals_indicators_recomputed_from_the_raw_report_rows(refreshe
 
     def current_unit(code: str, year: int) -> str:
         day = date(year, 12, 31).isoformat()
-        unit = next(p for p in provinces if p["province_code"] == code
-                    and p["valid_from"] <= day <= (p["valid_to"] or "9999-12-31"))
+        unit = next(
+            p
+            for p in provinces
+            if p["province_code"] == code and p["valid_from"] <= day <= (p["valid_to"] or "9999-12-31")
+        )
         return unit["successor_code"]
 
     expected = defaultdict(float)
@@ -94,10 +101,16 @@ def test_the_mart_equals_indicators_recomputed_from_the_raw_report_rows(refreshe
 
 
 def test_reporting_completeness_against_the_deadline(published, demo_dir):
-    submitted = {(r["province_code"], int(r["reference_year"]), r["form_code"]): r["first_report_date"]
-                 for r in ground_truth(demo_dir, "statistics")}
-    status = {(p, y, f): s for p, y, f, s in published.execute(
-        "SELECT province_code, year, form_code, status FROM marts.reporting_completeness").fetchall()}
+    submitted = {
+        (r["province_code"], int(r["reference_year"]), r["form_code"]): r["first_report_date"]
+        for r in ground_truth(demo_dir, "statistics")
+    }
+    status = {
+        (p, y, f): s
+        for p, y, f, s in published.execute(
+            "SELECT province_code, year, form_code, status FROM marts.reporting_completeness"
+        ).fetchall()
+    }
     years = {y for _, y, _ in submitted}
     expected_units = sum(34 if y >= MERGER.year else 63 for y in years) * 4
     assert len(status) == expected_units

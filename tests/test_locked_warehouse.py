@@ -27,8 +27,15 @@ def data_with_a_failed_check(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     with connect(data / "warehouse.duckdb") as con:
-        record(con, "run-1", "core.fct_task", "great_expectations", False, 1,
-               {"expect_column_values_to_not_be_null(task_id)": {"unexpected": 2, "sample": ["T1"]}})
+        record(
+            con,
+            "run-1",
+            "core.fct_task",
+            "great_expectations",
+            False,
+            1,
+            {"expect_column_values_to_not_be_null(task_id)": {"unexpected": 2, "sample": ["T1"]}},
+        )
     return data
 
 
@@ -40,10 +47,15 @@ def _hold(path, seconds):
 
 def _review(data, monkeypatch, wait_s):
     monkeypatch.setenv("CSDL_REVIEW_LOCK_WAIT_S", str(wait_s))
-    result = quality_review.execute_in_process(resources={"duckdb": DuckDBWarehouse(data_dir=str(data)),
-                                                          "alerting": AlertChannels(), "reporting": ReportingRules(),
-                                                          "dagster_ui": DagsterUI()},
-                                               instance=dg.DagsterInstance.ephemeral())
+    result = quality_review.execute_in_process(
+        resources={
+            "duckdb": DuckDBWarehouse(data_dir=str(data)),
+            "alerting": AlertChannels(),
+            "reporting": ReportingRules(),
+            "dagster_ui": DagsterUI(),
+        },
+        instance=dg.DagsterInstance.ephemeral(),
+    )
     return result.output_for_node("review_quality")
 
 
@@ -73,5 +85,6 @@ def test_a_lock_let_go_within_the_wait_is_reviewed_in_place(data_with_a_failed_c
         holder.wait()
     assert "warehouse_locked" not in outcome["problems"]
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        assert con.execute("SELECT problem_key FROM quality.alerts WHERE closed_at IS NULL AND kind = 'check_failed'"
-                           ).fetchall() == [("check_failed:core.fct_task:great_expectations",)]
+        assert con.execute(
+            "SELECT problem_key FROM quality.alerts WHERE closed_at IS NULL AND kind = 'check_failed'"
+        ).fetchall() == [("check_failed:core.fct_task:great_expectations",)]

@@ -18,12 +18,17 @@ MATCHING_TABLES = {m.table for m in MATCHERS}
 def test_dependencies_come_from_the_sql():
     by_table = {m.table: m for m in MODELS}
     assert by_table["core.fct_task"].dependencies == [
-        "staging.ministry_tasks", "staging.organization_matches", "core.dim_managing_body", "staging.researcher_matches"]
+        "staging.ministry_tasks",
+        "staging.organization_matches",
+        "core.dim_managing_body",
+        "staging.researcher_matches",
+    ]
     assert by_table["staging.academy_publications"].dependencies == ["raw_academies.publications"]  # CTE excluded
     for model in MODELS:
         for dep in model.dependencies:
-            assert dep.startswith("raw_") or dep in by_table or dep in MATCHING_TABLES, \
+            assert dep.startswith("raw_") or dep in by_table or dep in MATCHING_TABLES, (
                 f"{model.table} reads {dep}, which no model or matching asset builds"
+            )
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.table)
@@ -37,20 +42,27 @@ def test_column_lineage_traces_renamed_columns():
     fct_task = next(m for m in MODELS if m.table == "core.fct_task")
     lineage = fct_task.column_lineage()
     assert ("staging.organization_matches", "org_id") in lineage["host_org_id"]
-    assert set(lineage["budget_total_vnd"]) == {("staging.ministry_tasks", "budget_state_vnd"),
-                                                ("staging.ministry_tasks", "budget_other_vnd")}
+    assert set(lineage["budget_total_vnd"]) == {
+        ("staging.ministry_tasks", "budget_state_vnd"),
+        ("staging.ministry_tasks", "budget_other_vnd"),
+    }
 
 
-@pytest.mark.parametrize("received, expected", [
-    ("Tỉnh Hoà Bình", "Tỉnh Hòa Bình"),
-    (unicodedata.normalize("NFD", "Khánh Hoà"), "Khánh Hòa"),
-    ("thuỷ sản", "thủy sản"),
-    ("quý  báu ", "quý báu"),  # "qu" + y keeps its tone
-    ("hoàn thành", "hoàn thành"),  # tone before a final consonant is already placed
-    ("hoặc", "hoặc"), ("dấu ngoặc", "dấu ngoặc"),  # "o" + "ă" with a dot below is no "oa"
-    (unicodedata.normalize("NFD", "hoặc"), "hoặc"),
-    ("hoạ sĩ", "họa sĩ"), ("khoẻ", "khỏe"),  # the dot below and the hook move like the other tones
-])
+@pytest.mark.parametrize(
+    "received, expected",
+    [
+        ("Tỉnh Hoà Bình", "Tỉnh Hòa Bình"),
+        (unicodedata.normalize("NFD", "Khánh Hoà"), "Khánh Hòa"),
+        ("thuỷ sản", "thủy sản"),
+        ("quý  báu ", "quý báu"),  # "qu" + y keeps its tone
+        ("hoàn thành", "hoàn thành"),  # tone before a final consonant is already placed
+        ("hoặc", "hoặc"),
+        ("dấu ngoặc", "dấu ngoặc"),  # "o" + "ă" with a dot below is no "oa"
+        (unicodedata.normalize("NFD", "hoặc"), "hoặc"),
+        ("hoạ sĩ", "họa sĩ"),
+        ("khoẻ", "khỏe"),  # the dot below and the hook move like the other tones
+    ],
+)
 def test_vietnamese_normal_form(received, expected):
     assert normalize(received) == expected
     assert unicodedata.is_normalized("NFC", normalize(received))

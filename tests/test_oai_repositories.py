@@ -33,10 +33,18 @@ EXPECTED_ROWS = {"dspace1": 3, "dspace_xoai": 3, "eprints": 4, "zenodo": 3, "dat
 def _harvest(data_dir: Path, server: RepositoryServer, repositories: list[str], **options) -> dict[str, int]:
     """One academies load as dagster-dlt runs it (no local pipeline folder); the rows loaded per table."""
     shutil.rmtree(data_dir / "dlt_pipelines", ignore_errors=True)
-    pipeline = dlt.pipeline(pipeline_name="academies", destination=dlt.destinations.duckdb(str(data_dir / "warehouse.duckdb")),
-                            dataset_name="raw_academies", pipelines_dir=str(data_dir / "dlt_pipelines"))
-    pipeline.run(academies(base_url=server.base_url, repositories=repositories, retries=1, backoff_s=0.01,
-                           timeout_s=5, **options), loader_file_format="parquet")
+    pipeline = dlt.pipeline(
+        pipeline_name="academies",
+        destination=dlt.destinations.duckdb(str(data_dir / "warehouse.duckdb")),
+        dataset_name="raw_academies",
+        pipelines_dir=str(data_dir / "dlt_pipelines"),
+    )
+    pipeline.run(
+        academies(
+            base_url=server.base_url, repositories=repositories, retries=1, backoff_s=0.01, timeout_s=5, **options
+        ),
+        loader_file_format="parquet",
+    )
     counts = pipeline.last_trace.last_normalize_info.row_counts
     return {k: v for k, v in counts.items() if not k.startswith("_dlt")}
 
@@ -47,12 +55,16 @@ def _query(data_dir: Path, sql: str, params=()) -> list[tuple]:
 
 
 def _status(data_dir: Path) -> dict[str, tuple]:
-    return {h: (s, e, u) for h, s, e, u in _query(
-        data_dir, "SELECT harvest, status, error, base_url FROM raw_academies.harvest_status")}
+    return {
+        h: (s, e, u)
+        for h, s, e, u in _query(data_dir, "SELECT harvest, status, error, base_url FROM raw_academies.harvest_status")
+    }
 
 
 def _cursor_state(data_dir: Path) -> dict:
-    (state,) = _query(data_dir, "SELECT state FROM raw_academies._dlt_pipeline_state ORDER BY _dlt_load_id DESC LIMIT 1")[0]
+    (state,) = _query(
+        data_dir, "SELECT state FROM raw_academies._dlt_pipeline_state ORDER BY _dlt_load_id DESC LIMIT 1"
+    )[0]
     from dlt.common.versioned_state import decompress_state
 
     return decompress_state(state)["sources"]["academies"]["resources"]["publications"]
@@ -68,12 +80,17 @@ def test_the_healthy_repositories_load_while_a_broken_one_fails_alone(data_dir):
     with RepositoryServer(corpus) as server:
         first = _harvest(data_dir, server, names)
         assert first["publications"] == sum(EXPECTED_ROWS.values())
-        assert dict(_query(data_dir, "SELECT source_system, count(*) FROM raw_academies.publications GROUP BY 1")) \
+        assert (
+            dict(_query(data_dir, "SELECT source_system, count(*) FROM raw_academies.publications GROUP BY 1"))
             == EXPECTED_ROWS
+        )
         status = _status(data_dir)
         forbidden_url = f"{server.base_url}/forbidden"
-        assert status["forbidden"] == ("failed", f"HTTP 403 Forbidden from {forbidden_url}?verb=ListRecords&metadataPrefix=oai_dc",
-                                       forbidden_url)
+        assert status["forbidden"] == (
+            "failed",
+            f"HTTP 403 Forbidden from {forbidden_url}?verb=ListRecords&metadataPrefix=oai_dc",
+            forbidden_url,
+        )
         assert {h: s for h, (s, _, _) in status.items() if h != "forbidden"} == {n: "ok" for n in EXPECTED_ROWS}
         state = _cursor_state(data_dir)
         assert "forbidden" not in state["cursors"] and set(state["cursors"]) == set(EXPECTED_ROWS)
@@ -115,13 +132,27 @@ def test_a_day_granularity_repository_is_harvested_twice_with_from_as_a_day(data
         daily = day_granularity()
         with RepositoryServer([daily]) as server:
             assert _harvest(data_dir, server, ["daily"])["publications"] == 2
-            stamps = dict(_query(data_dir, "SELECT source_id, strftime(datestamp AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M') "
-                                           "FROM raw_academies.publications"))
-            assert stamps == {"oai:lib.example.vn:501": "2016-03-07T00:00", "oai:lib.example.vn:502": "2016-03-08T00:00"}
+            stamps = dict(
+                _query(
+                    data_dir,
+                    "SELECT source_id, strftime(datestamp AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M') "
+                    "FROM raw_academies.publications",
+                )
+            )
+            assert stamps == {
+                "oai:lib.example.vn:501": "2016-03-07T00:00",
+                "oai:lib.example.vn:502": "2016-03-08T00:00",
+            }
             assert _cursor_state(data_dir)["identify"]["daily"]["granularity"] == "YYYY-MM-DD"
 
-            daily.records.append(record("oai:lib.example.vn:503", "2016-03-09", ["all"],
-                                        "<dc:title>Nước ngầm Tây Nguyên</dc:title><dc:date>2016</dc:date>"))
+            daily.records.append(
+                record(
+                    "oai:lib.example.vn:503",
+                    "2016-03-09",
+                    ["all"],
+                    "<dc:title>Nước ngầm Tây Nguyên</dc:title><dc:date>2016</dc:date>",
+                )
+            )
             assert _harvest(data_dir, server, ["daily"])["publications"] == 1  # 502, at the cursor, is not loaded again
             assert _list_records_asked(daily)[-1]["from"] == "2016-03-08"
             assert _status(data_dir)["daily"][:2] == ("ok", None)
@@ -133,12 +164,18 @@ def test_a_day_granularity_repository_is_harvested_twice_with_from_as_a_day(data
 def test_a_page_with_one_illegal_character_loads_every_other_record(data_dir):
     with RepositoryServer([eprints()]) as server:
         assert _harvest(data_dir, server, ["eprints"])["publications"] == 4
-    rows = {key: (title, error, raw) for key, title, error, raw in _query(
-        data_dir, "SELECT source_id, title, parse_error, raw_xml FROM raw_academies.publications")}
+    rows = {
+        key: (title, error, raw)
+        for key, title, error, raw in _query(
+            data_dir, "SELECT source_id, title, parse_error, raw_xml FROM raw_academies.publications"
+        )
+    }
     readable = {k: t for k, (t, e, _) in rows.items() if e is None}
-    assert readable == {"oai:eprints.vass.gov.vn:11": "Kinh tế hộ nông dân vùng Tây Bắc",
-                        "oai:eprints.vass.gov.vn:12": "Di cư lao động nội địa",
-                        "oai:eprints.vass.gov.vn:14": "Văn hoá làng"}
+    assert readable == {
+        "oai:eprints.vass.gov.vn:11": "Kinh tế hộ nông dân vùng Tây Bắc",
+        "oai:eprints.vass.gov.vn:12": "Di cư lao động nội địa",
+        "oai:eprints.vass.gov.vn:14": "Văn hoá làng",
+    }
     _, error, raw = rows["oai:eprints.vass.gov.vn:13"]  # the record that is not well-formed, alone
     assert "not well-formed" in error and "R&D ở Việt Nam" in raw
 
@@ -152,8 +189,15 @@ def test_a_page_cut_short_is_asked_again_and_a_repository_that_only_cuts_fails_a
 
     flaky = dataverse()
     flaky.intercept = cut_first_page_once
-    always_cut = Repository("cut", flaky.identify, [], intercept=lambda repo, query: (
-        200, b'<?xml version="1.0" encoding="UTF-8"?>' + OAI_ROOT.encode() + b"<ListRecords><record><header>"))
+    always_cut = Repository(
+        "cut",
+        flaky.identify,
+        [],
+        intercept=lambda repo, query: (
+            200,
+            b'<?xml version="1.0" encoding="UTF-8"?>' + OAI_ROOT.encode() + b"<ListRecords><record><header>",
+        ),
+    )
     with RepositoryServer([flaky, always_cut]) as server:
         assert _harvest(data_dir, server, ["dataverse", "cut"])["publications"] == 1
     assert len([q for q in _list_records_asked(flaky) if "_again" not in q]) == 2  # the cut page asked once more
@@ -170,10 +214,13 @@ def test_years_dois_and_titles_as_the_records_say(data_dir):
         _harvest(data_dir, server, list(EXPECTED_ROWS))
     with connect(data_dir / "warehouse.duckdb") as con:
         run_model(con, next(m for m in discover() if m.table == "staging.academy_publications"))
-        rows = {key: (title, year, doi, json.loads(titles) if titles else None, json.loads(sets) if sets else None)
-                for key, title, year, doi, titles, sets in con.execute(
-                    "SELECT source_id, title_received, year, doi, titles, set_specs FROM staging.academy_publications "
-                    "WHERE NOT deleted").fetchall()}
+        rows = {
+            key: (title, year, doi, json.loads(titles) if titles else None, json.loads(sets) if sets else None)
+            for key, title, year, doi, titles, sets in con.execute(
+                "SELECT source_id, title_received, year, doi, titles, set_specs FROM staging.academy_publications "
+                "WHERE NOT deleted"
+            ).fetchall()
+        }
     title, year, doi = lambda k: rows[k][0], lambda k: rows[k][1], lambda k: rows[k][2]  # noqa: E731
 
     # DSpace: accessioned, available, issued: the paper of 2000 deposited in 2003 is of 2000
@@ -201,7 +248,8 @@ def test_years_dois_and_titles_as_the_records_say(data_dir):
     assert title("oai:repository.vnu.edu.vn:VNU_123/201") == "Asen trong nước ngầm đồng bằng sông Hồng"
     assert rows["oai:repository.vnu.edu.vn:VNU_123/201"][3] == [
         {"text": "Groundwater arsenic in the Red River delta", "lang": "en"},
-        {"text": "Asen trong nước ngầm đồng bằng sông Hồng", "lang": "vi"}]
+        {"text": "Asen trong nước ngầm đồng bằng sông Hồng", "lang": "vi"},
+    ]
     assert title("oai:repository.vnu.edu.vn:VNU_123/202") == "Flood risk under sea level rise"
     assert len(rows["oai:repository.vnu.edu.vn:VNU_123/202"][3]) == 2
     assert title("doi:10.7910/DVN/TJCLKP") == "Khảo sát hộ gia đình đồng bằng sông Cửu Long"

@@ -40,13 +40,32 @@ def test_review_without_an_instance_refuses_and_sends_no_alert(tmp_path, monkeyp
 
 
 QUARANTINED = [
-    ("staging.ministry_tasks", "BKHCN", "BKHCN-2024-0007", "start_date 30/02/2024 is not a date (YYYY-MM-DD)",
-     {"source_id": "BKHCN-2024-0007", "title": "Nghiên cứu giống lúa", "start_date": "30/02/2024",
-      "pi_email": "hoa.le@vast.vn"}),
-    ("staging.ministry_tasks", "BYT", "BYT-2023-0100", "level 'cấp tỉnh' is not a known task level",
-     {"source_id": "BYT-2023-0100", "title": "Vắc-xin", "start_date": "2023-05-01", "pi_email": None}),
-    ("staging.academy_publications", "VAST", "oai:vast:42", "year 2999 is in the future",
-     {"identifier": "oai:vast:42", "year": 2999}),
+    (
+        "staging.ministry_tasks",
+        "BKHCN",
+        "BKHCN-2024-0007",
+        "start_date 30/02/2024 is not a date (YYYY-MM-DD)",
+        {
+            "source_id": "BKHCN-2024-0007",
+            "title": "Nghiên cứu giống lúa",
+            "start_date": "30/02/2024",
+            "pi_email": "hoa.le@vast.vn",
+        },
+    ),
+    (
+        "staging.ministry_tasks",
+        "BYT",
+        "BYT-2023-0100",
+        "level 'cấp tỉnh' is not a known task level",
+        {"source_id": "BYT-2023-0100", "title": "Vắc-xin", "start_date": "2023-05-01", "pi_email": None},
+    ),
+    (
+        "staging.academy_publications",
+        "VAST",
+        "oai:vast:42",
+        "year 2999 is in the future",
+        {"identifier": "oai:vast:42", "year": 2999},
+    ),
 ]
 
 
@@ -57,8 +76,10 @@ def quarantined(tmp_path, monkeypatch):
     monkeypatch.setenv("CSDL_DATA_DIR", str(data))
     with connect(data / "warehouse.duckdb") as con:
         for model, system, key, reason, raw in QUARANTINED:
-            con.execute("INSERT INTO quality.quarantine VALUES (?, ?, ?, ?, ?, 'load1', now())",
-                        [model, system, key, reason, json.dumps(raw, ensure_ascii=False)])
+            con.execute(
+                "INSERT INTO quality.quarantine VALUES (?, ?, ?, ?, ?, 'load1', now())",
+                [model, system, key, reason, json.dumps(raw, ensure_ascii=False)],
+            )
     return data
 
 
@@ -86,8 +107,11 @@ def test_the_quarantine_exports_as_a_workbook_with_a_privacy_note_and_vietnamese
 
 def test_the_quarantine_exports_as_csv_for_one_model(quarantined, tmp_path):
     out = tmp_path / "cach-ly.csv"
-    done = CliRunner().invoke(app, ["quarantine", "export", str(out), "--format", "csv",
-                                    "--model", "staging.ministry_tasks"], env={"COLUMNS": "250"})
+    done = CliRunner().invoke(
+        app,
+        ["quarantine", "export", str(out), "--format", "csv", "--model", "staging.ministry_tasks"],
+        env={"COLUMNS": "250"},
+    )
     assert done.exit_code == 0, done.output
     with out.open(encoding="utf-8-sig", newline="") as f:  # with a byte-order mark, for Excel
         note, headings, *rows = list(csv.reader(f))
@@ -104,22 +128,29 @@ def _closed_port() -> int:
 
 
 def test_a_run_that_cannot_reach_its_source_is_one_alert_naming_the_cause_and_linking_the_run(
-        tmp_path, monkeypatch, webhook):
+    tmp_path, monkeypatch, webhook
+):
     port = _closed_port()  # nothing listens there: the ministries' API is down
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copyfile(REPO / "instance" / "dagster.yaml", home / "dagster.yaml")
-    for name, value in {"CSDL_DATA_DIR": str(tmp_path / "data"), "DAGSTER_HOME": str(home),
-                        "SOURCES__MINISTRIES__BASE_URL": f"http://127.0.0.1:{port}/ministries",
-                        "SOURCES__MINISTRIES__RETRIES": "0", "SOURCES__MINISTRIES__API_KEY": "demo-key",
-                        "CSDL_UI_URL": "https://dagster.csdl.test/", "CSDL_ALERT_WEBHOOK_URL": webhook.url}.items():
+    for name, value in {
+        "CSDL_DATA_DIR": str(tmp_path / "data"),
+        "DAGSTER_HOME": str(home),
+        "SOURCES__MINISTRIES__BASE_URL": f"http://127.0.0.1:{port}/ministries",
+        "SOURCES__MINISTRIES__RETRIES": "0",
+        "SOURCES__MINISTRIES__API_KEY": "demo-key",
+        "CSDL_UI_URL": "https://dagster.csdl.test/",
+        "CSDL_ALERT_WEBHOOK_URL": webhook.url,
+    }.items():
         monkeypatch.setenv(name, value)
     from pipelines.definitions import defs as load_definitions
 
     defs = load_definitions()
     raw_ministries = [k for k in defs.resolve_asset_graph().get_all_asset_keys() if k.path[:2] == ["raw", "ministries"]]
     failed = defs.resolve_job_def("ministries_refresh").execute_in_process(
-        instance=dg.DagsterInstance.get(), raise_on_error=False, asset_selection=raw_ministries)
+        instance=dg.DagsterInstance.get(), raise_on_error=False, asset_selection=raw_ministries
+    )
     assert not failed.success
 
     reviewed = run_job("quality_review", "WARNING")
@@ -179,16 +210,27 @@ def test_the_quality_report_puts_failures_first_and_draws_its_charts_in_chromium
     monkeypatch.setenv("CSDL_UI_URL", "https://dagster.csdl.test")
     with connect(copy / "warehouse.duckdb") as con:
         quarantined = dict(con.execute("SELECT model, count(*) FROM quality.quarantine GROUP BY 1").fetchall())
-        con.execute("INSERT INTO quality.check_results VALUES (?, 'core.dim_researcher', 'great_expectations', false, "
-                    "'ERROR', 1, ?, now())", [result.run_id, json.dumps(
-                        {"expect_column_values_to_not_be_null(full_name)": {"unexpected": 2, "sample": ["R1: None"]}})])
+        con.execute(
+            "INSERT INTO quality.check_results VALUES (?, 'core.dim_researcher', 'great_expectations', false, "
+            "'ERROR', 1, ?, now())",
+            [
+                result.run_id,
+                json.dumps(
+                    {"expect_column_values_to_not_be_null(full_name)": {"unexpected": 2, "sample": ["R1: None"]}}
+                ),
+            ],
+        )
         for key, day in (("BKHCN-X-1", "31/04/2023"), ("BKHCN-X-2", "2023-13-01")):  # two more wrong dates
-            con.execute("INSERT INTO quality.quarantine VALUES ('staging.ministry_tasks', 'BKHCN', ?, ?, ?, 'l', now())",
-                        [key, f"start_date {day} is not a date (YYYY-MM-DD)", json.dumps({"start_date": day})])
+            con.execute(
+                "INSERT INTO quality.quarantine VALUES ('staging.ministry_tasks', 'BKHCN', ?, ?, ?, 'l', now())",
+                [key, f"start_date {day} is not a date (YYYY-MM-DD)", json.dumps({"start_date": day})],
+            )
         instance = dg.DagsterInstance.from_config(str(data.parent / "dagster_home"))
         review(con, instance, copy / "reports" / "quality.html", ["national_refresh"], channels=[])
-        bad_dates = con.execute("SELECT count(*) FROM quality.quarantine WHERE model = 'staging.ministry_tasks' "
-                                "AND reason LIKE 'start_date % is not a date (YYYY-MM-DD)'").fetchall()[0][0]
+        bad_dates = con.execute(
+            "SELECT count(*) FROM quality.quarantine WHERE model = 'staging.ministry_tasks' "
+            "AND reason LIKE 'start_date % is not a date (YYYY-MM-DD)'"
+        ).fetchall()[0][0]
 
     dom = render_in_chromium(copy / "reports" / "quality.html", tmp_path)
     shown = _ReportShown()
@@ -200,7 +242,9 @@ def test_the_quality_report_puts_failures_first_and_draws_its_charts_in_chromium
     # links into the Dagster UI: the run, the table, the check
     assert f"https://dagster.csdl.test/runs/{result.run_id}" in shown.links
     assert "https://dagster.csdl.test/assets/core/dim_researcher" in shown.links
-    assert "https://dagster.csdl.test/assets/core/dim_researcher?view=checks&checkDetail=great_expectations" in shown.links
+    assert (
+        "https://dagster.csdl.test/assets/core/dim_researcher?view=checks&checkDetail=great_expectations" in shown.links
+    )
 
     # the charts: rows quarantined in the last run of each model, forms per reporting year by status
     for model, count in quarantined.items():

@@ -39,12 +39,34 @@ FOUND = [  # (text as received, as published)
     ("0912345678@gmail.com", "[email]"),
 ]
 LEFT_ALONE = [
-    "Kinh phí 1.050.000.000 đồng", "1500000000", "84.500.000.000", "84500000000", "12.000.000.000 VNĐ",
-    "0.912345678", "0,9123456789", "123456789", "950000000", "giai đoạn 2019-2021", "Năm 2024", "0101", "0301",
-    "doi:10.1016/j.jclepro.2019.0912345678", "https://doi.org/10.5555/0912345678", "10.1038/s41586-020-2649-2",
-    "ORCID 0000-0002-1825-0097", "0000-0002-1694-233X", "MST: 0312345678",
-    "ĐTĐL.CN-09/21", "B2019-BYT-001", "CS.2019.BYT.0001", "KC.01.01/21-25", "0912345678901",
-    "NCV-010095683923", "PUB-051053212583", "NV-0912345678", "org_0281234567",  # the platform's own identifiers
+    "Kinh phí 1.050.000.000 đồng",
+    "1500000000",
+    "84.500.000.000",
+    "84500000000",
+    "12.000.000.000 VNĐ",
+    "0.912345678",
+    "0,9123456789",
+    "123456789",
+    "950000000",
+    "giai đoạn 2019-2021",
+    "Năm 2024",
+    "0101",
+    "0301",
+    "doi:10.1016/j.jclepro.2019.0912345678",
+    "https://doi.org/10.5555/0912345678",
+    "10.1038/s41586-020-2649-2",
+    "ORCID 0000-0002-1825-0097",
+    "0000-0002-1694-233X",
+    "MST: 0312345678",
+    "ĐTĐL.CN-09/21",
+    "B2019-BYT-001",
+    "CS.2019.BYT.0001",
+    "KC.01.01/21-25",
+    "0912345678901",
+    "NCV-010095683923",
+    "PUB-051053212583",
+    "NV-0912345678",
+    "org_0281234567",  # the platform's own identifiers
 ]
 
 
@@ -61,8 +83,10 @@ def test_numbers_that_are_not_personal_data_are_left_alone(text):
 def _warehouse_with_personal_data(path):
     con = duckdb.connect(str(path))
     con.execute("CREATE SCHEMA core")
-    con.execute("CREATE TABLE core.dim_province AS SELECT * FROM (VALUES ('01', true), ('79', true)) "
-                "AS p(province_code, is_current)")
+    con.execute(
+        "CREATE TABLE core.dim_province AS SELECT * FROM (VALUES ('01', true), ('79', true)) "
+        "AS p(province_code, is_current)"
+    )
     con.execute("""CREATE TABLE core.fct_task AS SELECT * FROM (VALUES
         ('T1', 'ĐTĐL.CN-09/21', 'Nghiên cứu vật liệu nano - chủ nhiệm Lê Hoa, ĐT 0912 345 678', 1500000000, '01'),
         ('T2', 'B2019-BYT-001', 'Ứng dụng AI trong y tế (liên hệ hoa.le@vnu.edu.vn, 0912.345.678)', 950000000, '79'),
@@ -89,7 +113,7 @@ def test_every_published_copy_masks_personal_data_the_working_warehouse_keeps(tm
     copies = {
         "snapshot": _texts(reader, "core.fct_task") + _texts(reader, "core.dim_researcher"),
         "parquet": _texts(reader, f"'{published / 'parquet' / 'core.fct_task.parquet'}'")
-                   + _texts(reader, f"'{published / 'parquet' / 'core.dim_researcher.parquet'}'"),
+        + _texts(reader, f"'{published / 'parquet' / 'core.dim_researcher.parquet'}'"),
         "province slices": _texts(reader, f"'{published / 'provinces' / '*' / 'fct_task.parquet'}'"),
     }
     for name, text in copies.items():
@@ -99,16 +123,28 @@ def test_every_published_copy_masks_personal_data_the_working_warehouse_keeps(tm
         # what only looks like personal data is published as received
         for kept in ("ĐTĐL.CN-09/21", "1.050.000.000 đồng", "2019-2021", "10.1016/j.x.2019.0912345678"):
             assert kept in text, (name, kept)
-    researchers = reader.execute("SELECT full_name, orcid, source_systems FROM core.dim_researcher ORDER BY 1").fetchall()
-    assert researchers == [("Phạm Thị Cúc", "0000-0002-1694-233X", ["BKHCN"]),
-                           ("Trần Văn Bình CCCD [national id]", "0000-0002-1825-0097", ["BYT", "[email]"])]
-    assert reader.execute("SELECT budget_total_vnd FROM core.fct_task ORDER BY 1").fetchall() == \
-        [(950000000,), (1500000000,), (84500000000,)]
+    researchers = reader.execute(
+        "SELECT full_name, orcid, source_systems FROM core.dim_researcher ORDER BY 1"
+    ).fetchall()
+    assert researchers == [
+        ("Phạm Thị Cúc", "0000-0002-1694-233X", ["BKHCN"]),
+        ("Trần Văn Bình CCCD [national id]", "0000-0002-1825-0097", ["BYT", "[email]"]),
+    ]
+    assert reader.execute("SELECT budget_total_vnd FROM core.fct_task ORDER BY 1").fetchall() == [
+        (950000000,),
+        (1500000000,),
+        (84500000000,),
+    ]
 
-    counts = reader.execute("SELECT table_name, column_name, kind, values_masked FROM main.personal_data_masked "
-                            "ORDER BY ALL").fetchall()
-    assert counts == [("dim_researcher", "full_name", "national_id", 1), ("dim_researcher", "source_systems", "email", 1),
-                      ("fct_task", "title", "email", 1), ("fct_task", "title", "phone", 2)]
+    counts = reader.execute(
+        "SELECT table_name, column_name, kind, values_masked FROM main.personal_data_masked ORDER BY ALL"
+    ).fetchall()
+    assert counts == [
+        ("dim_researcher", "full_name", "national_id", 1),
+        ("dim_researcher", "source_systems", "email", 1),
+        ("fct_task", "title", "email", 1),
+        ("fct_task", "title", "phone", 2),
+    ]
     assert reader.execute("SELECT personal_data_masked FROM main.refresh").fetchall() == [(5,)]
     assert snapshot.personal_data_masked == 5
     reader.close()
@@ -117,8 +153,9 @@ def test_every_published_copy_masks_personal_data_the_working_warehouse_keeps(tm
 
 
 def _materialize(data_dir):
-    return dg.materialize([published_snapshot], resources={"duckdb": DuckDBWarehouse(data_dir=str(data_dir))},
-                          raise_on_error=True)
+    return dg.materialize(
+        [published_snapshot], resources={"duckdb": DuckDBWarehouse(data_dir=str(data_dir))}, raise_on_error=True
+    )
 
 
 def test_masked_personal_data_is_a_warning_check_and_an_alert(tmp_path):
@@ -158,9 +195,13 @@ def test_the_data_folder_is_its_owners_but_for_the_published_snapshot(shared_tmp
     warehouse.dlt_pipeline("people").run(researchers())
     with warehouse.connect() as con:
         con.execute("CREATE SCHEMA core")
-        con.execute("CREATE TABLE core.dim_researcher AS SELECT source_id AS researcher_id, full_name FROM raw_people.researchers")
-        con.execute("INSERT INTO quality.quarantine VALUES ('staging.x', 'BYT', 'R1', 'why', "
-                    "'{\"phone\": \"0912345678\"}', 'l1', now())")
+        con.execute(
+            "CREATE TABLE core.dim_researcher AS SELECT source_id AS researcher_id, full_name FROM raw_people.researchers"
+        )
+        con.execute(
+            "INSERT INTO quality.quarantine VALUES ('staging.x', 'BYT', 'R1', 'why', "
+            "'{\"phone\": \"0912345678\"}', 'l1', now())"
+        )
         export(con, data / "fixes.jsonl")
         assert con.execute("SELECT count(*) FROM raw_people_staging.researchers").fetchall() == [(0,)]  # truncated
         publish(con, warehouse.published_dir, "run-1", [])

@@ -45,7 +45,7 @@ def meta(rows, label: str):
 def data_rows(rows) -> list[tuple]:
     """The rows below the header (or the numbering row) that carry an indicator code."""
     start = next(i for i, r in enumerate(rows) if r and r[0] == "STT")
-    return [r for r in rows[start + 1:] if len(r) > 1 and r[1] not in (None, "") and str(r[1]).isdigit()]
+    return [r for r in rows[start + 1 :] if len(r) > 1 and r[1] not in (None, "") and str(r[1]).isdigit()]
 
 
 def csv_rows(text: str, delimiter=",") -> list[list[str]]:
@@ -373,9 +373,17 @@ def test_name_only_files(corpus):
 
 def test_held_province_files_state_what_they_say(corpus):
     rows = rows_of(corpus["bac_giang_2025"].path)
-    assert (meta(rows, "Mã tỉnh:"), meta(rows, "Tên tỉnh:"), meta(rows, "Năm báo cáo:")) == ("24", "Tỉnh Bắc Giang", 2025)
+    assert (meta(rows, "Mã tỉnh:"), meta(rows, "Tên tỉnh:"), meta(rows, "Năm báo cáo:")) == (
+        "24",
+        "Tỉnh Bắc Giang",
+        2025,
+    )
     rows = rows_of(corpus["old_bac_ninh_code"].path)
-    assert (meta(rows, "Mã tỉnh:"), meta(rows, "Tên tỉnh:"), meta(rows, "Năm báo cáo:")) == ("27", "Tỉnh Bắc Ninh", 2025)
+    assert (meta(rows, "Mã tỉnh:"), meta(rows, "Tên tỉnh:"), meta(rows, "Năm báo cáo:")) == (
+        "27",
+        "Tỉnh Bắc Ninh",
+        2025,
+    )
     assert meta(rows_of(corpus["future_year"].path), "Năm báo cáo:") == 2042
 
 
@@ -446,8 +454,9 @@ def test_spreadsheets_open_with_calamine(corpus):
         if f.kind == "empty_workbook":
             assert all(not any(c not in ("", None) for r in s for c in r) for s in sheets)
             continue
-        numbers = {float(c) for s in sheets for r in s for c in r
-                   if isinstance(c, (int, float)) and not isinstance(c, bool)}
+        numbers = {
+            float(c) for s in sheets for r in s for c in r if isinstance(c, (int, float)) and not isinstance(c, bool)
+        }
         factor = 1000 if f.kind == "billions" else 1
         assert {v / factor for v in f.values.values()} <= numbers, f.kind
         if f.kind == "ods":

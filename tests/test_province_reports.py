@@ -30,7 +30,11 @@ def test_each_kind_of_file_reads_as_the_office_meant_or_is_held_with_a_reason(ki
             assert word.lower() in str(held.value).lower(), (word, str(held.value))
         return
     meta, rows = read_report(sent.path)
-    assert (meta["province_code"], meta["reference_year"], meta["form_code"]) == (sent.province_code, sent.year, sent.form)
+    assert (meta["province_code"], meta["reference_year"], meta["form_code"]) == (
+        sent.province_code,
+        sent.year,
+        sent.form,
+    )
     assert meta["revision"] == sent.revision
     if sent.report_date:
         assert meta["report_date"] == sent.report_date
@@ -71,9 +75,12 @@ def _rows(database: Path, sql: str, params=()):
 
 
 def _published_values(data: Path, f) -> dict:
-    rows = _rows(data / "published" / "csdl.duckdb", """SELECT indicator_code, lower(breakdown), value
+    rows = _rows(
+        data / "published" / "csdl.duckdb",
+        """SELECT indicator_code, lower(breakdown), value
         FROM core.fct_statistic WHERE province_code = ? AND reference_year = ? AND form_code = ?""",
-                 [f.province_code, f.year, f.form])
+        [f.province_code, f.year, f.form],
+    )
     return {(code, breakdown): value for code, breakdown, value in rows}
 
 
@@ -97,18 +104,30 @@ def test_quarantined_rows_say_why_and_every_file_reconciles(mixed):
     for f in sent.values():
         if f.outcome != "partly":
             continue
-        digest = _rows(database, "SELECT file_sha256 FROM raw_provinces.report_files WHERE file_name = ?", [f.path.name])
-        reasons = [r for (r,) in _rows(database, "SELECT reason FROM quality.quarantine WHERE model = "
-                                       "'staging.province_report_rows' AND source_key LIKE ?", [digest[0][0] + "#%"])]
+        digest = _rows(
+            database, "SELECT file_sha256 FROM raw_provinces.report_files WHERE file_name = ?", [f.path.name]
+        )
+        reasons = [
+            r
+            for (r,) in _rows(
+                database,
+                "SELECT reason FROM quality.quarantine WHERE model = "
+                "'staging.province_report_rows' AND source_key LIKE ?",
+                [digest[0][0] + "#%"],
+            )
+        ]
         assert len(reasons) == f.quarantined_count, (f.kind, reasons)
         for word in f.reason_words:
             assert any(word.lower() in r.lower() for r in reasons), (f.kind, word, reasons)
-    per_file = _rows(database, """
+    per_file = _rows(
+        database,
+        """
         SELECT f.file_name, f.rows_read,
                (SELECT count(*) FROM staging.province_report_rows r WHERE r.report_id = f.file_sha256),
                (SELECT count(*) FROM quality.quarantine q WHERE q.model = 'staging.province_report_rows'
                                                           AND q.source_key LIKE f.file_sha256 || '#%')
-        FROM raw_provinces.report_files f WHERE f.status = 'loaded'""")
+        FROM raw_provinces.report_files f WHERE f.status = 'loaded'""",
+    )
     assert len(per_file) == sum(1 for f in sent.values() if f.outcome != "held")
     assert all(read == kept + held for _, read, kept, held in per_file), per_file
 
@@ -128,11 +147,16 @@ def test_held_files_wait_in_quarantine_with_notes_receipts_and_alerts(mixed):
     receipt = (data / "receipts" / f"{partly.path.name}.txt").read_text(encoding="utf-8")
     assert "PARTLY LOADED" in receipt and "khoảng 50" in receipt, receipt
     assert f"kept {len(partly.values)}, bị giữ lại / held {partly.quarantined_count}" in receipt, receipt
-    subjects = [s for (s,) in _rows(data / "warehouse.duckdb", "SELECT subject FROM quality.alerts WHERE closed_at IS NULL")]
+    subjects = [
+        s for (s,) in _rows(data / "warehouse.duckdb", "SELECT subject FROM quality.alerts WHERE closed_at IS NULL")
+    ]
     for f in held + [partly]:
         assert any(f.path.name in s for s in subjects), (f.kind, subjects)
-    completeness = _rows(data / "published" / "csdl.duckdb", "SELECT status FROM marts.reporting_completeness "
-                         "WHERE province_code = '24' AND year = 2025 AND form_code = ?", [_form_of(sent["bac_giang_2025"])])
+    completeness = _rows(
+        data / "published" / "csdl.duckdb",
+        "SELECT status FROM marts.reporting_completeness WHERE province_code = '24' AND year = 2025 AND form_code = ?",
+        [_form_of(sent["bac_giang_2025"])],
+    )
     assert completeness == [("held",)]
     page = (data / "reports" / "quality.html").read_text(encoding="utf-8")
     assert sent["encrypted_xlsx"].path.name in page and 'data-outcome="held"' in page
@@ -142,8 +166,9 @@ def _form_of(f) -> str:
     return corpus.SLOTS[f.kind][2]
 
 
-def test_a_held_file_fixed_and_sent_again_and_a_replayed_row_reach_core_and_nothing_else_moves(mixed, simulator,
-                                                                                                monkeypatch):
+def test_a_held_file_fixed_and_sent_again_and_a_replayed_row_reach_core_and_nothing_else_moves(
+    mixed, simulator, monkeypatch
+):
     import msoffcrypto
     from openpyxl import load_workbook
 
@@ -154,8 +179,12 @@ def test_a_held_file_fixed_and_sent_again_and_a_replayed_row_reach_core_and_noth
     monkeypatch.setenv("CSDL_DATA_DIR", str(data))
     monkeypatch.setenv("DAGSTER_HOME", str(data.parent / "dagster_home"))
     published = data / "published" / "csdl.duckdb"
-    before = set(_rows(published, "SELECT province_code, reference_year, form_code, indicator_code, breakdown, value "
-                                  "FROM core.fct_statistic"))
+    before = set(
+        _rows(
+            published,
+            "SELECT province_code, reference_year, form_code, indicator_code, breakdown, value FROM core.fct_statistic",
+        )
+    )
 
     # the officer saves the protected workbook without its password and sends it again
     locked = next((data / "quarantine").glob("encrypted_xlsx.*.xlsx"))
@@ -165,14 +194,20 @@ def test_a_held_file_fixed_and_sent_again_and_a_replayed_row_reach_core_and_noth
     office.decrypt(opened)
     (data / "intake" / sent["encrypted_xlsx"].path.name).write_bytes(opened.getvalue())  # under the same name
     sheet = load_workbook(io.BytesIO(opened.getvalue()), read_only=True).worksheets[0]
-    in_file = {(str(r[1]), str(r[3])): float(r[-1]) for r in sheet.iter_rows(values_only=True)
-               if r and isinstance(r[1], str) and r[1].isdigit() and isinstance(r[-1], (int, float))}
+    in_file = {
+        (str(r[1]), str(r[3])): float(r[-1])
+        for r in sheet.iter_rows(values_only=True)
+        if r and isinstance(r[1], str) and r[1].isdigit() and isinstance(r[-1], (int, float))
+    }
     assert in_file and run_job("provinces_refresh", "WARNING").success
 
     # and an operator fixes the row whose value was written "khoảng 50"
     runner = CliRunner()
     fixes = data.parent / "fixes.jsonl"
-    assert runner.invoke(app, ["quarantine", "export", str(fixes), "--model", "staging.province_report_rows"]).exit_code == 0
+    assert (
+        runner.invoke(app, ["quarantine", "export", str(fixes), "--model", "staging.province_report_rows"]).exit_code
+        == 0
+    )
     records = [json.loads(line) for line in fixes.read_text(encoding="utf-8").splitlines()]
     text_value = next(r for r in records if r["raw_record"]["value_text"] == "khoảng 50")
     text_value["raw_record"]["value"] = 50.0
@@ -180,18 +215,25 @@ def test_a_held_file_fixed_and_sent_again_and_a_replayed_row_reach_core_and_noth
     replayed = runner.invoke(app, ["quarantine", "replay", str(fixes)])
     assert replayed.exit_code == 0, replayed.output
 
-    after = set(_rows(published, "SELECT province_code, reference_year, form_code, indicator_code, breakdown, value "
-                                 "FROM core.fct_statistic"))
+    after = set(
+        _rows(
+            published,
+            "SELECT province_code, reference_year, form_code, indicator_code, breakdown, value FROM core.fct_statistic",
+        )
+    )
     resent = {(c, b): v for p, y, f, c, b, v in after - before if (p, y, f) == ("44", 2024, "04/KHCN-NV")}
     assert resent == in_file
     fixed = sent["text_value"]
     row = text_value["raw_record"]
-    assert after - before - {(p, y, f, c, b, v) for p, y, f, c, b, v in after if (p, y, f) == ("44", 2024, "04/KHCN-NV")} \
-        == {(fixed.province_code, fixed.year, fixed.form, row["indicator_code"], row["breakdown"], 50.0)}
+    assert after - before - {
+        (p, y, f, c, b, v) for p, y, f, c, b, v in after if (p, y, f) == ("44", 2024, "04/KHCN-NV")
+    } == {(fixed.province_code, fixed.year, fixed.form, row["indicator_code"], row["breakdown"], 50.0)}
     assert before - after == set()  # nothing else moved
     # the review that ends the replay closes the alert on the held file (a later file came under its name), and
     # the receipt under that name is the new file's
-    open_alerts = [s for (s,) in _rows(data / "warehouse.duckdb", "SELECT subject FROM quality.alerts WHERE closed_at IS NULL")]
+    open_alerts = [
+        s for (s,) in _rows(data / "warehouse.duckdb", "SELECT subject FROM quality.alerts WHERE closed_at IS NULL")
+    ]
     assert not any(sent["encrypted_xlsx"].path.name in s for s in open_alerts), open_alerts
     receipt = (data / "receipts" / f"{sent['encrypted_xlsx'].path.name}.txt").read_text(encoding="utf-8")
     assert "ĐÃ NHẬP / LOADED" in receipt and "44" in receipt
@@ -226,8 +268,10 @@ def _warehouse_from(intake_files, tmp_path, tables):
 
     warehouse = DuckDBWarehouse(data_dir=str(tmp_path / "data"))
     warehouse.dlt_pipeline("reference").run(reference(), loader_file_format="parquet")
-    warehouse.dlt_pipeline("provinces").run(provinces(intake_dir=str(intake_files), quarantine_dir=str(
-        warehouse.quarantine_dir)), loader_file_format="parquet")
+    warehouse.dlt_pipeline("provinces").run(
+        provinces(intake_dir=str(intake_files), quarantine_dir=str(warehouse.quarantine_dir)),
+        loader_file_format="parquet",
+    )
     models = {m.table: m for m in discover()}
     with warehouse.connect() as con:
         for table in ("staging.provinces", "staging.report_template", "staging.province_report_rows", *tables):
@@ -235,8 +279,11 @@ def _warehouse_from(intake_files, tmp_path, tables):
     return warehouse
 
 
-PEOPLE = [("0201", "tong", 700.0, "người"), ("0201", "gioi_tinh:nam", 400.0, "người"),
-          ("0201", "gioi_tinh:nu", 300.0, "người")]
+PEOPLE = [
+    ("0201", "tong", 700.0, "người"),
+    ("0201", "gioi_tinh:nam", 400.0, "người"),
+    ("0201", "gioi_tinh:nu", 300.0, "người"),
+]
 
 
 def test_a_tenfold_change_from_the_previous_year_is_a_warning_naming_the_file_and_row(tmp_path):
@@ -247,13 +294,24 @@ def test_a_tenfold_change_from_the_previous_year_is_a_warning_naming_the_file_an
     intake = tmp_path / "intake"
     intake.mkdir()
     write_report_workbook(intake, "38", "Tỉnh Thanh Hóa", 2023, "02/KHCN-NL", date(2024, 2, 1), PEOPLE)
-    later = write_report_workbook(intake, "38", "Tỉnh Thanh Hóa", 2024, "02/KHCN-NL", date(2025, 2, 1), [
-        ("0201", "tong", 8400.0, "người"), ("0201", "gioi_tinh:nam", 8100.0, "người"),  # 12x and 20.25x
-        ("0201", "gioi_tinh:nu", 300.0, "người")])  # as the year before
+    later = write_report_workbook(
+        intake,
+        "38",
+        "Tỉnh Thanh Hóa",
+        2024,
+        "02/KHCN-NL",
+        date(2025, 2, 1),
+        [
+            ("0201", "tong", 8400.0, "người"),
+            ("0201", "gioi_tinh:nam", 8100.0, "người"),  # 12x and 20.25x
+            ("0201", "gioi_tinh:nu", 300.0, "người"),
+        ],
+    )  # as the year before
     warehouse = _warehouse_from(intake, tmp_path, ["core.fct_statistic", "marts.statistic_year_changes"])
     with warehouse.connect() as con:
-        flagged = con.execute("SELECT breakdown, warning FROM marts.statistic_year_changes "
-                              "WHERE warning IS NOT NULL ORDER BY breakdown").fetchall()
+        flagged = con.execute(
+            "SELECT breakdown, warning FROM marts.statistic_year_changes WHERE warning IS NOT NULL ORDER BY breakdown"
+        ).fetchall()
         unflagged = con.execute("SELECT breakdown FROM marts.statistic_year_changes WHERE warning IS NULL").fetchall()
     # breakdown members move a lot between years where they are small: only the total is judged
     assert [b for b, _ in flagged] == ["tong"] and sorted(unflagged) == [("gioi_tinh:nam",), ("gioi_tinh:nu",)]
@@ -286,8 +344,10 @@ def test_a_former_provinces_indicators_are_shared_back_with_the_unit_that_report
     slices = refreshed[0] / "published" / "provinces"
     # Resolution 202/2025/QH15 (../shared/domain.md): 27 Bắc Ninh -> 24 Bắc Ninh, 49 Quảng Nam -> 48 Đà Nẵng
     for former, current in (("27", "24"), ("49", "48")):
-        rows = db.sql(f"SELECT DISTINCT unit_set, province_code FROM '{slices / current / 'indicators_by_province_year.parquet'}'"
-                      " WHERE unit_set = '63'").fetchall()
+        rows = db.sql(
+            f"SELECT DISTINCT unit_set, province_code FROM '{slices / current / 'indicators_by_province_year.parquet'}'"
+            " WHERE unit_set = '63'"
+        ).fetchall()
         assert ("63", former) in rows, (former, current, rows)
         assert not (slices / former).exists() or former == current
 
@@ -299,9 +359,21 @@ def test_the_quality_report_escapes_what_senders_wrote(tmp_path):
     from warehouse.database import connect
 
     hostile = "<b>bao cao</b> & <script>alert(1)</script>.xlsx"
-    files = [{"file_name": hostile, "province_name": "Tỉnh <i>X</i>", "province_code": "01", "reference_year": 2024,
-              "form_code": "01/KHCN-TC", "outcome": "held", "superseded_by": None, "kept": 0, "quarantined_rows": [],
-              "reason_vi": "Lý do <img src=x>", "reason_en": "reason & more"}]
+    files = [
+        {
+            "file_name": hostile,
+            "province_name": "Tỉnh <i>X</i>",
+            "province_code": "01",
+            "reference_year": 2024,
+            "form_code": "01/KHCN-TC",
+            "outcome": "held",
+            "superseded_by": None,
+            "kept": 0,
+            "quarantined_rows": [],
+            "reason_vi": "Lý do <img src=x>",
+            "reason_en": "reason & more",
+        }
+    ]
     with connect(tmp_path / "w.duckdb") as con:
         page = report.render(con, [], [], datetime.now(UTC), files)
     assert "<script>" not in page and "<b>bao cao" not in page and "<img" not in page and "<i>X" not in page

@@ -24,5 +24,7 @@ def test_match_eval_on_each_validation_file(catalogue):
     lines = result.output.strip().splitlines()
     f1 = float(lines[-1].split("f1=")[1])
     assert f1 >= MINIMUM_F1[catalogue], result.output
-    completeness = float(next(line for line in lines if "pair_completeness=" in line).split("pair_completeness=")[1].split()[0])
+    completeness = float(
+        next(line for line in lines if "pair_completeness=" in line).split("pair_completeness=")[1].split()[0]
+    )
     assert completeness >= 0.95, result.output

@@ -32,10 +32,18 @@ def test_a_personal_identifier_column_stops_publishing_and_keeps_the_last_snapsh
     con.close()
     snapshot = duckdb.connect(str(published / "csdl.duckdb"), read_only=True)
     assert snapshot.execute("SELECT run_id FROM main.refresh").fetchall() == [("run-1",)]
-    assert "email" not in {c for (c,) in snapshot.execute("SELECT column_name FROM information_schema.columns").fetchall()}
-    assert sorted(p.name for p in published.iterdir()) == ["csdl.duckdb", "current", "data_dictionary.html", "parquet", "provinces", "versions"]
+    assert "email" not in {
+        c for (c,) in snapshot.execute("SELECT column_name FROM information_schema.columns").fetchall()
+    }
+    assert sorted(p.name for p in published.iterdir()) == [
+        "csdl.duckdb",
+        "current",
+        "data_dictionary.html",
+        "parquet",
+        "provinces",
+        "versions",
+    ]
     assert len(list((published / "versions").iterdir())) == 1  # no temporary files
-
 
 
 def test_province_slices_are_whole_when_duckdb_splits_a_partition_into_several_files(tmp_path):
@@ -44,22 +52,30 @@ def test_province_slices_are_whole_when_duckdb_splits_a_partition_into_several_f
     still gets one file per table, with all its rows and no partition column."""
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
     con.execute("CREATE SCHEMA core")
-    con.execute("CREATE TABLE core.dim_province AS SELECT * FROM (VALUES ('01', true), ('79', true), ('02', true)) "
-                "AS p(province_code, is_current)")
-    con.execute("CREATE VIEW core.fct_task AS SELECT 'T' || i AS task_id, "
-                "CASE WHEN i % 3 = 0 THEN '79' ELSE '01' END AS current_province_code FROM range(300000) AS r(i)")
+    con.execute(
+        "CREATE TABLE core.dim_province AS SELECT * FROM (VALUES ('01', true), ('79', true), ('02', true)) "
+        "AS p(province_code, is_current)"
+    )
+    con.execute(
+        "CREATE VIEW core.fct_task AS SELECT 'T' || i AS task_id, "
+        "CASE WHEN i % 3 = 0 THEN '79' ELSE '01' END AS current_province_code FROM range(300000) AS r(i)"
+    )
     con.execute("SET partitioned_write_max_open_files = 1")
     con.execute("SET partitioned_write_flush_threshold = 100")
     parts = tmp_path / "probe"
-    con.execute(f"COPY (SELECT *, current_province_code AS p FROM core.fct_task) TO '{parts}' (FORMAT parquet, PARTITION_BY (p))")
+    con.execute(
+        f"COPY (SELECT *, current_province_code AS p FROM core.fct_task) TO '{parts}' (FORMAT parquet, PARTITION_BY (p))"
+    )
     assert len(list((parts / "p=01").glob("*.parquet"))) > 1  # the case this test is about does happen
 
     _write_province_slices(con, tmp_path / "provinces")
     for code, rows in (("01", 200000), ("79", 100000), ("02", 0)):
         file = f"'{tmp_path / 'provinces' / code / 'fct_task.parquet'}'"
         assert con.execute(f"SELECT count(*), count(DISTINCT task_id) FROM {file}").fetchall() == [(rows, rows)]
-        assert [c for c, *_ in con.execute(f"DESCRIBE SELECT * FROM {file}").fetchall()] == \
-            ["task_id", "current_province_code"]
+        assert [c for c, *_ in con.execute(f"DESCRIBE SELECT * FROM {file}").fetchall()] == [
+            "task_id",
+            "current_province_code",
+        ]
 
 
 def as_another_user(fn):
@@ -102,9 +118,13 @@ def shared_tmp():
 def _small_warehouse(path: Path, tasks: int = 10) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path))
     con.execute("CREATE SCHEMA core")
-    con.execute("CREATE TABLE core.dim_province AS SELECT * FROM (VALUES ('01', true), ('79', true)) AS p(province_code, is_current)")
-    con.execute(f"CREATE TABLE core.fct_task AS SELECT 'T' || i AS task_id, 'Đề tài ' || i AS title, "
-                f"CASE WHEN i % 2 = 0 THEN '01' ELSE '79' END AS current_province_code FROM range({tasks}) r(i)")
+    con.execute(
+        "CREATE TABLE core.dim_province AS SELECT * FROM (VALUES ('01', true), ('79', true)) AS p(province_code, is_current)"
+    )
+    con.execute(
+        f"CREATE TABLE core.fct_task AS SELECT 'T' || i AS task_id, 'Đề tài ' || i AS title, "
+        f"CASE WHEN i % 2 = 0 THEN '01' ELSE '79' END AS current_province_code FROM range({tasks}) r(i)"
+    )
     con.execute("CREATE TABLE core.marker AS SELECT 0 AS run")
     return con
 
@@ -152,8 +172,10 @@ def test_a_publish_killed_at_any_point_leaves_one_whole_snapshot_and_the_next_cl
     follow each other, `csdl.duckdb` never goes missing, and `kill -9` mid-publish leaves the last whole one."""
     published = tmp_path / "published"
     _small_warehouse(tmp_path / "warehouse.duckdb", tasks=300_000).close()
-    writer = subprocess.Popen([sys.executable, "-c", PUBLISH_FOREVER, str(tmp_path / "warehouse.duckdb"), str(published)],
-                              cwd=Path(__file__).resolve().parents[1])
+    writer = subprocess.Popen(
+        [sys.executable, "-c", PUBLISH_FOREVER, str(tmp_path / "warehouse.duckdb"), str(published)],
+        cwd=Path(__file__).resolve().parents[1],
+    )
     try:
         seen, killed_midway, deadline = set(), False, time.monotonic() + 120
         reader = duckdb.connect()
@@ -184,8 +206,15 @@ def test_a_publish_killed_at_any_point_leaves_one_whole_snapshot_and_the_next_cl
     names = sorted(p.name for p in (published / "versions").iterdir())
     assert len(names) == 2 and not any(n.startswith(".") for n in names)  # current and previous only
     assert sorted(os.path.basename(os.readlink(published / link)) for link in ("current", "previous")) == names
-    assert sorted(p.name for p in published.iterdir()) == ["csdl.duckdb", "current", "data_dictionary.html", "parquet", "previous", "provinces",
-                                                           "versions"]
+    assert sorted(p.name for p in published.iterdir()) == [
+        "csdl.duckdb",
+        "current",
+        "data_dictionary.html",
+        "parquet",
+        "previous",
+        "provinces",
+        "versions",
+    ]
     with duckdb.connect(str(published / "csdl.duckdb"), read_only=True) as snapshot:
         assert snapshot.execute("SELECT run_id FROM main.refresh").fetchall() == [("run-next",)]
 
@@ -198,6 +227,15 @@ def test_a_snapshot_published_before_versions_is_replaced_by_the_links(tmp_path)
     (published / ".publishing-0123").mkdir()  # what the earlier layout's killed publish left
     con = _small_warehouse(tmp_path / "warehouse.duckdb")
     publish(con, published, "run-1", [])
-    assert sorted(p.name for p in published.iterdir()) == ["csdl.duckdb", "current", "data_dictionary.html", "parquet", "provinces", "versions"]
-    assert all((published / part).is_symlink() for part in ("csdl.duckdb", "data_dictionary.html", "parquet", "provinces"))
+    assert sorted(p.name for p in published.iterdir()) == [
+        "csdl.duckdb",
+        "current",
+        "data_dictionary.html",
+        "parquet",
+        "provinces",
+        "versions",
+    ]
+    assert all(
+        (published / part).is_symlink() for part in ("csdl.duckdb", "data_dictionary.html", "parquet", "provinces")
+    )
     assert sorted(p.name for p in (published / "provinces").iterdir()) == ["01", "79"]

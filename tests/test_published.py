@@ -22,7 +22,8 @@ def _scan(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
 def test_no_personal_identifiers_in_the_snapshot_parquet_or_province_slices(refreshed, published):
     data, _ = refreshed
     for schema, table in published.execute(
-            "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema <> 'main'").fetchall():
+        "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema <> 'main'"
+    ).fetchall():
         assert _scan(published, f"{schema}.{table}") == [], f"{schema}.{table}"
     files = list((data / "published").rglob("*.parquet"))
     assert len(files) > 100  # the national copies and every province's slices
@@ -52,17 +53,26 @@ def test_every_published_table_and_column_is_described_in_both_languages(publish
 
 def test_each_province_gets_its_own_slice(refreshed, published):
     slices = refreshed[0] / "published" / "provinces"
-    current = [c for (c,) in published.execute("SELECT province_code FROM core.dim_province WHERE is_current").fetchall()]
+    current = [
+        c for (c,) in published.execute("SELECT province_code FROM core.dim_province WHERE is_current").fetchall()
+    ]
     assert sorted(p.name for p in slices.iterdir()) == sorted(current)
     con = duckdb.connect()
     for code in ("01", "24", "79"):
-        tasks = con.execute(f"SELECT count(*), count(DISTINCT current_province_code) FROM '{slices / code / 'fct_task.parquet'}'").fetchall()[0]
-        expected = published.execute("SELECT count(*) FROM core.fct_task WHERE current_province_code = ?", [code]).fetchall()[0][0]
+        tasks = con.execute(
+            f"SELECT count(*), count(DISTINCT current_province_code) FROM '{slices / code / 'fct_task.parquet'}'"
+        ).fetchall()[0]
+        expected = published.execute(
+            "SELECT count(*) FROM core.fct_task WHERE current_province_code = ?", [code]
+        ).fetchall()[0][0]
         assert tasks == (expected, 1 if expected else 0)
-        former = con.execute(f"SELECT DISTINCT province_code FROM '{slices / code / 'fct_statistic.parquet'}'").fetchall()
+        former = con.execute(
+            f"SELECT DISTINCT province_code FROM '{slices / code / 'fct_statistic.parquet'}'"
+        ).fetchall()
         successors = published.execute(
             "SELECT DISTINCT successor_code FROM core.dim_province WHERE province_code IN (SELECT unnest(?))",
-            [[c for (c,) in former]]).fetchall()
+            [[c for (c,) in former]],
+        ).fetchall()
         assert successors == [(code,)]
 
 

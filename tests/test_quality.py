@@ -172,10 +172,25 @@ def render_in_chromium(page, tmp_path) -> str:
     assert shutil.which(CHROMIUM), "chromium is missing: `make test` installs Debian's chromium package"
     profile = tmp_path / "chromium-profile"
     done = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-         f"--screenshot={tmp_path / 'report.png'}", "--window-size=1280,2000", "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=120)
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            f"--screenshot={tmp_path / 'report.png'}",
+            "--window-size=1280,2000",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert (tmp_path / "report.png").stat().st_size > 10_000  # it painted something
     return done.stdout
@@ -195,12 +210,19 @@ def test_blocking_check_keeps_the_last_snapshot_and_alerts_arrive_once_and_close
     assert all("report missing" in t and "15/02/2026" in t for t in webhook.texts())
 
     # a ministry sends a negative budget: staging keeps it, core's blocking suite refuses it
-    source_id, budget = _warehouse(data, "SELECT source_id, budget_state_vnd FROM raw_ministries.tasks "
-                                         "WHERE budget_state_vnd > 0 ORDER BY source_id LIMIT 1")[0]
-    _warehouse(data, "UPDATE raw_ministries.tasks SET budget_state_vnd = -budget_state_vnd WHERE source_id = ?", [source_id])
+    source_id, budget = _warehouse(
+        data,
+        "SELECT source_id, budget_state_vnd FROM raw_ministries.tasks "
+        "WHERE budget_state_vnd > 0 ORDER BY source_id LIMIT 1",
+    )[0]
+    _warehouse(
+        data, "UPDATE raw_ministries.tasks SET budget_state_vnd = -budget_state_vnd WHERE source_id = ?", [source_id]
+    )
     broken = run_job("rebuild_from_raw", "ERROR")
     assert not broken.success
-    failed = {(c.asset_key.to_user_string(), c.check_name) for c in broken.get_asset_check_evaluations() if not c.passed}
+    failed = {
+        (c.asset_key.to_user_string(), c.check_name) for c in broken.get_asset_check_evaluations() if not c.passed
+    }
     assert ("core/fct_task", "values_in_range") in failed  # named for what it checks
     assert _published_run(data) == last_good  # analysts still have the last good snapshot
     with duckdb.connect(str(data / "published" / "csdl.duckdb"), read_only=True) as con:
@@ -212,8 +234,11 @@ def test_blocking_check_keeps_the_last_snapshot_and_alerts_arrive_once_and_close
     from pipelines.sensors import review_after_failure, review_after_refresh
 
     context = dg.build_run_status_sensor_context(
-        sensor_name="review_after_failure", dagster_event=broken.get_run_failure_event(),
-        dagster_instance=instance, dagster_run=broken.dagster_run).for_run_failure()
+        sensor_name="review_after_failure",
+        dagster_event=broken.get_run_failure_event(),
+        dagster_instance=instance,
+        dagster_run=broken.dagster_run,
+    ).for_run_failure()
     request = review_after_failure(context)
     assert isinstance(request, dg.RunRequest) and request.tags["csdl/after_run"] == broken.run_id
     before = len(webhook.messages)
@@ -224,8 +249,9 @@ def test_blocking_check_keeps_the_last_snapshot_and_alerts_arrive_once_and_close
     assert len(sink.mails) == len(missing) + 1
     assert "[ERROR]" in alert and "run of rebuild_from_raw failed" in alert
     # the cause first (staging, upstream, only warns), then what it stopped in the same run
-    assert alert.index("Cause: staging.ministry_tasks check values_in_range (warning)") \
-        < alert.index("In the same run: core.fct_task check values_in_range (blocking)")
+    assert alert.index("Cause: staging.ministry_tasks check values_in_range (warning)") < alert.index(
+        "In the same run: core.fct_task check values_in_range (blocking)"
+    )
     assert f"source_id={source_id}: {-budget}" in alert  # the sample names the record, not only its value
     assert "published nothing" in alert and "last good snapshot" in alert and "still published" not in alert
     assert f"http://127.0.0.1:3000/runs/{broken.run_id}" in alert
@@ -241,12 +267,15 @@ def test_blocking_check_keeps_the_last_snapshot_and_alerts_arrive_once_and_close
     fixed = run_job("rebuild_from_raw", "ERROR")
     assert fixed.success and _published_run(data) == fixed.run_id
     context = dg.build_run_status_sensor_context(
-        sensor_name="review_after_refresh", dagster_event=fixed.get_run_success_event(),
-        dagster_instance=instance, dagster_run=fixed.dagster_run)
+        sensor_name="review_after_refresh",
+        dagster_event=fixed.get_run_success_event(),
+        dagster_instance=instance,
+        dagster_run=fixed.dagster_run,
+    )
     assert isinstance(review_after_refresh(context), dg.RunRequest)
     closed = _review()
     assert closed["closed"] == 1 and closed["open"] == len(missing)
-    [resolved] = webhook.texts()[before + 1:]
+    [resolved] = webhook.texts()[before + 1 :]
     assert "[RESOLVED]" in resolved and "rebuild_from_raw" in resolved
     assert sum("[RESOLVED]" in m["Subject"] for m in sink.mails) == 1
     rows = _warehouse(data, "SELECT kind, count(*), count(closed_at) FROM quality.alerts GROUP BY 1 ORDER BY 1")
@@ -267,15 +296,20 @@ def test_blocking_check_keeps_the_last_snapshot_and_alerts_arrive_once_and_close
 
 def test_a_failing_warning_still_publishes_and_a_channel_that_is_down_gets_it_at_the_next_review(operated):
     data, _, webhook, sink = operated
-    source_id, status = _warehouse(data, "SELECT source_id, status FROM raw_ministries.tasks "
-                                         "WHERE status = 'dang_thuc_hien' ORDER BY source_id LIMIT 1")[0]
+    source_id, status = _warehouse(
+        data,
+        "SELECT source_id, status FROM raw_ministries.tasks WHERE status = 'dang_thuc_hien' ORDER BY source_id LIMIT 1",
+    )[0]
     _warehouse(data, "UPDATE raw_ministries.tasks SET status = 'tam_dung' WHERE source_id = ?", [source_id])
     warned = run_job("rebuild_from_raw", "ERROR")
     assert warned.success and _published_run(data) == warned.run_id  # a warning does not stop publishing
-    warnings = {(c.asset_key.to_user_string(), c.severity) for c in warned.get_asset_check_evaluations()
-                if not c.passed}
-    assert warnings == {("staging/ministry_tasks", dg.AssetCheckSeverity.WARN),
-                        ("core/fct_task", dg.AssetCheckSeverity.WARN)}
+    warnings = {
+        (c.asset_key.to_user_string(), c.severity) for c in warned.get_asset_check_evaluations() if not c.passed
+    }
+    assert warnings == {
+        ("staging/ministry_tasks", dg.AssetCheckSeverity.WARN),
+        ("core/fct_task", dg.AssetCheckSeverity.WARN),
+    }
 
     webhook.failing = True
     try:
@@ -319,8 +353,9 @@ def test_a_quarantined_record_fixed_and_replayed_reaches_core_and_counts_reconci
     bad = tmp_path / "bad.jsonl"
     typo = json.loads(json.dumps(level))
     typo["raw_record"]["levle"] = "TINH"
-    bad.write_text(json.dumps(date_fix, ensure_ascii=False) + "\n" + json.dumps(typo, ensure_ascii=False) + "\n",
-                   encoding="utf-8")
+    bad.write_text(
+        json.dumps(date_fix, ensure_ascii=False) + "\n" + json.dumps(typo, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     refused = runner.invoke(app, ["quarantine", "replay", str(bad)])
     assert refused.exit_code == 1 and f"{bad} line 2" in refused.output and "levle" in refused.output
     assert _warehouse(data, "SELECT count(*) FROM quality.corrections") == [(0,)]
@@ -330,14 +365,21 @@ def test_a_quarantined_record_fixed_and_replayed_reaches_core_and_counts_reconci
     assert replayed.exit_code == 0, replayed.output
     keys = [level["source_key"], date_fix["source_key"]]
     with duckdb.connect(str(data / "published" / "csdl.duckdb"), read_only=True) as con:
-        assert sorted(con.execute("SELECT source_id, level FROM core.fct_task WHERE source_id IN (?, ?)", keys).fetchall()) \
-            == sorted([(level["source_key"], "TINH"), (date_fix["source_key"], date_fix["raw_record"]["level"].upper())])
-    received, kept, quarantined = _warehouse(data, """SELECT (SELECT count(*) FROM raw_ministries.tasks),
+        assert sorted(
+            con.execute("SELECT source_id, level FROM core.fct_task WHERE source_id IN (?, ?)", keys).fetchall()
+        ) == sorted([(level["source_key"], "TINH"), (date_fix["source_key"], date_fix["raw_record"]["level"].upper())])
+    received, kept, quarantined = _warehouse(
+        data,
+        """SELECT (SELECT count(*) FROM raw_ministries.tasks),
         (SELECT count(*) FROM staging.ministry_tasks),
-        (SELECT count(*) FROM quality.quarantine WHERE model = 'staging.ministry_tasks')""")[0]
+        (SELECT count(*) FROM quality.quarantine WHERE model = 'staging.ministry_tasks')""",
+    )[0]
     assert quarantined == 7 and received == kept + quarantined
-    latest = _warehouse(data, """SELECT passed, details->>'quarantined' FROM quality.check_results
-        WHERE asset_key = 'staging.ministry_tasks' AND check_name = 'rows_reconcile' ORDER BY checked_at DESC LIMIT 1""")
+    latest = _warehouse(
+        data,
+        """SELECT passed, details->>'quarantined' FROM quality.check_results
+        WHERE asset_key = 'staging.ministry_tasks' AND check_name = 'rows_reconcile' ORDER BY checked_at DESC LIMIT 1""",
+    )
     assert latest == [(True, "7")]
     audit = _warehouse(data, "SELECT source_key, changed_fields FROM quality.corrections ORDER BY source_key")
     assert sorted(audit) == sorted([(level["source_key"], ["level"]), (date_fix["source_key"], ["start_date"])])
@@ -375,8 +417,9 @@ def test_stale_sources_open_alerts_that_close_after_the_next_load(operated):
         stale = review(con, instance, data / "reports" / "quality.html", ["national_refresh"], now=later, channels=[])
         assert {"source_stale:ministries", "source_stale:provinces"} <= set(stale["problems"])
         assert "source_stale:academies" not in stale["problems"]  # weekly: three days is on time
-        message = con.execute("SELECT message FROM quality.alerts WHERE problem_key = 'source_stale:ministries' "
-                              "AND closed_at IS NULL").fetchall()[0][0]
+        message = con.execute(
+            "SELECT message FROM quality.alerts WHERE problem_key = 'source_stale:ministries' AND closed_at IS NULL"
+        ).fetchall()[0][0]
         assert "expected every 24 h" in message
         fresh = review(con, instance, data / "reports" / "quality.html", ["national_refresh"], channels=[])
     assert not any(p.startswith("source_stale:") for p in fresh["problems"]) and fresh["closed"] >= 2
@@ -393,8 +436,11 @@ def test_the_text_expectations_catch_nfd_and_mojibake(refreshed):
     frame.loc[1, "title"] = "NghiÖn cøu gièng lóa"  # TCVN3 bytes read as Latin-1
     frame.loc[2, "title"] = "Nghiá»‡m thu Ä‘á» tÃ i"  # UTF-8 read as Windows-1252
     for severity, bad_rows in ((BLOCKING, 1), (WARNING, 2)):
-        expectations = [(n, k) for n, k, s in suites()["core.fct_task"] if s == severity and k.get("column") == "title"
-                        and n == "ExpectColumnValuesToNotMatchRegex"]
+        expectations = [
+            (n, k)
+            for n, k, s in suites()["core.fct_task"]
+            if s == severity and k.get("column") == "title" and n == "ExpectColumnValuesToNotMatchRegex"
+        ]
         outcomes = validate(f"text_{severity}", frame, expectations)
         assert [(o.success, o.unexpected_count) for o in outcomes] == [(False, bad_rows)]
 
@@ -404,17 +450,21 @@ def test_validation_reads_again_only_changed_or_failing_rows_and_counts_the_whol
     from quality.validation import validate_table
     from warehouse.database import connect
 
-    suite = [("ExpectColumnValuesToBeUnique", {"column": "task_id"}, BLOCKING),
-             ("ExpectColumnValuesToBeBetween", {"column": "budget", "min_value": 0, "max_value": None}, BLOCKING),
-             ("ExpectColumnValuesToBeInSet", {"column": "level", "value_set": ["quoc_gia", "bo"]}, WARNING)]
+    suite = [
+        ("ExpectColumnValuesToBeUnique", {"column": "task_id"}, BLOCKING),
+        ("ExpectColumnValuesToBeBetween", {"column": "budget", "min_value": 0, "max_value": None}, BLOCKING),
+        ("ExpectColumnValuesToBeInSet", {"column": "level", "value_set": ["quoc_gia", "bo"]}, WARNING),
+    ]
 
     def failures(result):
         return [(o.expectation, o.unexpected_count) for o in result.outcomes if not o.success]
 
     with connect(tmp_path / "w.duckdb") as con:
         con.execute("CREATE SCHEMA core")
-        con.execute("CREATE TABLE core.t AS SELECT 'T' || i AS task_id, i * 10 AS budget, "
-                    "CASE WHEN i % 100 = 0 THEN 'tinh' ELSE 'bo' END AS level FROM range(1000) AS r(i)")
+        con.execute(
+            "CREATE TABLE core.t AS SELECT 'T' || i AS task_id, i * 10 AS budget, "
+            "CASE WHEN i % 100 = 0 THEN 'tinh' ELSE 'bo' END AS level FROM range(1000) AS r(i)"
+        )
         first = validate_table(con, "core.t", suite)
         assert (first.rows, first.rows_read) == (1000, 1000)
         assert failures(first) == [("expect_column_values_to_be_in_set", 10)]
@@ -426,9 +476,11 @@ def test_validation_reads_again_only_changed_or_failing_rows_and_counts_the_whol
         con.execute("UPDATE core.t SET task_id = 'T3' WHERE task_id = 'T4'")  # a duplicate among unchanged rows
         changed = validate_table(con, "core.t", suite)
         assert changed.rows_read == 10 + 3 + 1  # the failing, the changed, and the row the new T3 duplicates
-        assert failures(changed) == [("expect_column_values_to_be_unique", 2),
-                                     ("expect_column_values_to_be_between", 2),
-                                     ("expect_column_values_to_be_in_set", 10)]
+        assert failures(changed) == [
+            ("expect_column_values_to_be_unique", 2),
+            ("expect_column_values_to_be_between", 2),
+            ("expect_column_values_to_be_in_set", 10),
+        ]
         again = validate_table(con, "core.t", suite)  # the duplicates are read again, with each other
         assert again.rows_read == 10 + 2 + 2 and failures(again) == failures(changed)
         con.execute("INSERT INTO core.t SELECT * FROM core.t WHERE task_id = 'T5'")  # an exact copy of a kept row
@@ -440,8 +492,10 @@ def test_validation_reads_again_only_changed_or_failing_rows_and_counts_the_whol
         full = validate_table(con, "core.t", suite, incremental=False)  # the same answer reading every row
         assert full.rows_read == 1000 and failures(full) == failures(changed)
 
-        looser = [*suite[:2], ("ExpectColumnValuesToBeInSet", {"column": "level", "value_set": ["quoc_gia", "bo", "tinh"]},
-                               WARNING)]  # a changed suite reads every row again
+        looser = [
+            *suite[:2],
+            ("ExpectColumnValuesToBeInSet", {"column": "level", "value_set": ["quoc_gia", "bo", "tinh"]}, WARNING),
+        ]  # a changed suite reads every row again
         assert validate_table(con, "core.t", looser).rows_read == 1000
 
 
@@ -458,7 +512,9 @@ def test_an_expectation_that_cannot_be_evaluated_fails_every_time(tmp_path):
         for _ in range(2):
             result = validate_table(con, "core.t", suite)
             assert result.rows_read == 20
-            assert [(o.success, o.sample[0].startswith("could not be evaluated")) for o in result.outcomes] == [(False, True)]
+            assert [(o.success, o.sample[0].startswith("could not be evaluated")) for o in result.outcomes] == [
+                (False, True)
+            ]
 
 
 def test_a_load_less_than_half_a_cadence_late_is_still_fresh():
@@ -466,14 +522,18 @@ def test_a_load_less_than_half_a_cadence_late_is_still_fresh():
 
     now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
     [(warn, fail)] = [policies()["ministries"]]  # the policy Dagster shows and evaluates on raw/ministries/*
-    daily = [Freshness("ministries", now - timedelta(hours=hours), warn, fail, now) for hours in (23, 30, 35.9, 36.1, 60)]
+    daily = [
+        Freshness("ministries", now - timedelta(hours=hours), warn, fail, now) for hours in (23, 30, 35.9, 36.1, 60)
+    ]
     assert [f.stale for f in daily] == [False, False, False, True, True]  # a day's cadence + half a day's grace
 
 
 def test_an_unknown_model_name_is_refused_not_shown_as_nothing_quarantined(tmp_path, monkeypatch):
     monkeypatch.setenv("CSDL_DATA_DIR", str(tmp_path))
-    for command in (["quarantine", "list", "--model", "staging.ministry_task"],
-                    ["quarantine", "export", str(tmp_path / "x.jsonl"), "--model", "staging.ministry_task"]):
+    for command in (
+        ["quarantine", "list", "--model", "staging.ministry_task"],
+        ["quarantine", "export", str(tmp_path / "x.jsonl"), "--model", "staging.ministry_task"],
+    ):
         refused = CliRunner().invoke(app, command, env={"COLUMNS": "250"})
         assert refused.exit_code == 2 and "staging.ministry_tasks" in refused.output, refused.output
 
@@ -484,9 +544,11 @@ def test_check_samples_in_alerts_carry_no_phone_number_or_e_mail(tmp_path):
 
     sample = ["Lê Thị Hoa 0912 345 678", "hoa.le@vast.vn Nguyễn Văn A", "Trần B"]
     with connect(tmp_path / "w.duckdb") as con:
-        con.execute("INSERT INTO quality.check_results VALUES ('r1', 'core.dim_researcher', 'great_expectations', false, "
-                    "'ERROR', 1, ?, now())", [json.dumps({"ExpectColumnValuesToMatchRegex": {"unexpected": 3,
-                                                                                              "sample": sample}})])
+        con.execute(
+            "INSERT INTO quality.check_results VALUES ('r1', 'core.dim_researcher', 'great_expectations', false, "
+            "'ERROR', 1, ?, now())",
+            [json.dumps({"ExpectColumnValuesToMatchRegex": {"unexpected": 3, "sample": sample}})],
+        )
         [problem] = check_problems(con)
     assert "0912" not in problem.message and "hoa.le@" not in problem.message
     assert "[phone]" in problem.message and "[email]" in problem.message and "Trần B" in problem.message

@@ -1,18 +1,30 @@
 """national_refresh over the whole graph, in-process, into a temporary data folder."""
 
-
 import duckdb
 
 from tests.conftest import ground_truth
 
 EXPECTED_TABLES = {
-    "core.dim_province", "core.dim_managing_body", "core.dim_field", "core.dim_task_level", "core.dim_indicator",
+    "core.dim_province",
+    "core.dim_managing_body",
+    "core.dim_field",
+    "core.dim_task_level",
+    "core.dim_indicator",
     "core.dim_organization",
-    "core.organization_alias", "core.dim_researcher", "core.fct_task", "core.fct_task_result",
-    "core.fct_publication", "core.bridge_publication_author", "core.fct_statistic",
-    "marts.indicators_by_province_year", "marts.reporting_completeness", "marts.task_duplicate_candidates",
+    "core.organization_alias",
+    "core.dim_researcher",
+    "core.fct_task",
+    "core.fct_task_result",
+    "core.fct_publication",
+    "core.bridge_publication_author",
+    "core.fct_statistic",
+    "marts.indicators_by_province_year",
+    "marts.reporting_completeness",
+    "marts.task_duplicate_candidates",
     "marts.statistic_year_changes",
-    "main.catalog", "main.refresh", "main.personal_data_masked",
+    "main.catalog",
+    "main.refresh",
+    "main.personal_data_masked",
 }
 
 
@@ -24,8 +36,10 @@ def test_every_check_passed_and_the_snapshot_holds_every_table(refreshed, publis
     _, result = refreshed
     checks = list(result.get_asset_check_evaluations())
     assert checks and all(c.passed for c in checks), [c.asset_key for c in checks if not c.passed]
-    tables = {f"{s}.{t}" for s, t in published.execute(
-        "SELECT table_schema, table_name FROM information_schema.tables").fetchall()}
+    tables = {
+        f"{s}.{t}"
+        for s, t in published.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall()
+    }
     lookups = {t for t in tables if t.startswith("core.code_")}
     questions = {t for t in tables if t.startswith("questions.")}
     assert tables - lookups - questions == EXPECTED_TABLES
@@ -56,10 +70,18 @@ def test_row_counts_reconcile_with_what_the_sources_sent(refreshed, published, d
 
 
 def test_statistics_come_from_the_latest_submission(published, demo_dir):
-    truth = {(r["province_code"], int(r["reference_year"]), r["form_code"], r["indicator_code"], r["breakdown"]):
-             float(r["value"]) for r in ground_truth(demo_dir, "statistics")}
-    ours = {(p, y, f, i, b): v for p, y, f, i, b, v in published.execute(
-        "SELECT province_code, reference_year, form_code, indicator_code, breakdown, value FROM core.fct_statistic").fetchall()}
+    truth = {
+        (r["province_code"], int(r["reference_year"]), r["form_code"], r["indicator_code"], r["breakdown"]): float(
+            r["value"]
+        )
+        for r in ground_truth(demo_dir, "statistics")
+    }
+    ours = {
+        (p, y, f, i, b): v
+        for p, y, f, i, b, v in published.execute(
+            "SELECT province_code, reference_year, form_code, indicator_code, breakdown, value FROM core.fct_statistic"
+        ).fetchall()
+    }
     assert ours.keys() == truth.keys()
     # the snapshot keeps three decimals (DECIMAL(18,3)): what a source sent, without float noise
     assert all(abs(float(ours[k]) - truth[k]) <= 0.0005 for k in truth)

@@ -67,8 +67,9 @@ signed_dates = st.dates(date(1990, 1, 1), date(2035, 12, 31))
 
 @given(signed_dates, st.sampled_from(["/", ".", "-"]), st.booleans())
 def test_a_date_in_figures_reads_day_first(day, sep, padded):
-    text = (f"{day.day:02d}{sep}{day.month:02d}{sep}{day.year}" if padded
-            else f"{day.day}{sep}{day.month}{sep}{day.year}")
+    text = (
+        f"{day.day:02d}{sep}{day.month:02d}{sep}{day.year}" if padded else f"{day.day}{sep}{day.month}{sep}{day.year}"
+    )
     assert parse_date(text) == day
     assert parse_date(day.isoformat()) == day
     assert parse_date(f"{day.year}/{day.month}/{day.day}") == day
@@ -98,10 +99,22 @@ def test_a_submission_number_in_figures_reads_as_that_number(number, written, as
     assert parse_revision(float(number) if as_float else written.format(number)) == number
 
 
-@pytest.mark.parametrize("written, number", [
-    ("Lần đầu", 1), ("lần thứ nhất", 1), ("Lần thứ hai", 2), ("lần thứ ba", 3), ("lần thứ tư", 4), ("Lần thứ năm", 5),
-    ("Bổ sung", 2), ("Báo cáo sửa đổi", 2), ("chính thức", None), ("", None), (None, None),
-])
+@pytest.mark.parametrize(
+    "written, number",
+    [
+        ("Lần đầu", 1),
+        ("lần thứ nhất", 1),
+        ("Lần thứ hai", 2),
+        ("lần thứ ba", 3),
+        ("lần thứ tư", 4),
+        ("Lần thứ năm", 5),
+        ("Bổ sung", 2),
+        ("Báo cáo sửa đổi", 2),
+        ("chính thức", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_a_submission_number_in_words_reads_as_officers_mean_it(written, number):
     assert parse_revision(written) == number
 
@@ -118,8 +131,21 @@ def test_a_cell_without_a_year_is_no_year(cell):
 
 MILLION_DONG = "triệu đồng"
 # How many million đồng one of each unit is (hand-written: 1 tỷ = 1 000 triệu, 1 nghìn = 0.001 triệu).
-IN_MILLIONS = {"triệu đồng": 1, "Triệu đồng": 1, "tr.đồng": 1, "triệu": 1, "tỷ đồng": 1000, "Tỷ VNĐ": 1000, "tỉ đồng": 1000,
-               "nghìn đồng": 0.001, "ngàn đồng": 0.001, "đồng": 1e-6, "VND": 1e-6, "": 1, None: 1}
+IN_MILLIONS = {
+    "triệu đồng": 1,
+    "Triệu đồng": 1,
+    "tr.đồng": 1,
+    "triệu": 1,
+    "tỷ đồng": 1000,
+    "Tỷ VNĐ": 1000,
+    "tỉ đồng": 1000,
+    "nghìn đồng": 0.001,
+    "ngàn đồng": 0.001,
+    "đồng": 1e-6,
+    "VND": 1e-6,
+    "": 1,
+    None: 1,
+}
 
 
 @given(st.sampled_from(sorted(IN_MILLIONS, key=str)), st.integers(0, 10**9))
@@ -127,20 +153,23 @@ def test_an_amount_in_any_known_money_unit_is_the_same_in_million_dong(unit, amo
     assert amount * unit_factor(unit, MILLION_DONG) == pytest.approx(amount * IN_MILLIONS[unit])
 
 
-@pytest.mark.parametrize("received, template", [("USD", MILLION_DONG), ("tỷ đồng", "người"), ("tỷ đồng", None),
-                                                ("người", "tổ chức")])
+@pytest.mark.parametrize(
+    "received, template", [("USD", MILLION_DONG), ("tỷ đồng", "người"), ("tỷ đồng", None), ("người", "tổ chức")]
+)
 def test_a_unit_without_a_known_factor_has_none(received, template):
     assert unit_factor(received, template) is None
 
 
-@given(st.sampled_from(["=", "@", "+", "-", "\t", "\r"]), st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]),
-                                                                     max_size=20).filter(lambda t: not t[:1].isdigit()))
+@given(
+    st.sampled_from(["=", "@", "+", "-", "\t", "\r"]),
+    st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=20).filter(lambda t: not t[:1].isdigit()),
+)
 def test_text_a_spreadsheet_would_run_is_stored_with_an_apostrophe(start, rest):
     text = start + "HYPERLINK(" + rest
     assert neutralise(text) == "'" + text
 
 
-@given(st.integers(-10**6, 10**6), st.sampled_from(["{}", "+{}", "{},5", "-{}.25"]))
+@given(st.integers(-(10**6), 10**6), st.sampled_from(["{}", "+{}", "{},5", "-{}.25"]))
 def test_a_signed_number_and_ordinary_text_are_stored_as_typed(number, written):
     number_text = written.format(abs(number)) if written.startswith(("+", "-")) else written.format(number)
     assert neutralise(number_text) == number_text
@@ -162,8 +191,10 @@ def test_only_a_date_in_words_is_the_signature_date(day):
 
 # -- the province a code names on a date (Resolution 202/2025/QH15, from ../shared/reference) ----------------
 FORMER = _official_former()
-CURRENT = {CODE_IN_NAME.match(r[0].strip()).group(2): CODE_IN_NAME.match(r[0].strip()).group(1).strip()
-           for r in _conversion_rows()}
+CURRENT = {
+    CODE_IN_NAME.match(r[0].strip()).group(2): CODE_IN_NAME.match(r[0].strip()).group(1).strip()
+    for r in _conversion_rows()
+}
 SUCCESSOR = {old: new for new, olds in MERGER.items() for old in olds.split()}
 # the 63 units stood from 1 August 2008 (Hà Tây into Hà Nội) to 30 June 2025
 before_the_merger, after_the_merger = st.integers(2008, 2024), st.integers(2025, 2026)
@@ -191,8 +222,10 @@ def test_from_2025_a_retired_code_is_held_naming_the_unit_that_reports_for_it(co
     assert f"{CURRENT[successor]} (mã {successor})" in held.value.vi
 
 
-@given(st.sampled_from(sorted(c for c in FORMER if normalize(FORMER[c]) not in set(map(normalize, CURRENT.values())))),
-       after_the_merger)
+@given(
+    st.sampled_from(sorted(c for c in FORMER if normalize(FORMER[c]) not in set(map(normalize, CURRENT.values())))),
+    after_the_merger,
+)
 def test_from_2025_a_former_provinces_name_alone_is_held_for_its_successor_not_its_old_code(code, year):
     with pytest.raises(ReportFileError) as held:
         resolve_province(None, FORMER[code], year)

@@ -35,8 +35,17 @@ TITLE = "Nghiên cứu ứng dụng giống tôm thẻ chân trắng sạch bệ
 
 
 def _registration(body: str, title: str, number: int) -> dict:
-    return {"source_system": body, "source_id": f"{body}-NV-{number}", "title": title, "level": "BO",
-            "managing_body": body, "start_year": 2020, "end_year": 2021, "pi": "NCV-1", "host": "ORG-1"}
+    return {
+        "source_system": body,
+        "source_id": f"{body}-NV-{number}",
+        "title": title,
+        "level": "BO",
+        "managing_body": body,
+        "start_year": 2020,
+        "end_year": 2021,
+        "pi": "NCV-1",
+        "host": "ORG-1",
+    }
 
 
 def _is_candidate(other_title: str) -> bool:
@@ -44,21 +53,29 @@ def _is_candidate(other_title: str) -> bool:
     return bool(pairs)
 
 
-@pytest.mark.parametrize("typed", [
-    "Nghiên cứu ứng dụng giống tôm thẻ chân trắg sạch bệnh phục vụ xuất khẩu tại Cà Mau",  # a letter dropped
-    "Nghiên cứu ứng dụng giống tôm thẻ chân trắnng sạch bệnh phục vụ xuất khẩu tại Cà Mau",  # a letter doubled
-    "Nghiên cứu ứng dụng giống tôm the chân trắg sạch bệnh phục vụ xuất khẩ tại Cà Mau",  # three slips
-], ids=["letter-dropped", "letter-doubled", "three-slips"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Nghiên cứu ứng dụng giống tôm thẻ chân trắg sạch bệnh phục vụ xuất khẩu tại Cà Mau",  # a letter dropped
+        "Nghiên cứu ứng dụng giống tôm thẻ chân trắnng sạch bệnh phục vụ xuất khẩu tại Cà Mau",  # a letter doubled
+        "Nghiên cứu ứng dụng giống tôm the chân trắg sạch bệnh phục vụ xuất khẩ tại Cà Mau",  # three slips
+    ],
+    ids=["letter-dropped", "letter-doubled", "three-slips"],
+)
 def test_a_title_typed_with_a_slip_or_two_is_still_a_duplicate_candidate(typed):
     assert _is_candidate(typed)
 
 
-@pytest.mark.parametrize("other_work", [
-    TITLE.replace("Cà Mau", "Bạc Liêu"),  # the same topic in another province
-    TITLE.replace("Cà Mau", "Kiên Giang"),
-    TITLE + " giai đoạn 2",  # the follow-on phase
-    TITLE.replace("xuất khẩu", "tiêu dùng"),  # for another market
-], ids=["bac-lieu", "kien-giang", "phase-2", "home-market"])
+@pytest.mark.parametrize(
+    "other_work",
+    [
+        TITLE.replace("Cà Mau", "Bạc Liêu"),  # the same topic in another province
+        TITLE.replace("Cà Mau", "Kiên Giang"),
+        TITLE + " giai đoạn 2",  # the follow-on phase
+        TITLE.replace("xuất khẩu", "tiêu dùng"),  # for another market
+    ],
+    ids=["bac-lieu", "kien-giang", "phase-2", "home-market"],
+)
 def test_the_same_topic_in_another_province_phase_or_market_is_another_work(other_work):
     assert not _is_candidate(other_work)
 
@@ -79,8 +96,12 @@ def test_a_result_registered_before_its_acceptance_is_reported_as_a_warning_nami
             ('BKHCN-NV-2', DATE '2024-05-10', 'DK-2', DATE '2024-05-03', 'bao_cao', -7, 'BKHCN', 'KQ-2'))
             AS t(task_id, acceptance_date, registration_number, registration_date, result_type,
                  days_to_registration, source_system, source_id)""")
-        results = {r.check_name: r for r in run_gx_checks(con, "run-1", "core.fct_task_result",
-                                                          suites()["core.fct_task_result"], set(GX_CHECKS.values()))}
+        results = {
+            r.check_name: r
+            for r in run_gx_checks(
+                con, "run-1", "core.fct_task_result", suites()["core.fct_task_result"], set(GX_CHECKS.values())
+            )
+        }
         assert results[GX_CHECKS[BLOCKING]].passed
         warning = results[GX_CHECKS[WARNING]]
         assert not warning.passed
@@ -99,7 +120,8 @@ def _snapshot(data, sql: str) -> list[tuple]:
 
 
 def test_a_record_the_repository_deletes_leaves_the_published_snapshot_at_the_next_harvest(
-        refreshed, simulator, tmp_path, monkeypatch):
+    refreshed, simulator, tmp_path, monkeypatch
+):
     from pipelines.cli import run_job
 
     root = tmp_path / "copy"
@@ -124,8 +146,10 @@ def test_a_record_the_repository_deletes_leaves_the_published_snapshot_at_the_ne
     assert len(after) == len(before) - 1
     assert not _snapshot(data, f"SELECT * FROM core.bridge_publication_author WHERE publication_id = '{alone[0]}'")
     parquet = data / "published" / "parquet" / "core.fct_publication.parquet"
-    assert duckdb.sql(f"SELECT count(*) FROM '{parquet}' WHERE list_contains(source_ids, '{gone[0]}') "
-                      f"OR list_contains(source_ids, '{gone[1]}')").fetchall() == [(0,)]
+    assert duckdb.sql(
+        f"SELECT count(*) FROM '{parquet}' WHERE list_contains(source_ids, '{gone[0]}') "
+        f"OR list_contains(source_ids, '{gone[1]}')"
+    ).fetchall() == [(0,)]
 
 
 # -- a value far from the year before ----------------------------------------------------------------------
@@ -160,12 +184,19 @@ def test_a_total_more_than_tenfold_up_or_down_is_flagged_against_everything_its_
         write_report_workbook(intake, code, name, year, form, date(year + 1, 2, 1), [(indicator, "tong", total, unit)])
     warehouse = _warehouse_from(intake, tmp_path, ["core.fct_statistic", "marts.statistic_year_changes"])
     with warehouse.connect() as con:
-        rows = con.execute("SELECT province_code, year, indicator_code, value, previous_value, warning "
-                           "FROM marts.statistic_year_changes WHERE breakdown = 'tong' ORDER BY ALL").fetchall()
+        rows = con.execute(
+            "SELECT province_code, year, indicator_code, value, previous_value, warning "
+            "FROM marts.statistic_year_changes WHERE breakdown = 'tong' ORDER BY ALL"
+        ).fetchall()
     assert [row[:5] for row in rows] == [
-        ("24", 2025, "0201", 1200.0, 150.0), ("38", 2024, "0201", 7000.0, 700.0), ("40", 2024, "0101", 55.0, 50.0),
-        ("40", 2024, "0201", 69.0, 700.0), ("42", 2024, "0201", 500.0, 0.0), ("44", 2024, "0201", 0.0, 500.0),
-        ("46", 2024, "0201", 70.0, 700.0)]
+        ("24", 2025, "0201", 1200.0, 150.0),
+        ("38", 2024, "0201", 7000.0, 700.0),
+        ("40", 2024, "0101", 55.0, 50.0),
+        ("40", 2024, "0201", 69.0, 700.0),
+        ("42", 2024, "0201", 500.0, 0.0),
+        ("44", 2024, "0201", 0.0, 500.0),
+        ("46", 2024, "0201", 70.0, 700.0),
+    ]
     warned = {(code, indicator): warning for code, _, indicator, _, _, warning in rows if warning}
     assert list(warned) == [("40", "0201")]
     assert "x0.1" in warned["40", "0201"] and "69.0 against 700.0" in warned["40", "0201"]

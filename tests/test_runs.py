@@ -14,9 +14,12 @@ def test_a_cli_run_is_listed_under_its_job_with_its_tag(refreshed):
     data, result = refreshed
     instance = _instance(data)
     # what the UI's Jobs -> national_refresh -> Runs asks for: the job's name in this code location
-    listed = instance.get_runs(filters=dg.RunsFilter(
-        job_name="national_refresh",
-        tags={TRIGGER_TAG: "cli", ".dagster/repository": f"__repository__@{code_location_name()}"}))
+    listed = instance.get_runs(
+        filters=dg.RunsFilter(
+            job_name="national_refresh",
+            tags={TRIGGER_TAG: "cli", ".dagster/repository": f"__repository__@{code_location_name()}"},
+        )
+    )
     assert result.run_id in [run.run_id for run in listed]
     run = instance.get_run_by_id(result.run_id)
     assert run.remote_job_origin.repository_origin.code_location_origin.location_name == "csdl"
@@ -29,6 +32,7 @@ def test_the_run_status_sensors_see_a_cli_run(refreshed):
     from_the_start = RunStatusSensorCursor(record_id=0, update_timestamp=None, record_timestamp=None).to_json()
     with _code_location(instance) as location:
         repository = next(iter(location.get_repositories().values()))
-        tick = location.get_sensor_execution_data(instance, repository.handle, "review_after_refresh", None, None,
-                                                  from_the_start, None, None)
+        tick = location.get_sensor_execution_data(
+            instance, repository.handle, "review_after_refresh", None, None, from_the_start, None, None
+        )
     assert f"after:{result.run_id}" in [request.run_key for request in tick.run_requests]

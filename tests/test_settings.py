@@ -13,8 +13,10 @@ from tests.conftest import REPO
 
 
 def test_loading_the_definitions_sets_no_environment_variable():
-    code = ("import os; before = dict(os.environ); from pipelines.definitions import defs; defs(); "
-            "print(sorted(k for k in os.environ if os.environ[k] != before.get(k)))")
+    code = (
+        "import os; before = dict(os.environ); from pipelines.definitions import defs; defs(); "
+        "print(sorted(k for k in os.environ if os.environ[k] != before.get(k)))"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
@@ -43,14 +45,22 @@ def test_the_reporting_deadline_is_one_setting_for_the_mart_and_the_alerts(refre
     mart = next(m for m in discover() if m.table == "marts.reporting_completeness")
     with connect(copy, variables=rules.sql_variables()) as con:
         run_model(con, mart)
-        deadlines = {d for (d,) in con.execute("SELECT DISTINCT deadline FROM marts.reporting_completeness "
-                                                "WHERE year = 2024").fetchall()}
+        deadlines = {
+            d
+            for (d,) in con.execute(
+                "SELECT DISTINCT deadline FROM marts.reporting_completeness WHERE year = 2024"
+            ).fetchall()
+        }
     assert deadlines == {rules.due(2024)}
     fresh = tmp_path / "fresh.duckdb"  # another file: DuckDB keeps a variable for the open database
     shutil.copyfile(refreshed[0] / "warehouse.duckdb", fresh)
     with connect(fresh) as con:  # built without the setting: no silent default of its own, its check fails
         run_model(con, mart)
-        checks = {r.check_name: r for r in run_gx_checks(con, "r1", mart.table, suites()[mart.table],
-                                                         {"required_values_present"}, incremental=False)}
+        checks = {
+            r.check_name: r
+            for r in run_gx_checks(
+                con, "r1", mart.table, suites()[mart.table], {"required_values_present"}, incremental=False
+            )
+        }
     assert not checks["required_values_present"].passed
     assert "deadline is present" in checks["required_values_present"].description

@@ -10,24 +10,66 @@ from warehouse.matching.task_pairs import HEADER
 
 PILOTED = "Nghiên cứu quy trình sản xuất giống cá tra chất lượng cao"
 TITLE = "Nghiên cứu xây dựng mô hình nuôi tôm thẻ chân trắng siêu thâm canh tại tỉnh Bạc Liêu"
-A = [TITLE, "Viện Nghiên cứu Nuôi trồng thủy sản II", "TS. Nguyễn Văn An", "Bộ Nông nghiệp và Phát triển nông thôn",
-     "BO", "2024", "2025"]
+A = [
+    TITLE,
+    "Viện Nghiên cứu Nuôi trồng thủy sản II",
+    "TS. Nguyễn Văn An",
+    "Bộ Nông nghiệp và Phát triển nông thôn",
+    "BO",
+    "2024",
+    "2025",
+]
 PAIRS = [
     # the same work: reworded, abbreviated, without diacritics, under the successor ministry
-    ("p1", 1, A, ["Xay dung mo hinh nuoi tom the chan trang sieu tham canh o Bac Lieu", "Viện NC Nuôi trồng Thủy sản II",
-                  "N.V. An", "Bộ NN&MT", "BO", "2024", ""]),
+    (
+        "p1",
+        1,
+        A,
+        [
+            "Xay dung mo hinh nuoi tom the chan trang sieu tham canh o Bac Lieu",
+            "Viện NC Nuôi trồng Thủy sản II",
+            "N.V. An",
+            "Bộ NN&MT",
+            "BO",
+            "2024",
+            "",
+        ],
+    ),
     # the same work registered again by the province, the investigator written without his degree
-    ("p2", 1, A, [TITLE.replace("Nghiên cứu xây dựng", "Xây dựng"), "Viện Nghiên cứu Nuôi trồng thủy sản II",
-                  "Nguyễn Văn An", "UBND tỉnh Bạc Liêu", "TINH", "2025", "2026"]),
+    (
+        "p2",
+        1,
+        A,
+        [
+            TITLE.replace("Nghiên cứu xây dựng", "Xây dựng"),
+            "Viện Nghiên cứu Nuôi trồng thủy sản II",
+            "Nguyễn Văn An",
+            "UBND tỉnh Bạc Liêu",
+            "TINH",
+            "2025",
+            "2026",
+        ],
+    ),
     # the same template for another province, and phase 2: different works
     ("n1", 0, A, [TITLE.replace("Bạc Liêu", "Sóc Trăng"), *A[1:]]),
     ("n2", 0, A, [TITLE + ", giai đoạn 2", *A[1:5], "2025", "2027"]),
     # the same investigator on another animal
     ("n3", 0, A, [TITLE.replace("tôm thẻ chân trắng", "cá tra"), *A[1:]]),
     # the national task and the provincial pilot applying it
-    ("n4", 0, [PILOTED, *A[1:3], "Bộ KH&CN", "QG", "2024", "2025"],
-     [PILOTED.replace("Nghiên cứu", "Ứng dụng") + " tại tỉnh Đồng Tháp", "Trung tâm Khuyến nông Đồng Tháp", "N.V. An",
-      "UBND tỉnh Đồng Tháp", "TINH", "2025", "2026"]),
+    (
+        "n4",
+        0,
+        [PILOTED, *A[1:3], "Bộ KH&CN", "QG", "2024", "2025"],
+        [
+            PILOTED.replace("Nghiên cứu", "Ứng dụng") + " tại tỉnh Đồng Tháp",
+            "Trung tâm Khuyến nông Đồng Tháp",
+            "N.V. An",
+            "UBND tỉnh Đồng Tháp",
+            "TINH",
+            "2025",
+            "2026",
+        ],
+    ),
 ]
 
 

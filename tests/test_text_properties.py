@@ -18,8 +18,34 @@ from warehouse.names import person_key
 TONES = ["", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"]  # none, huyền, sắc, hỏi, ngã, nặng
 VOWELS = ["a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y"]
 # Syllable onsets of Vietnamese (the alphabet's consonants and digraphs); "q" only as "qu".
-ONSETS = ["", "b", "c", "ch", "d", "đ", "g", "gh", "gi", "h", "k", "kh", "l", "m", "n", "ng", "nh", "p", "ph",
-          "r", "s", "t", "th", "tr", "v", "x"]
+ONSETS = [
+    "",
+    "b",
+    "c",
+    "ch",
+    "d",
+    "đ",
+    "g",
+    "gh",
+    "gi",
+    "h",
+    "k",
+    "kh",
+    "l",
+    "m",
+    "n",
+    "ng",
+    "nh",
+    "p",
+    "ph",
+    "r",
+    "s",
+    "t",
+    "th",
+    "tr",
+    "v",
+    "x",
+]
 CODAS = ["", "c", "ch", "m", "n", "ng", "nh", "p", "t"]
 
 
@@ -55,8 +81,12 @@ def test_the_same_words_in_nfc_or_nfd_and_any_spacing_have_one_normal_form(text,
     assert fold(typed) == fold(text)
 
 
-@given(st.sampled_from(["h", "th", "kh", "l", "t", "x", "ng", "ch"]), st.sampled_from(["oa", "oe", "uy"]),
-       st.sampled_from(TONES[1:]), forms)
+@given(
+    st.sampled_from(["h", "th", "kh", "l", "t", "x", "ng", "ch"]),
+    st.sampled_from(["oa", "oe", "uy"]),
+    st.sampled_from(TONES[1:]),
+    forms,
+)
 @example("h", "oa", "\u0300", "NFC")  # "hoà" -> "hòa"
 @example("th", "uy", "\u0309", "NFC")  # "thuỷ" -> "thủy"
 def test_a_tone_on_the_second_vowel_of_a_final_oa_oe_uy_moves_to_the_first(onset, pair, tone, form):
@@ -102,13 +132,21 @@ def test_legacy_text_never_keeps_a_vietnamese_letter_beyond_latin_1(text, encodi
     legacy = to_legacy(text, encoding)
     assert all(ord(ch) < 0x100 for ch in legacy)
     toned_capitals_lowered = "".join(
-        ch.lower() if ch.isupper() and any(m in unicodedata.normalize("NFD", ch) for m in TONES[1:]) else ch for ch in text)
+        ch.lower() if ch.isupper() and any(m in unicodedata.normalize("NFD", ch) for m in TONES[1:]) else ch
+        for ch in text
+    )
     assert from_legacy(legacy, encoding) == (text if encoding == "vni" else toned_capitals_lowered)
 
 
 with open(WARDS_BEFORE, encoding="utf-8") as _f:
-    PLACE_NAMES = sorted({name for row in csv.DictReader(_f) for name in (row["Phường Xã"], row["Quận Huyện"])
-                          if name and not name.isascii()})
+    PLACE_NAMES = sorted(
+        {
+            name
+            for row in csv.DictReader(_f)
+            for name in (row["Phường Xã"], row["Quận Huyện"])
+            if name and not name.isascii()
+        }
+    )
 
 
 @given(st.lists(st.sampled_from(PLACE_NAMES), min_size=4, max_size=8), st.sampled_from(["tcvn3", "vni"]))
@@ -122,14 +160,22 @@ def test_a_files_legacy_font_is_recognised_from_a_few_of_its_cells_and_unicode_i
     assert back == cells if encoding == "vni" else [b.lower() for b in back] == [c.lower() for c in cells]
 
 
-@pytest.mark.parametrize("cells, encoding", [
-    # Unicode names in letters below U+0100 only, as TCVN3 text is: symbols beside them do not make them TCVN3
-    (["Xã Vân Hà", "«trích»"], None), (["Xã Hà Tân", "25°C"], None), (["Xã Liên Khê", "¼ ha"], None),
-    ([to_legacy("Quận An Dương", "vni")], "vni"),  # one cell is enough when it has a syllable of two vowels
-    (["Xã A Lù"], None),  # reads as well in every font: the text is taken as it came
-    ([to_legacy("Xã Đa Mi", "tcvn3")], "tcvn3"),
-    ([to_legacy(cell, "tcvn3") for cell in ("Xã Nam Sơn", "«trích»")], "tcvn3"),  # a quotation in guillemets beside it
-])
+@pytest.mark.parametrize(
+    "cells, encoding",
+    [
+        # Unicode names in letters below U+0100 only, as TCVN3 text is: symbols beside them do not make them TCVN3
+        (["Xã Vân Hà", "«trích»"], None),
+        (["Xã Hà Tân", "25°C"], None),
+        (["Xã Liên Khê", "¼ ha"], None),
+        ([to_legacy("Quận An Dương", "vni")], "vni"),  # one cell is enough when it has a syllable of two vowels
+        (["Xã A Lù"], None),  # reads as well in every font: the text is taken as it came
+        ([to_legacy("Xã Đa Mi", "tcvn3")], "tcvn3"),
+        (
+            [to_legacy(cell, "tcvn3") for cell in ("Xã Nam Sơn", "«trích»")],
+            "tcvn3",
+        ),  # a quotation in guillemets beside it
+    ],
+)
 def test_a_few_cells_are_read_in_the_font_they_were_typed_in(cells, encoding):
     assert detect_legacy_encoding(cells) == encoding
 
@@ -142,11 +188,27 @@ def test_a_person_has_one_key_whatever_the_order_of_the_names_and_diacritics(nam
 
 
 # -- DOIs ----------------------------------------------------------------------------------------------------
-dois = st.builds(lambda prefix, suffix: f"10.{prefix}/{suffix}", st.integers(1000, 999999999).map(str),
-                 st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._;()/:"),
-                         min_size=1, max_size=30).filter(lambda s: s[-1] not in ".,;"))
-DOI_FORMS = ["{}", "doi:{}", "DOI: {}", "info:doi/{}", "urn:doi:{}", "https://doi.org/{}", "http://dx.doi.org/{}",
-             "https://www.doi.org/{}", "info:eu-repo/semantics/altIdentifier/doi/{}", " {} "]
+dois = st.builds(
+    lambda prefix, suffix: f"10.{prefix}/{suffix}",
+    st.integers(1000, 999999999).map(str),
+    st.text(
+        st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._;()/:"),
+        min_size=1,
+        max_size=30,
+    ).filter(lambda s: s[-1] not in ".,;"),
+)
+DOI_FORMS = [
+    "{}",
+    "doi:{}",
+    "DOI: {}",
+    "info:doi/{}",
+    "urn:doi:{}",
+    "https://doi.org/{}",
+    "http://dx.doi.org/{}",
+    "https://www.doi.org/{}",
+    "info:eu-repo/semantics/altIdentifier/doi/{}",
+    " {} ",
+]
 
 
 @given(dois, st.sampled_from(DOI_FORMS), st.booleans())

@@ -45,25 +45,34 @@ TEXT_FUNCTIONS = {"vi_normalize": normalize, "person_key": person_key}
 def _per_distinct_value(fn: Callable[[str | None], str | None]) -> Callable[[pa.ChunkedArray], pa.Array]:
     """`fn` as a DuckDB Arrow function: called once per distinct value of each batch DuckDB passes,
     not once per row through DuckDB's row-at-a-time Python bridge."""
+
     def apply(values: pa.ChunkedArray) -> pa.Array:
         encoded = values.combine_chunks().dictionary_encode()  # nulls stay null indices
         results = pa.array([fn(text) for text in encoded.dictionary.to_pylist()], type=pa.string())
         return results.take(encoded.indices)
+
     return apply
 
 
 @contextmanager
-def connect(path: Path | str, read_only: bool = False,
-            variables: dict[str, str] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    path: Path | str, read_only: bool = False, variables: dict[str, str] | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """Opens the warehouse with the text functions registered and `variables` set (read by `getvariable`)."""
     con = duckdb.connect(str(path), read_only=read_only)
     try:
         for name, value in (variables or {}).items():
             con.execute(f"SET VARIABLE {name} = ?", [value])
         for name, fn in TEXT_FUNCTIONS.items():
-            con.create_function(name, _per_distinct_value(fn), [duckdb.sqltype("VARCHAR")],
-                                duckdb.sqltype("VARCHAR"), type="arrow", side_effects=False,
-                                null_handling="special")  # they may return null for text, e.g. person_key("-")
+            con.create_function(
+                name,
+                _per_distinct_value(fn),
+                [duckdb.sqltype("VARCHAR")],
+                duckdb.sqltype("VARCHAR"),
+                type="arrow",
+                side_effects=False,
+                null_handling="special",
+            )  # they may return null for text, e.g. person_key("-")
         if not read_only:
             for ddl in QUALITY_DDL:
                 con.execute(ddl)
@@ -73,5 +82,8 @@ def connect(path: Path | str, read_only: bool = False,
 
 
 def table_exists(con, schema: str, table: str) -> bool:
-    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
-                       "AND table_schema = ? AND table_name = ?", [schema, table]).fetchall() == [(1,)]
+    return con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
+        "AND table_schema = ? AND table_name = ?",
+        [schema, table],
+    ).fetchall() == [(1,)]

@@ -18,17 +18,28 @@ def model_lineage(con: duckdb.DuckDBPyConnection, model: Model) -> dict[str, lis
     schemas: dict = {}
     for table in model.dependencies:  # column types of what the model reads, for sqlglot
         schema, name = table.split(".")
-        schemas.setdefault(schema, {})[name] = dict(con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = current_database() "
-            "AND table_schema = ? AND table_name = ?", [schema, name]).fetchall())
+        schemas.setdefault(schema, {})[name] = dict(
+            con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = current_database() "
+                "AND table_schema = ? AND table_name = ?",
+                [schema, name],
+            ).fetchall()
+        )
     fingerprint = hashlib.sha256(json.dumps([model.sql, schemas], sort_keys=True).encode()).hexdigest()
     kept_here = table_exists(con, "quality", "model_lineage")
-    kept = con.execute("SELECT lineage FROM quality.model_lineage WHERE model = ? AND fingerprint = ?",
-                       [model.table, fingerprint]).fetchall() if kept_here else []
+    kept = (
+        con.execute(
+            "SELECT lineage FROM quality.model_lineage WHERE model = ? AND fingerprint = ?", [model.table, fingerprint]
+        ).fetchall()
+        if kept_here
+        else []
+    )
     if kept:
         return {column: [tuple(pair) for pair in pairs] for column, pairs in json.loads(kept[0][0]).items()}
     lineage = model.column_lineage(schemas)
     if lineage and kept_here:  # none (sqlglot could not trace the SQL) is tried again next time
         con.execute("DELETE FROM quality.model_lineage WHERE model = ?", [model.table])
-        con.execute("INSERT INTO quality.model_lineage VALUES (?, ?, ?)", [model.table, fingerprint, json.dumps(lineage)])
+        con.execute(
+            "INSERT INTO quality.model_lineage VALUES (?, ?, ?)", [model.table, fingerprint, json.dumps(lineage)]
+        )
     return lineage

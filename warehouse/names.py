@@ -8,11 +8,21 @@ from sources.vietnamese import fold
 
 # Abbreviations Vietnamese registries use in organisation names, folded, longest first.
 _ORG_ABBREVIATIONS = [
-    ("dhqg", "dai hoc quoc gia"), ("vien hl", "vien han lam"), ("kh cn", "khoa hoc va cong nghe"),
-    ("khcn", "khoa hoc va cong nghe"), ("ctcp", "cong ty co phan"), ("cty", "cong ty"),
-    ("dh", "dai hoc"), ("nc", "nghien cuu"), ("tt", "trung tam"), ("kh", "khoa hoc"),
-    ("cn", "cong nghe"), ("tp hcm", "thanh pho ho chi minh"), ("tphcm", "thanh pho ho chi minh"),
-    ("hn", "ha noi"), ("vn", "viet nam"),
+    ("dhqg", "dai hoc quoc gia"),
+    ("vien hl", "vien han lam"),
+    ("kh cn", "khoa hoc va cong nghe"),
+    ("khcn", "khoa hoc va cong nghe"),
+    ("ctcp", "cong ty co phan"),
+    ("cty", "cong ty"),
+    ("dh", "dai hoc"),
+    ("nc", "nghien cuu"),
+    ("tt", "trung tam"),
+    ("kh", "khoa hoc"),
+    ("cn", "cong nghe"),
+    ("tp hcm", "thanh pho ho chi minh"),
+    ("tphcm", "thanh pho ho chi minh"),
+    ("hn", "ha noi"),
+    ("vn", "viet nam"),
 ]
 _ABBREVIATION = re.compile(r"\b(" + "|".join(re.escape(a) for a, _ in _ORG_ABBREVIATIONS) + r")\b")
 _EXPANSION = dict(_ORG_ABBREVIATIONS)

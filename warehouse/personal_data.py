@@ -35,8 +35,10 @@ def _digits(count: int) -> str:
 
 _SUBSCRIBER = rf"(?:[35789]{_digits(8)}|2{_digits(9)})"  # mobile 0[35789]xxxxxxxx, landline 02xxxxxxxxx
 _PHONE_LABEL = r"(?:s?đt|s?dt|điện thoại|dien thoai|di động|di dong|tel|phone|mobile|hotline|zalo|fax)"
-_ID_LABEL = (r"(?:cmnd|cmtnd|cccd|căn cước(?: công dân)?|can cuoc(?: cong dan)?|chứng minh(?: nhân dân)?|"
-             r"chung minh(?: nhan dan)?|số định danh(?: cá nhân)?|so dinh danh(?: ca nhan)?)")
+_ID_LABEL = (
+    r"(?:cmnd|cmtnd|cccd|căn cước(?: công dân)?|can cuoc(?: cong dan)?|chứng minh(?: nhân dân)?|"
+    r"chung minh(?: nhan dan)?|số định danh(?: cá nhân)?|so dinh danh(?: ca nhan)?)"
+)
 
 EMAIL = re.compile(r"(?<![\w.+\-])[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[^\W\d_]{2,}(?![\w\-])")
 # The trunk 0 is never followed by a separator: "0.912345678" is a decimal, not a phone.
@@ -44,13 +46,15 @@ PHONE = re.compile(_START + rf"(?:\(?\+84\)?[ .\-]?\(?|\(?0){_SUBSCRIBER}" + _EN
 # A bare 84 is as often a budget ("84.500.000.000"): a phone only right after a phone label.
 LABELLED_PHONE = re.compile(rf"(\b{_PHONE_LABEL}\b[\s:.\-]{{0,3}})84[ .\-]?{_SUBSCRIBER}" + _END, re.IGNORECASE)
 CCCD = re.compile(_START + r"0\d{2}(?:[ .]?\d{3}){3}" + _END)
-LABELLED_ID = re.compile(rf"(\b{_ID_LABEL}\b[^\d\n]{{0,20}})(?:\d{{9}}|\d{{3}}(?:[ .]?\d{{3}}){{2,3}})" + _END,
-                         re.IGNORECASE)
+LABELLED_ID = re.compile(
+    rf"(\b{_ID_LABEL}\b[^\d\n]{{0,20}})(?:\d{{9}}|\d{{3}}(?:[ .]?\d{{3}}){{2,3}})" + _END, re.IGNORECASE
+)
 
 # Spans whose digits are never personal data.
 PROTECTED = re.compile(r"https?://\S+|www\.\S+|\b10\.\d{4,9}/\S+|\b\d{4}-\d{4}-\d{4}-\d{3}[\dX]\b", re.IGNORECASE)
-TAX_CODE_LABEL = re.compile(r"\b(?:mst|mã số thuế|ma so thue|mã số doanh nghiệp|ma so doanh nghiep)\b[\s:.\-]*$",
-                            re.IGNORECASE)
+TAX_CODE_LABEL = re.compile(
+    r"\b(?:mst|mã số thuế|ma so thue|mã số doanh nghiệp|ma so doanh nghiep)\b[\s:.\-]*$", re.IGNORECASE
+)
 
 # A cheap first test (DuckDB's RE2, no look-around): text that may hold any of the above.
 CANDIDATE_RE2 = r"@|\d[\d .()\-]{7,}\d"
@@ -63,7 +67,7 @@ def _substitute(pattern: re.Pattern, kind: str, text: str, found: Counter, keep_
         start = match.end(1) if keep_label else match.start()
         if any(a <= start < b for a, b in protected):
             return match.group(0)
-        if kind == "phone" and TAX_CODE_LABEL.search(text[max(0, start - 30):start]):
+        if kind == "phone" and TAX_CODE_LABEL.search(text[max(0, start - 30) : start]):
             return match.group(0)
         found[kind] += 1
         return (match.group(1) if keep_label else "") + MASKS[kind]

@@ -63,6 +63,7 @@ class PublishError(RuntimeError):
 @dataclass
 class Snapshot:
     """What one publish wrote: rows per table, and personal data masked as (schema, table, column, kind, count)."""
+
     path: Path
     rows: dict[str, int] = field(default_factory=dict)
     personal_data: list[tuple[str, str, str, str, int]] = field(default_factory=list)
@@ -81,7 +82,8 @@ def _published_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, s
         "SELECT c.table_schema, c.table_name, c.column_name, c.data_type FROM information_schema.columns c "
         "JOIN information_schema.tables t USING (table_catalog, table_schema, table_name) "
         f"WHERE c.table_catalog = current_database() AND c.table_schema IN {PUBLISHED_SCHEMAS} "
-        "AND t.table_type = 'BASE TABLE' ORDER BY 1, 2, c.ordinal_position").fetchall()
+        "AND t.table_type = 'BASE TABLE' ORDER BY 1, 2, c.ordinal_position"
+    ).fetchall()
 
 
 def publish(con: duckdb.DuckDBPyConnection, published_dir: Path, run_id: str, models: list[Model]) -> Snapshot:
@@ -90,8 +92,10 @@ def publish(con: duckdb.DuckDBPyConnection, published_dir: Path, run_id: str, mo
     columns = _published_columns(con)
     leaked = sorted({f"{s}.{t}.{c}" for s, t, c, _ in columns if c.lower() in PERSONAL_COLUMNS})
     if leaked:
-        raise PublishError(f"refusing to publish personal identifiers: {', '.join(leaked)}; "
-                           "drop these columns from the core/marts models")
+        raise PublishError(
+            f"refusing to publish personal identifiers: {', '.join(leaked)}; "
+            "drop these columns from the core/marts models"
+        )
     models_by_table = {m.table: m for m in models}
     versions = published_dir / VERSIONS
     versions.mkdir(parents=True, exist_ok=True)
@@ -100,8 +104,15 @@ def publish(con: duckdb.DuckDBPyConnection, published_dir: Path, run_id: str, mo
     remove_leftovers(published_dir)
     work = versions / f"{WORK_PREFIX}{uuid.uuid4().hex}"
     (work / "parquet").mkdir(parents=True)
-    con.create_function("mask_personal_data", _per_distinct_value(mask), [duckdb.sqltype("VARCHAR")],
-                        duckdb.sqltype("VARCHAR"), type="arrow", side_effects=False, null_handling="special")
+    con.create_function(
+        "mask_personal_data",
+        _per_distinct_value(mask),
+        [duckdb.sqltype("VARCHAR")],
+        duckdb.sqltype("VARCHAR"),
+        type="arrow",
+        side_effects=False,
+        null_handling="special",
+    )
     result = Snapshot(published_dir / "csdl.duckdb")
     descriptions = {m.table: (m.description or None, m.description_vi) for m in models}
     try:
@@ -111,7 +122,7 @@ def publish(con: duckdb.DuckDBPyConnection, published_dir: Path, run_id: str, mo
             _write_province_slices(masked, work / "provinces")
             write_dictionary(masked, work / DICTIONARY, _lineage(con, models_by_table))
         _make_read_only(work)
-        version = versions / f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{work.name[len(WORK_PREFIX):][:8]}"
+        version = versions / f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{work.name[len(WORK_PREFIX) :][:8]}"
         work.rename(version)
     except BaseException:
         _remove(work)
@@ -152,15 +163,19 @@ def _symlink_replace(path: Path, target: str) -> None:
 def remove_leftovers(published_dir: Path) -> None:
     """Removes what a killed or finished publish left: unfinished and replaced versions (all but `current` and
     `previous`), staged links, and the parts of the layout before versions."""
-    kept = {os.path.basename(os.readlink(published_dir / link)) for link in (CURRENT, PREVIOUS)
-            if (published_dir / link).is_symlink()}
+    kept = {
+        os.path.basename(os.readlink(published_dir / link))
+        for link in (CURRENT, PREVIOUS)
+        if (published_dir / link).is_symlink()
+    }
     versions = published_dir / VERSIONS
-    for entry in (versions.iterdir() if versions.is_dir() else []):
+    for entry in versions.iterdir() if versions.is_dir() else []:
         if entry.name not in kept:
             _remove(entry)
     for entry in published_dir.iterdir():
         if entry.name.startswith((".publishing-", ".retired-")) or (
-                entry.is_symlink() and entry.name.startswith(".") and entry.name != "."):
+            entry.is_symlink() and entry.name.startswith(".") and entry.name != "."
+        ):
             _remove(entry)
 
 
@@ -192,11 +207,18 @@ def _write_province_slices(con: duckdb.DuckDBPyConnection, folder: Path) -> None
     """`<folder>/<code>/<table>.parquet` for every current province and slice, empty where it has no rows.
     One partitioned COPY per table (not one per province and table), its parts then renamed into place."""
     folder.mkdir()
-    available = {t for (t,) in con.execute("SELECT table_schema || '.' || table_name FROM information_schema.tables "
-                                           "WHERE table_catalog = current_database()").fetchall()}
+    available = {
+        t
+        for (t,) in con.execute(
+            "SELECT table_schema || '.' || table_name FROM information_schema.tables "
+            "WHERE table_catalog = current_database()"
+        ).fetchall()
+    }
     if "core.dim_province" not in available:
         return
-    codes = [c for (c,) in con.execute("SELECT province_code FROM core.dim_province WHERE is_current ORDER BY 1").fetchall()]
+    codes = [
+        c for (c,) in con.execute("SELECT province_code FROM core.dim_province WHERE is_current ORDER BY 1").fetchall()
+    ]
     for code in codes:
         (folder / code).mkdir()
     parts = folder / ".parts"
@@ -204,8 +226,11 @@ def _write_province_slices(con: duckdb.DuckDBPyConnection, folder: Path) -> None
     for name, query in PROVINCE_SLICES.items():
         if not any(t.endswith(f".{name}") for t in available):
             continue
-        con.execute(f"""COPY (SELECT * FROM ({query}) WHERE _province IN (SELECT unnest(?)))
-                        TO '{parts / name}' (FORMAT parquet, PARTITION_BY (_province))""", [codes])
+        con.execute(
+            f"""COPY (SELECT * FROM ({query}) WHERE _province IN (SELECT unnest(?)))
+                        TO '{parts / name}' (FORMAT parquet, PARTITION_BY (_province))""",
+            [codes],
+        )
         empty = parts / f"{name}.parquet"
         con.execute(f"COPY (SELECT * EXCLUDE (_province) FROM ({query}) LIMIT 0) TO '{empty}' (FORMAT parquet)")
         for code in codes:
@@ -214,8 +239,10 @@ def _write_province_slices(con: duckdb.DuckDBPyConnection, folder: Path) -> None
             if len(written) == 1:
                 written[0].rename(target)
             elif written:  # DuckDB closed the partition's file early and went on in another: merged
-                con.execute(f"COPY (SELECT * FROM read_parquet(?, hive_partitioning = false)) TO '{target}' (FORMAT parquet)",
-                            [[str(p) for p in written]])
+                con.execute(
+                    f"COPY (SELECT * FROM read_parquet(?, hive_partitioning = false)) TO '{target}' (FORMAT parquet)",
+                    [[str(p) for p in written]],
+                )
             else:
                 shutil.copyfile(empty, target)
     shutil.rmtree(parts, ignore_errors=True)

@@ -46,12 +46,18 @@ STORAGE_VERSION = "v1.4.0"
 VIEWS_DIR = Path(__file__).parent / "views"
 QUESTIONS_SCHEMA = "questions"
 MAIN_TABLES = {
-    "main.catalog": ("Every table, view and column of the snapshot with its description",
-                     "Mọi bảng, khung nhìn và cột của bản dữ liệu cùng mô tả"),
-    "main.personal_data_masked": ("Personal data masked in the published text, per table, column and kind",
-                                  "Dữ liệu cá nhân đã được che trong văn bản công bố, theo bảng, cột và loại"),
-    "main.refresh": ("The run that wrote this snapshot, when, and how many values it masked",
-                     "Lần chạy đã ghi bản dữ liệu này, thời điểm và số giá trị đã che"),
+    "main.catalog": (
+        "Every table, view and column of the snapshot with its description",
+        "Mọi bảng, khung nhìn và cột của bản dữ liệu cùng mô tả",
+    ),
+    "main.personal_data_masked": (
+        "Personal data masked in the published text, per table, column and kind",
+        "Dữ liệu cá nhân đã được che trong văn bản công bố, theo bảng, cột và loại",
+    ),
+    "main.refresh": (
+        "The run that wrote this snapshot, when, and how many values it masked",
+        "Lần chạy đã ghi bản dữ liệu này, thời điểm và số giá trị đã che",
+    ),
 }
 CATALOG = "snapshot"  # the alias the snapshot file is attached under while it is written
 
@@ -84,7 +90,9 @@ def _lookup_rows(con: duckdb.DuckDBPyConnection, specs: list[TableSpec]) -> dict
         for column, data_type in spec.columns:
             name = code_list(spec.table, column)
             if name and data_type == "VARCHAR":
-                for (code,) in con.execute(f'SELECT DISTINCT "{column}" FROM {spec.name} WHERE "{column}" IS NOT NULL').fetchall():
+                for (code,) in con.execute(
+                    f'SELECT DISTINCT "{column}" FROM {spec.name} WHERE "{column}" IS NOT NULL'
+                ).fetchall():
                     # as the table publishes it: in NFC, personal data masked (an unknown code is a value as received)
                     found[name].setdefault(mask(unicodedata.normalize("NFC", code)), UNLABELLED)
     return found
@@ -97,8 +105,12 @@ def _lookup_descriptions(specs: list[TableSpec]) -> dict[str, tuple[str, str]]:
         for column, _ in spec.columns:
             if code_list(spec.table, column):
                 users[code_list(spec.table, column)].append(f"{spec.name}.{column}")
-    return {f"{LOOKUP_SCHEMA}.{lookup_table(name)}": tuple(d.format(name=name, users=", ".join(used) or "-")
-                                                         for d in LOOKUP_DESCRIPTION) for name, used in users.items()}
+    return {
+        f"{LOOKUP_SCHEMA}.{lookup_table(name)}": tuple(
+            d.format(name=name, users=", ".join(used) or "-") for d in LOOKUP_DESCRIPTION
+        )
+        for name, used in users.items()
+    }
 
 
 def _write_lookups(con: duckdb.DuckDBPyConnection, specs: list[TableSpec], descriptions: dict) -> dict[str, int]:
@@ -107,9 +119,13 @@ def _write_lookups(con: duckdb.DuckDBPyConnection, specs: list[TableSpec], descr
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.{LOOKUP_SCHEMA}")
     for name, codes in sorted(_lookup_rows(con, specs).items()):
         table = f"{CATALOG}.{LOOKUP_SCHEMA}.{lookup_table(name)}"
-        con.execute(f"CREATE TABLE {table} (code VARCHAR PRIMARY KEY, label_en VARCHAR NOT NULL, label_vi VARCHAR NOT NULL)")
+        con.execute(
+            f"CREATE TABLE {table} (code VARCHAR PRIMARY KEY, label_en VARCHAR NOT NULL, label_vi VARCHAR NOT NULL)"
+        )
         _insert(con, table, [(code, *labels) for code, labels in codes.items()], ("code", "label_en", "label_vi"))
-        con.execute(f"COMMENT ON TABLE {table} IS {quote(comment(*descriptions[f'{LOOKUP_SCHEMA}.{lookup_table(name)}']))}")
+        con.execute(
+            f"COMMENT ON TABLE {table} IS {quote(comment(*descriptions[f'{LOOKUP_SCHEMA}.{lookup_table(name)}']))}"
+        )
         for column, description in LOOKUP_COLUMNS.items():
             con.execute(f"COMMENT ON COLUMN {table}.{column} IS {quote(comment(*description))}")
         rows[f"{LOOKUP_SCHEMA}.{lookup_table(name)}"] = len(codes)
@@ -131,7 +147,11 @@ def _mask_counts(con, schema: str, table: str, text_columns: list[tuple[str, str
     if not any(published):
         return []
     received = con.execute(f'SELECT {select} FROM "{schema}"."{table}"').fetchall()[0]
-    return [(schema, table, column, kind, p - r) for (column, kind), p, r in zip(keys, published, received, strict=True) if p - r]
+    return [
+        (schema, table, column, kind, p - r)
+        for (column, kind), p, r in zip(keys, published, received, strict=True)
+        if p - r
+    ]
 
 
 def _write_tables(con, specs: list[TableSpec], descriptions: dict[str, tuple], result) -> None:
@@ -140,8 +160,9 @@ def _write_tables(con, specs: list[TableSpec], descriptions: dict[str, tuple], r
         con.execute(spec.ddl(CATALOG))
         con.execute(f"INSERT INTO {CATALOG}.{spec.name} {spec.select()}")
         result.rows[spec.name] = con.execute(f"SELECT count(*) FROM {CATALOG}.{spec.name}").fetchall()[0][0]
-        result.personal_data += _mask_counts(con, spec.schema, spec.table,
-                                             [(c, d) for c, d in spec.columns if d in TEXT_TYPES])
+        result.personal_data += _mask_counts(
+            con, spec.schema, spec.table, [(c, d) for c, d in spec.columns if d in TEXT_TYPES]
+        )
         described = comment(*descriptions.get(spec.name, (None, None)))
         if described:
             con.execute(f"COMMENT ON TABLE {CATALOG}.{spec.name} IS {quote(described)}")
@@ -171,37 +192,63 @@ def _write_views(con: duckdb.DuckDBPyConnection, warehouse: str, result) -> None
 
 def _write_about(con: duckdb.DuckDBPyConnection, run_id: str, result) -> None:
     """`main.personal_data_masked` and `main.refresh`."""
-    con.execute(f"CREATE TABLE {CATALOG}.main.personal_data_masked (table_schema VARCHAR, table_name VARCHAR, "
-                "column_name VARCHAR, kind VARCHAR, values_masked BIGINT)")
-    _insert(con, f"{CATALOG}.main.personal_data_masked", result.personal_data,
-            ("table_schema", "table_name", "column_name", "kind", "values_masked"))
-    con.execute(f"CREATE TABLE {CATALOG}.main.refresh AS SELECT ? AS run_id, ?::TIMESTAMPTZ AS refreshed_at, "
-                "?::BIGINT AS personal_data_masked", [run_id, datetime.now(UTC), result.personal_data_masked])
+    con.execute(
+        f"CREATE TABLE {CATALOG}.main.personal_data_masked (table_schema VARCHAR, table_name VARCHAR, "
+        "column_name VARCHAR, kind VARCHAR, values_masked BIGINT)"
+    )
+    _insert(
+        con,
+        f"{CATALOG}.main.personal_data_masked",
+        result.personal_data,
+        ("table_schema", "table_name", "column_name", "kind", "values_masked"),
+    )
+    con.execute(
+        f"CREATE TABLE {CATALOG}.main.refresh AS SELECT ? AS run_id, ?::TIMESTAMPTZ AS refreshed_at, "
+        "?::BIGINT AS personal_data_masked",
+        [run_id, datetime.now(UTC), result.personal_data_masked],
+    )
 
 
 def _write_catalog(con: duckdb.DuckDBPyConnection, descriptions: dict[str, tuple], views: list[str]) -> None:
     """`main.catalog`: every table and column, and every view, with its descriptions."""
-    con.execute(f"CREATE TABLE {CATALOG}.main.catalog (table_schema VARCHAR, table_name VARCHAR, column_name VARCHAR, "
-                "data_type VARCHAR, description_en VARCHAR, description_vi VARCHAR)")
+    con.execute(
+        f"CREATE TABLE {CATALOG}.main.catalog (table_schema VARCHAR, table_name VARCHAR, column_name VARCHAR, "
+        "data_type VARCHAR, description_en VARCHAR, description_vi VARCHAR)"
+    )
     for name, description in MAIN_TABLES.items():
         con.execute(f"COMMENT ON TABLE {CATALOG}.{name} IS {quote(comment(*description))}")
-    tables = set(con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ?",
-                             [CATALOG]).fetchall())
+    tables = set(
+        con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ?", [CATALOG]).fetchall()
+    )
     rows = [(s, t, None, "table", *descriptions.get(f"{s}.{t}", (None, None))) for s, t in sorted(tables)]
-    rows += [(QUESTIONS_SCHEMA, name, None, "view", en, vi) for name, en, vi, _ in question_views()
-             if f"{QUESTIONS_SCHEMA}.{name}" in views]
+    rows += [
+        (QUESTIONS_SCHEMA, name, None, "view", en, vi)
+        for name, en, vi, _ in question_views()
+        if f"{QUESTIONS_SCHEMA}.{name}" in views
+    ]
     for schema, table, column, data_type in con.execute(
-            "SELECT schema_name, table_name, column_name, data_type FROM duckdb_columns() "
-            "WHERE database_name = ? ORDER BY schema_name, table_name, column_index",
-            [CATALOG]).fetchall():
+        "SELECT schema_name, table_name, column_name, data_type FROM duckdb_columns() "
+        "WHERE database_name = ? ORDER BY schema_name, table_name, column_index",
+        [CATALOG],
+    ).fetchall():
         if (schema, table) in tables:  # not the views' columns
             rows.append((schema, table, column, data_type, *column_description(table, column)))
-    _insert(con, f"{CATALOG}.main.catalog", rows,
-            ("table_schema", "table_name", "column_name", "data_type", "description_en", "description_vi"))
+    _insert(
+        con,
+        f"{CATALOG}.main.catalog",
+        rows,
+        ("table_schema", "table_name", "column_name", "data_type", "description_en", "description_vi"),
+    )
 
 
-def write(con: duckdb.DuckDBPyConnection, folder: Path, columns: list[tuple[str, str, str, str]],
-          descriptions: dict[str, tuple], run_id: str, result) -> None:
+def write(
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    columns: list[tuple[str, str, str, str]],
+    descriptions: dict[str, tuple],
+    run_id: str,
+    result,
+) -> None:
     """Writes `folder/csdl.duckdb` and `folder/parquet/` from the warehouse tables `columns` lists."""
     specs, result.keys_left_out = table_specs(con, columns)
     warehouse = con.execute("SELECT current_database()").fetchall()[0][0]
@@ -218,7 +265,9 @@ def write(con: duckdb.DuckDBPyConnection, folder: Path, columns: list[tuple[str,
         con.execute("BEGIN TRANSACTION")
         _write_catalog(con, descriptions, result.views)
         con.execute("COMMIT")
-        write_parquet(con, CATALOG, folder / "parquet", specs, [*result.lookups, *(s.name for s in specs)], descriptions)
+        write_parquet(
+            con, CATALOG, folder / "parquet", specs, [*result.lookups, *(s.name for s in specs)], descriptions
+        )
     except BaseException:
         with contextlib.suppress(duckdb.TransactionException):  # the failure came outside a transaction
             con.execute("ROLLBACK")

@@ -69,11 +69,15 @@ class TableSpec:
         return data_type
 
     def ddl(self, catalog: str) -> str:
-        lines = [f'"{c}" {self.published_type(c, d)}' + (" NOT NULL" if c in self.primary_key else "")
-                 for c, d in self.columns]
+        lines = [
+            f'"{c}" {self.published_type(c, d)}' + (" NOT NULL" if c in self.primary_key else "")
+            for c, d in self.columns
+        ]
         if self.primary_key:
             lines.append(f"PRIMARY KEY ({', '.join(self.primary_key)})")
-        lines += [f'FOREIGN KEY ("{c}") REFERENCES {catalog}.{self.schema}.{t} ({rc})' for c, t, rc in self.foreign_keys]
+        lines += [
+            f'FOREIGN KEY ("{c}") REFERENCES {catalog}.{self.schema}.{t} ({rc})' for c, t, rc in self.foreign_keys
+        ]
         return f"CREATE TABLE {catalog}.{self.name} (\n  " + ",\n  ".join(lines) + "\n)"
 
     def select(self) -> str:
@@ -84,8 +88,10 @@ class TableSpec:
         for column, data_type in self.columns:
             quoted = f'"{column}"'
             if data_type == "VARCHAR[]":
-                parts.append(f"list_transform({quoted}, lambda v: "
-                             f"{one.format(v='nfc_normalize(v)', re=CANDIDATE_RE2)}) AS {quoted}")
+                parts.append(
+                    f"list_transform({quoted}, lambda v: "
+                    f"{one.format(v='nfc_normalize(v)', re=CANDIDATE_RE2)}) AS {quoted}"
+                )
             elif data_type == "VARCHAR":
                 parts.append(f"{one.format(v=f'nfc_normalize({quoted})', re=CANDIDATE_RE2)} AS {quoted}")
             elif self.published_type(column, data_type) != data_type:
@@ -99,16 +105,21 @@ def _holds_as_key(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]
     cols = ", ".join(f'"{c}"' for c in columns)
     nulls = " OR ".join(f'"{c}" IS NULL' for c in columns)
     rows, distinct, null_rows = con.execute(
-        f"SELECT count(*), count(DISTINCT ({cols})), count(*) FILTER (WHERE {nulls}) FROM {table}").fetchall()[0]
+        f"SELECT count(*), count(DISTINCT ({cols})), count(*) FILTER (WHERE {nulls}) FROM {table}"
+    ).fetchall()[0]
     return rows == distinct and not null_rows
 
 
 def _orphans(con: duckdb.DuckDBPyConnection, table: str, column: str, referenced: str, key: str) -> int:
-    return con.execute(f'SELECT count(*) FROM {table} WHERE "{column}" IS NOT NULL AND "{column}" NOT IN '
-                       f'(SELECT "{key}" FROM {referenced} WHERE "{key}" IS NOT NULL)').fetchall()[0][0]
+    return con.execute(
+        f'SELECT count(*) FROM {table} WHERE "{column}" IS NOT NULL AND "{column}" NOT IN '
+        f'(SELECT "{key}" FROM {referenced} WHERE "{key}" IS NOT NULL)'
+    ).fetchall()[0][0]
 
 
-def table_specs(con: duckdb.DuckDBPyConnection, columns: list[tuple[str, str, str, str]]) -> tuple[list[TableSpec], list[str]]:
+def table_specs(
+    con: duckdb.DuckDBPyConnection, columns: list[tuple[str, str, str, str]]
+) -> tuple[list[TableSpec], list[str]]:
     """The published tables in creation order (a referenced table before the tables referencing it), and the
     keys left out because the rows do not satisfy them."""
     specs = {}
@@ -129,17 +140,24 @@ def table_specs(con: duckdb.DuckDBPyConnection, columns: list[tuple[str, str, st
             table, key = target.rsplit(".", 1)
             referenced = specs.get(table)
             # DuckDB declares a foreign key within one schema only, to another table's primary key
-            if table == spec.name or referenced is None or referenced.schema != spec.schema \
-                    or referenced.primary_key != [key] or column not in {c for c, _ in spec.columns}:
+            if (
+                table == spec.name
+                or referenced is None
+                or referenced.schema != spec.schema
+                or referenced.primary_key != [key]
+                or column not in {c for c, _ in spec.columns}
+            ):
                 continue
             if _orphans(con, spec.name, column, referenced.name, key):
                 left_out.append(f"{spec.name} FOREIGN KEY ({column}) REFERENCES {referenced.name}")
                 continue
             spec.foreign_keys.append((column, referenced.table, key))
         if spec.schema == LOOKUP_SCHEMA:
-            spec.foreign_keys += [(column, lookup_table(code_list(spec.table, column)), "code")
-                                  for column, data_type in spec.columns
-                                  if data_type == "VARCHAR" and code_list(spec.table, column)]
+            spec.foreign_keys += [
+                (column, lookup_table(code_list(spec.table, column)), "code")
+                for column, data_type in spec.columns
+                if data_type == "VARCHAR" and code_list(spec.table, column)
+            ]
     return _in_reference_order(list(specs.values())), left_out
 
 

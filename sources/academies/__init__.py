@@ -46,12 +46,22 @@ from sources.http import (
 
 DEFAULT_REPOSITORIES = ("vast", "vass", "vnu")
 STATUS_TABLE = "harvest_status"
-STATUS_SCHEMA = pa.schema([
-    pa.field("harvest", pa.string(), nullable=False), ("repository", pa.string()), ("set_spec", pa.string()),
-    ("base_url", pa.string()), ("status", pa.string()), ("error", pa.string()), ("records", pa.int64()),
-    ("datestamp", pa.timestamp("us", tz="UTC")), ("granularity", pa.string()), ("deleted_record", pa.string()),
-    ("checked_at", pa.timestamp("us", tz="UTC")), ("last_success_at", pa.timestamp("us", tz="UTC")),
-])
+STATUS_SCHEMA = pa.schema(
+    [
+        pa.field("harvest", pa.string(), nullable=False),
+        ("repository", pa.string()),
+        ("set_spec", pa.string()),
+        ("base_url", pa.string()),
+        ("status", pa.string()),
+        ("error", pa.string()),
+        ("records", pa.int64()),
+        ("datestamp", pa.timestamp("us", tz="UTC")),
+        ("granularity", pa.string()),
+        ("deleted_record", pa.string()),
+        ("checked_at", pa.timestamp("us", tz="UTC")),
+        ("last_success_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
 
 log = logging.getLogger(__name__)
 log.addFilter(REDACTING_FILTER)
@@ -75,26 +85,42 @@ def harvest_key(repo: str, set_spec: str | None) -> str:
 
 
 @dlt.source(name="academies")
-def academies(base_url: str = dlt.config.value, repositories: list[str] = DEFAULT_REPOSITORIES,
-              sets: list[str] | None = None, workers: int = len(DEFAULT_REPOSITORIES),
-              timeout_s: float = DEFAULT_TIMEOUT_S, retries: int = DEFAULT_RETRIES,
-              backoff_s: float = DEFAULT_BACKOFF_S, deadline_s: float = DEFAULT_DEADLINE_S,
-              max_page_mb: float = DEFAULT_MAX_PAGE_MB, max_pages: int = DEFAULT_MAX_PAGES):
+def academies(
+    base_url: str = dlt.config.value,
+    repositories: list[str] = DEFAULT_REPOSITORIES,
+    sets: list[str] | None = None,
+    workers: int = len(DEFAULT_REPOSITORIES),
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    retries: int = DEFAULT_RETRIES,
+    backoff_s: float = DEFAULT_BACKOFF_S,
+    deadline_s: float = DEFAULT_DEADLINE_S,
+    max_page_mb: float = DEFAULT_MAX_PAGE_MB,
+    max_pages: int = DEFAULT_MAX_PAGES,
+):
     """Publications from each academy repository at `<base_url>/<repo>`; only `sets` if given.
 
     Each repository keeps its own `datestamp` cursor in the pipeline state, and a harvest of some sets
     keeps one per set, so harvesting a subset of repositories or sets leaves the others' cursors alone.
     `workers` repositories (or sets) are harvested at once. `timeout_s` bounds one read, `deadline_s` one
     whole request, `max_page_mb` one page and `max_pages` one harvest's pages in a run."""
-    http = {"timeout_s": timeout_s, "retries": retries, "backoff_s": backoff_s, "deadline_s": deadline_s,
-            "max_page_mb": max_page_mb}
+    http = {
+        "timeout_s": timeout_s,
+        "retries": retries,
+        "backoff_s": backoff_s,
+        "deadline_s": deadline_s,
+        "max_page_mb": max_page_mb,
+    }
     harvests = [(repo, set_spec) for repo in repositories for set_spec in sets or [None]]
     endpoint = lambda repo: f"{base_url.rstrip('/')}/{repo}"  # noqa: E731
 
     # a record changed during a harvest arrives twice in one load: the newer one is kept
-    @dlt.resource(name="publications", primary_key=("source_system", "source_id"), write_disposition="merge",
-                  columns={"datestamp": {"dedup_sort": "desc"}},
-                  schema_contract={"tables": "evolve", "columns": "evolve", "data_type": "freeze"})
+    @dlt.resource(
+        name="publications",
+        primary_key=("source_system", "source_id"),
+        write_disposition="merge",
+        columns={"datestamp": {"dedup_sort": "desc"}},
+        schema_contract={"tables": "evolve", "columns": "evolve", "data_type": "freeze"},
+    )
     def publications() -> Iterator[pa.Table]:
         state = dlt.current.resource_state()
         cursors = SenderCursors(state, column="datestamp")
@@ -114,11 +140,21 @@ def academies(base_url: str = dlt.config.value, repositories: list[str] = DEFAUL
                     except Exception as exc:  # some answer ListRecords well and Identify badly
                         # what it said last time, else days: every repository must accept a day `from`
                         identity = known[repo] or {"granularity": DAYS}
-                        log.warning(f"{endpoint(repo)}: Identify failed ({failure_reason(exc)}); "
-                                    f"harvesting with granularity {identity['granularity']}")
-                    for page in list_records(session, endpoint(repo), repo, opened[harvest].since, set_spec, http,
-                                             granularity=identity.get("granularity", DAYS), log=log,
-                                             max_pages=max_pages):
+                        log.warning(
+                            f"{endpoint(repo)}: Identify failed ({failure_reason(exc)}); "
+                            f"harvesting with granularity {identity['granularity']}"
+                        )
+                    for page in list_records(
+                        session,
+                        endpoint(repo),
+                        repo,
+                        opened[harvest].since,
+                        set_spec,
+                        http,
+                        granularity=identity.get("granularity", DAYS),
+                        log=log,
+                        max_pages=max_pages,
+                    ):
                         if page:
                             yield opened[harvest].keep_new(pa.Table.from_pylist(page, schema=SCHEMA))
             except Exception as exc:  # this repository's failure is its own: the others go on
@@ -131,13 +167,20 @@ def academies(base_url: str = dlt.config.value, repositories: list[str] = DEFAUL
             for harvest, item in read_senders(harvests, harvest_pages, workers=workers):
                 repo, set_spec = harvest
                 key = harvest_key(*harvest)
-                row = status.setdefault(key, {"harvest": key, "repository": repo, "set_spec": set_spec,
-                                              "base_url": redact(endpoint(repo)), "records": 0, **{
-                                                  k: known[repo].get(k) for k in ("granularity", "deleted_record")}})
+                row = status.setdefault(
+                    key,
+                    {
+                        "harvest": key,
+                        "repository": repo,
+                        "set_spec": set_spec,
+                        "base_url": redact(endpoint(repo)),
+                        "records": 0,
+                        **{k: known[repo].get(k) for k in ("granularity", "deleted_record")},
+                    },
+                )
                 if isinstance(item, _Identified):
                     identities[repo] = item.identity
-                    row.update(granularity=item.identity["granularity"],
-                               deleted_record=item.identity["deleted_record"])
+                    row.update(granularity=item.identity["granularity"], deleted_record=item.identity["deleted_record"])
                 elif isinstance(item, _Failed):
                     # the cursor does not move: the next run asks this repository for the same changes again
                     log.warning(f"academy repository {key} at {endpoint(repo)} failed, the others load: {item.reason}")
@@ -158,14 +201,21 @@ def academies(base_url: str = dlt.config.value, repositories: list[str] = DEFAUL
         for harvest in harvests:
             row, cursor = status[harvest_key(*harvest)], opened[harvest]
             moved = row["status"] == "ok" and cursor.saved()  # what the cursor says once this run is stored
-            rows.append({**row, "checked_at": now,
-                         "datestamp": utc_datestamp(moved["last_value"]) if moved else cursor.last_value,
-                         "last_success_at": datetime.fromisoformat(successes[row["harvest"]])
-                         if row["harvest"] in successes else None})
+            rows.append(
+                {
+                    **row,
+                    "checked_at": now,
+                    "datestamp": utc_datestamp(moved["last_value"]) if moved else cursor.last_value,
+                    "last_success_at": datetime.fromisoformat(successes[row["harvest"]])
+                    if row["harvest"] in successes
+                    else None,
+                }
+            )
         if rows:
             yield dlt.mark.with_hints(
                 pa.Table.from_pylist(rows, schema=STATUS_SCHEMA),
                 dlt.mark.make_hints(table_name=STATUS_TABLE, write_disposition="merge", primary_key="harvest"),
-                create_table_variant=True)
+                create_table_variant=True,
+            )
 
     return publications

@@ -32,7 +32,8 @@ MAX_REPEATS_OF_A_TOKEN = 10
 
 _FORBIDDEN_CHARACTERS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")  # C0 controls, U+FFFE/F
 _FORBIDDEN_REFERENCES = re.compile(  # &#11; &#x0B; ... are forbidden as well
-    rb"&#(?:x0*(?:[0-8bcef]|1[0-9a-f]|fff[ef])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|6553[45]));", re.IGNORECASE)
+    rb"&#(?:x0*(?:[0-8bcef]|1[0-9a-f]|fff[ef])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|6553[45]));", re.IGNORECASE
+)
 _WHOLE_PAGE = re.compile(rb"</(?:[\w.-]+:)?OAI-PMH\s*>\s*$")
 _ROOT_START = re.compile(rb"<((?:[\w.-]+:)?OAI-PMH)\b[^>]*>")
 _RECORD = re.compile(rb"<((?:[\w.-]+:)?)record\b[^>]*?(?:/>|>.*?</\1record\s*>)", re.DOTALL)
@@ -124,18 +125,29 @@ def identify(session, endpoint: str, http: dict | None = None) -> dict:
     if node is None:
         raise OaiError(endpoint, "(no Identify)", "the reply has neither Identify nor an error")
     text = lambda name: (node.findtext(f"oai:{name}", namespaces=NS) or "").strip() or None  # noqa: E731
-    return {"granularity": SECONDS if text("granularity") == SECONDS else DAYS,  # days: what all must accept
-            "earliest_datestamp": text("earliestDatestamp"), "deleted_record": text("deletedRecord"),
-            "repository_name": text("repositoryName")}
+    return {
+        "granularity": SECONDS if text("granularity") == SECONDS else DAYS,  # days: what all must accept
+        "earliest_datestamp": text("earliestDatestamp"),
+        "deleted_record": text("deletedRecord"),
+        "repository_name": text("repositoryName"),
+    }
 
 
 def from_argument(since: datetime, granularity: str) -> str:
     return since.strftime("%Y-%m-%d" if granularity == DAYS else "%Y-%m-%dT%H:%M:%SZ")
 
 
-def list_records(session, endpoint: str, repo: str, since: datetime | None, set_spec: str | None = None,
-                 http: dict | None = None, granularity: str = SECONDS, log=None,
-                 max_pages: int = DEFAULT_MAX_PAGES) -> Iterator[list[dict]]:
+def list_records(
+    session,
+    endpoint: str,
+    repo: str,
+    since: datetime | None,
+    set_spec: str | None = None,
+    http: dict | None = None,
+    granularity: str = SECONDS,
+    log=None,
+    max_pages: int = DEFAULT_MAX_PAGES,
+) -> Iterator[list[dict]]:
     """Yields one page of parsed records at a time, following resumption tokens to the end."""
     first = {"verb": "ListRecords", "metadataPrefix": "oai_dc"}
     if since and since > EPOCH:
@@ -146,8 +158,10 @@ def list_records(session, endpoint: str, repo: str, since: datetime | None, set_
     while True:
         pages += 1
         if pages > max_pages:
-            raise EndlessFeed(f"{endpoint}: more than {max_pages} pages in one run (max_pages); stopped, the cursor "
-                              "stays: ask the repository whether its resumption tokens end, or raise max_pages")
+            raise EndlessFeed(
+                f"{endpoint}: more than {max_pages} pages in one run (max_pages); stopped, the cursor "
+                "stays: ask the repository whether its resumption tokens end, or raise max_pages"
+            )
         page = fetch_parsed(session, endpoint, params, read_page, **(http or {}))
         try:
             _raise_error(page, endpoint)
@@ -162,11 +176,14 @@ def list_records(session, endpoint: str, repo: str, since: datetime | None, set_
         if listing is None:
             raise OaiError(endpoint, "(no ListRecords)", "the reply has neither ListRecords nor an error")
         if log and (page.characters_removed or page.unreadable):
-            log.warning(f"{endpoint}: {page.characters_removed} characters XML forbids removed, "
-                        f"{len(page.unreadable)} records unreadable on the page asked with {params}")
+            log.warning(
+                f"{endpoint}: {page.characters_removed} characters XML forbids removed, "
+                f"{len(page.unreadable)} records unreadable on the page asked with {params}"
+            )
         rows = [parse_record_safely(repo, r) for r in listing.findall("oai:record", NS)]
-        rows += [unreadable_row(repo, raw, why, next(iter(_IDENTIFIER.findall(raw)), None))
-                 for raw, why in page.unreadable]
+        rows += [
+            unreadable_row(repo, raw, why, next(iter(_IDENTIFIER.findall(raw)), None)) for raw, why in page.unreadable
+        ]
         yield rows
         token = listing.find("oai:resumptionToken", NS)
         if token is None or not (token.text or "").strip():
@@ -175,11 +192,15 @@ def list_records(session, endpoint: str, repo: str, since: datetime | None, set_
         if token == params.get("resumptionToken"):  # "ask again": an older page was served in place of this one
             repeats += 1
             if repeats > MAX_REPEATS_OF_A_TOKEN:
-                raise EndlessFeed(f"{endpoint}: the resumptionToken {token[:80]} came back {repeats} times in a row; "
-                                  "the list does not move on, stopped")
+                raise EndlessFeed(
+                    f"{endpoint}: the resumptionToken {token[:80]} came back {repeats} times in a row; "
+                    "the list does not move on, stopped"
+                )
             continue
         if token in seen:
-            raise EndlessFeed(f"{endpoint}: the resumptionToken {token[:80]} came again after other pages: the list "
-                              "loops; stopped, the cursor stays")
+            raise EndlessFeed(
+                f"{endpoint}: the resumptionToken {token[:80]} came again after other pages: the list "
+                "loops; stopped, the cursor stays"
+            )
         seen.add(token)
         params, repeats = {"verb": "ListRecords", "resumptionToken": token}, 0

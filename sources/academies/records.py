@@ -17,18 +17,40 @@ import orjson
 import pyarrow as pa
 from lxml import etree
 
-NS = {"oai": "http://www.openarchives.org/OAI/2.0/", "dc": "http://purl.org/dc/elements/1.1/",
-      "oai_dc": "http://www.openarchives.org/OAI/2.0/oai_dc/"}
-SCHEMA = pa.schema([
-    pa.field("source_system", pa.string(), nullable=False), pa.field("source_id", pa.string(), nullable=False), ("datestamp", pa.timestamp("us", tz="UTC")),
-    ("deleted", pa.bool_()), ("set_spec", pa.string()), ("title", pa.string()), ("creators", pa.string()),
-    ("date", pa.string()), ("type", pa.string()), ("identifiers", pa.string()), ("source", pa.string()),
-    ("subjects", pa.string()), ("language", pa.string()), ("publisher", pa.string()),
-    ("parse_error", pa.string()), ("raw_xml", pa.string()),
-    # every value of the repeatable elements the single columns above are chosen from (JSON lists)
-    ("doi", pa.string()), ("titles", pa.string()), ("set_specs", pa.string()), ("dates", pa.string()),
-    ("types", pa.string()), ("languages", pa.string()), ("publishers", pa.string()), ("relations", pa.string()),
-])
+NS = {
+    "oai": "http://www.openarchives.org/OAI/2.0/",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "oai_dc": "http://www.openarchives.org/OAI/2.0/oai_dc/",
+}
+SCHEMA = pa.schema(
+    [
+        pa.field("source_system", pa.string(), nullable=False),
+        pa.field("source_id", pa.string(), nullable=False),
+        ("datestamp", pa.timestamp("us", tz="UTC")),
+        ("deleted", pa.bool_()),
+        ("set_spec", pa.string()),
+        ("title", pa.string()),
+        ("creators", pa.string()),
+        ("date", pa.string()),
+        ("type", pa.string()),
+        ("identifiers", pa.string()),
+        ("source", pa.string()),
+        ("subjects", pa.string()),
+        ("language", pa.string()),
+        ("publisher", pa.string()),
+        ("parse_error", pa.string()),
+        ("raw_xml", pa.string()),
+        # every value of the repeatable elements the single columns above are chosen from (JSON lists)
+        ("doi", pa.string()),
+        ("titles", pa.string()),
+        ("set_specs", pa.string()),
+        ("dates", pa.string()),
+        ("types", pa.string()),
+        ("languages", pa.string()),
+        ("publishers", pa.string()),
+        ("relations", pa.string()),
+    ]
+)
 
 _OAI, _DC = "{{{}}}".format(NS["oai"]), "{{{}}}".format(NS["dc"])
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -39,13 +61,27 @@ _DC_ELEMENTS = {_DC + name: name for name in _LISTED}  # full tag -> name: one d
 
 # doi:10.1038/x, DOI: 10.1038/x, info:doi/10..., urn:doi:10..., https://doi.org/10..., http://dx.doi.org/10..., 10.5061/x
 # and OpenAIRE's info:eu-repo/semantics/altIdentifier/doi/10... (Zenodo, DSpace-CRIS)
-_DOI_WHOLE = re.compile(r"^(?:doi:\s*|info:doi/|urn:doi:|info:eu-repo/semantics/\w+/doi/"
-                        r"|(?:https?://)?(?:dx\.|www\.)?doi\.org/)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
+_DOI_WHOLE = re.compile(
+    r"^(?:doi:\s*|info:doi/|urn:doi:|info:eu-repo/semantics/\w+/doi/"
+    r"|(?:https?://)?(?:dx\.|www\.)?doi\.org/)?(10\.\d{4,9}/\S+)$",
+    re.IGNORECASE,
+)
 # a DOI inside a longer identifier (EPrints writes the whole citation into dc:identifier)
 _DOI_INSIDE = re.compile(r"(?:doi:\s*|doi\.org/)(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
 _YEAR = re.compile(r"^(\d{4})(?:$|[-/T\s])")
-_LANGUAGE_CODES = {"vie": "vi", "eng": "en", "fra": "fr", "fre": "fr", "rus": "ru", "deu": "de", "ger": "de",
-                   "zho": "zh", "chi": "zh", "jpn": "ja", "kor": "ko"}
+_LANGUAGE_CODES = {
+    "vie": "vi",
+    "eng": "en",
+    "fra": "fr",
+    "fre": "fr",
+    "rus": "ru",
+    "deu": "de",
+    "ger": "de",
+    "zho": "zh",
+    "chi": "zh",
+    "jpn": "ja",
+    "kor": "ko",
+}
 _VIETNAMESE_LETTERS = re.compile("[đĐơƠưƯăĂ\u1ea0-\u1ef9]")
 
 
@@ -71,8 +107,11 @@ def main_title(titles: list[dict], record_language: str | None) -> str | None:
     if len(titles) < 2:  # most records: nothing to choose
         return titles[0]["text"] if titles else None
     wanted = language_code(record_language)
-    for fits in (lambda t: wanted and t["lang"] == wanted, lambda t: t["lang"] == "vi",
-                 lambda t: t["lang"] is None and _VIETNAMESE_LETTERS.search(t["text"])):
+    for fits in (
+        lambda t: wanted and t["lang"] == wanted,
+        lambda t: t["lang"] == "vi",
+        lambda t: t["lang"] is None and _VIETNAMESE_LETTERS.search(t["text"]),
+    ):
         chosen = next((t for t in titles if fits(t)), None)
         if chosen:
             return chosen["text"]
@@ -85,8 +124,11 @@ def publication_date(dates: list[str]) -> str | None:
     if len(dates) < 2:  # most records: nothing to choose
         return dates[0] if dates else None
     latest_plausible = date.today().year + 1
-    dated = [(int(m.group(1)), value) for value in dates if (m := _YEAR.match(value))
-             and 1500 <= int(m.group(1)) <= latest_plausible]
+    dated = [
+        (int(m.group(1)), value)
+        for value in dates
+        if (m := _YEAR.match(value)) and 1500 <= int(m.group(1)) <= latest_plausible
+    ]
     if dated:
         return min(dated)[1]
     return dates[0] if dates else None
@@ -135,27 +177,47 @@ def parse_record(repo: str, record: etree._Element) -> dict:
     for element in dc if dc is not None else ():
         name = _DC_ELEMENTS.get(element.tag)
         if name and (text := _text(element)):
-            found[name].append({"text": text, "lang": language_code(element.get(_XML_LANG))} if name == "title" else text)
+            found[name].append(
+                {"text": text, "lang": language_code(element.get(_XML_LANG))} if name == "title" else text
+            )
 
     first = lambda name: found[name][0] if found[name] else None  # noqa: E731
     dates = found["date"]
-    return {"source_system": repo, "source_id": identifier, "datestamp": utc_datestamp(datestamp),
-            "deleted": header.get("status") == "deleted", "set_spec": sets[0] if sets else None,
-            "title": main_title(found["title"], first("language")), "creators": _json(found["creator"]),
-            "date": publication_date(dates), "type": first("type"), "identifiers": _json(found["identifier"]),
-            "source": first("source"), "subjects": _json(found["subject"]), "language": first("language"),
-            "publisher": first("publisher"), "doi": doi_of(found["identifier"], found["relation"]),
-            "titles": _json(found["title"]), "set_specs": _json(sets), "dates": _json(dates),
-            "types": _json(found["type"]), "languages": _json(found["language"]),
-            "publishers": _json(found["publisher"]), "relations": _json(found["relation"])}
+    return {
+        "source_system": repo,
+        "source_id": identifier,
+        "datestamp": utc_datestamp(datestamp),
+        "deleted": header.get("status") == "deleted",
+        "set_spec": sets[0] if sets else None,
+        "title": main_title(found["title"], first("language")),
+        "creators": _json(found["creator"]),
+        "date": publication_date(dates),
+        "type": first("type"),
+        "identifiers": _json(found["identifier"]),
+        "source": first("source"),
+        "subjects": _json(found["subject"]),
+        "language": first("language"),
+        "publisher": first("publisher"),
+        "doi": doi_of(found["identifier"], found["relation"]),
+        "titles": _json(found["title"]),
+        "set_specs": _json(sets),
+        "dates": _json(dates),
+        "types": _json(found["type"]),
+        "languages": _json(found["language"]),
+        "publishers": _json(found["publisher"]),
+        "relations": _json(found["relation"]),
+    }
 
 
 def unreadable_row(repo: str, raw: str, reason: str, identifier: str | None = None) -> dict:
     """The row of a record that cannot be read: its identifier (or a hash), the reason and the raw XML,
     so staging quarantines it; no datestamp, so it moves no cursor."""
     return {name: None for name in SCHEMA.names} | {
-        "source_system": repo, "source_id": identifier or f"malformed:{hashlib.sha1(raw.encode()).hexdigest()[:16]}",
-        "parse_error": f"OAI-PMH record cannot be read: {reason}", "raw_xml": raw}
+        "source_system": repo,
+        "source_id": identifier or f"malformed:{hashlib.sha1(raw.encode()).hexdigest()[:16]}",
+        "parse_error": f"OAI-PMH record cannot be read: {reason}",
+        "raw_xml": raw,
+    }
 
 
 def parse_record_safely(repo: str, record: etree._Element) -> dict:

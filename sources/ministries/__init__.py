@@ -69,38 +69,95 @@ log.addFilter(REDACTING_FILTER)
 
 # The shape each ministry API promises; unknown fields are kept in `extra` as JSON, not dropped.
 SCHEMAS = {
-    "tasks": pa.schema([
-        pa.field("source_id", pa.string(), nullable=False), ("code", pa.string()), ("title", pa.string()), ("level", pa.string()),
-        ("form", pa.string()), ("managing_body", pa.string()), ("host_org_id", pa.string()),
-        ("host_org_name", pa.string()), ("pi_id", pa.string()), ("pi_name", pa.string()),
-        ("field_code", pa.string()), ("budget_state_vnd", pa.int64()), ("budget_other_vnd", pa.int64()),
-        ("start_date", pa.string()), ("end_date", pa.string()), ("status", pa.string()),
-        ("province_code", pa.string()), ("updated_at", TS)]),
-    "task_results": pa.schema([
-        pa.field("source_id", pa.string(), nullable=False), ("task_source_id", pa.string()), ("acceptance_date", pa.string()),
-        ("registration_number", pa.string()), ("registration_date", pa.string()),
-        ("result_type", pa.string()), ("updated_at", TS)]),
-    "organizations": pa.schema([
-        pa.field("source_id", pa.string(), nullable=False), ("name", pa.string()), ("abbreviation", pa.string()),
-        ("org_type", pa.string()), ("ownership", pa.string()), ("founding_authority", pa.string()),
-        ("field_code", pa.string()), ("province_code", pa.string()), ("established_year", pa.int64()),
-        ("ror", pa.string()), ("updated_at", TS)]),
-    "researchers": pa.schema([
-        pa.field("source_id", pa.string(), nullable=False), ("full_name", pa.string()), ("sex", pa.string()),
-        ("birth_date", pa.string()), ("birth_year", pa.int64()), ("highest_degree", pa.string()),
-        ("academic_title", pa.string()), ("org_id", pa.string()), ("field_code", pa.string()),
-        ("orcid", pa.string()), ("national_id", pa.string()), ("email", pa.string()),
-        ("phone", pa.string()), ("updated_at", TS)]),
+    "tasks": pa.schema(
+        [
+            pa.field("source_id", pa.string(), nullable=False),
+            ("code", pa.string()),
+            ("title", pa.string()),
+            ("level", pa.string()),
+            ("form", pa.string()),
+            ("managing_body", pa.string()),
+            ("host_org_id", pa.string()),
+            ("host_org_name", pa.string()),
+            ("pi_id", pa.string()),
+            ("pi_name", pa.string()),
+            ("field_code", pa.string()),
+            ("budget_state_vnd", pa.int64()),
+            ("budget_other_vnd", pa.int64()),
+            ("start_date", pa.string()),
+            ("end_date", pa.string()),
+            ("status", pa.string()),
+            ("province_code", pa.string()),
+            ("updated_at", TS),
+        ]
+    ),
+    "task_results": pa.schema(
+        [
+            pa.field("source_id", pa.string(), nullable=False),
+            ("task_source_id", pa.string()),
+            ("acceptance_date", pa.string()),
+            ("registration_number", pa.string()),
+            ("registration_date", pa.string()),
+            ("result_type", pa.string()),
+            ("updated_at", TS),
+        ]
+    ),
+    "organizations": pa.schema(
+        [
+            pa.field("source_id", pa.string(), nullable=False),
+            ("name", pa.string()),
+            ("abbreviation", pa.string()),
+            ("org_type", pa.string()),
+            ("ownership", pa.string()),
+            ("founding_authority", pa.string()),
+            ("field_code", pa.string()),
+            ("province_code", pa.string()),
+            ("established_year", pa.int64()),
+            ("ror", pa.string()),
+            ("updated_at", TS),
+        ]
+    ),
+    "researchers": pa.schema(
+        [
+            pa.field("source_id", pa.string(), nullable=False),
+            ("full_name", pa.string()),
+            ("sex", pa.string()),
+            ("birth_date", pa.string()),
+            ("birth_year", pa.int64()),
+            ("highest_degree", pa.string()),
+            ("academic_title", pa.string()),
+            ("org_id", pa.string()),
+            ("field_code", pa.string()),
+            ("orcid", pa.string()),
+            ("national_id", pa.string()),
+            ("email", pa.string()),
+            ("phone", pa.string()),
+            ("updated_at", TS),
+        ]
+    ),
 }
 RESOURCES = tuple(SCHEMAS)
 # What every row carries besides the schema: unknown fields, the sender, and for a record that cannot be
 # used, why and its raw text (staging quarantines rows with a parse_error).
-TRAILER = [pa.field("extra", pa.string()), pa.field("source_system", pa.string(), nullable=False),
-           pa.field("parse_error", pa.string()), pa.field("raw_text", pa.string())]
+TRAILER = [
+    pa.field("extra", pa.string()),
+    pa.field("source_system", pa.string(), nullable=False),
+    pa.field("parse_error", pa.string()),
+    pa.field("raw_text", pa.string()),
+]
 # A page as Arrow's JSON reader sees it: `updated_at` is read as text and cast with the zone it carries.
-PAGE_SCHEMAS = {resource: pa.schema([
-    ("items", pa.list_(pa.struct([pa.field(f.name, pa.string()) if f.name == "updated_at" else f for f in schema]))),
-    ("next_page", pa.int64())]) for resource, schema in SCHEMAS.items()}
+PAGE_SCHEMAS = {
+    resource: pa.schema(
+        [
+            (
+                "items",
+                pa.list_(pa.struct([pa.field(f.name, pa.string()) if f.name == "updated_at" else f for f in schema])),
+            ),
+            ("next_page", pa.int64()),
+        ]
+    )
+    for resource, schema in SCHEMAS.items()
+}
 
 
 def load_registry(path: str | Path | None = None) -> list[dict]:
@@ -129,8 +186,10 @@ def api_key_for(ministry: dict, shared_key: str | None) -> str:
     if ministry.get("shared_key") and shared_key:
         return shared_key
     allowed = f", or the shared {SHARED_KEY}" if ministry.get("shared_key") else ""
-    raise PermissionError(f"ministry {ministry['code']} has no API key: set {secret} in .dlt/secrets.toml or "
-                          f"{_env_name(secret)} in the environment{allowed}")
+    raise PermissionError(
+        f"ministry {ministry['code']} has no API key: set {secret} in .dlt/secrets.toml or "
+        f"{_env_name(secret)} in the environment{allowed}"
+    )
 
 
 # -- one page --------------------------------------------------------------------------------------------
@@ -194,13 +253,27 @@ def _record_problem(resource: str, item) -> str | None:
     return None
 
 
-def _finish(resource: str, ministry: str, arrays: list[pa.Array], extra: pa.Array,
-            parse_error: pa.Array | None = None, raw_text: pa.Array | None = None) -> pa.Table:
+def _finish(
+    resource: str,
+    ministry: str,
+    arrays: list[pa.Array],
+    extra: pa.Array,
+    parse_error: pa.Array | None = None,
+    raw_text: pa.Array | None = None,
+) -> pa.Table:
     rows = len(extra)
     full = pa.schema(list(SCHEMAS[resource]) + TRAILER)
     sender = pa.array([ministry] * rows, pa.string())
-    return pa.Table.from_arrays(arrays + [extra, sender, parse_error if parse_error is not None else pa.nulls(rows, pa.string()),
-                                          raw_text if raw_text is not None else pa.nulls(rows, pa.string())], schema=full)
+    return pa.Table.from_arrays(
+        arrays
+        + [
+            extra,
+            sender,
+            parse_error if parse_error is not None else pa.nulls(rows, pa.string()),
+            raw_text if raw_text is not None else pa.nulls(rows, pa.string()),
+        ],
+        schema=full,
+    )
 
 
 def to_arrow(resource: str, ministry: str, items: list, where: str = "a page") -> pa.Table:
@@ -227,18 +300,35 @@ def to_arrow(resource: str, ministry: str, items: list, where: str = "a page") -
             else:
                 bad.append((number, item, problem))
         arrays = _columns(resource, lambda name: [item.get(name) for item in good])
-    extra = [None if known.issuperset(item) else
-             json.dumps({k: v for k, v in item.items() if k not in known}, ensure_ascii=False) for item in good]
+    extra = [
+        None
+        if known.issuperset(item)
+        else json.dumps({k: v for k, v in item.items() if k not in known}, ensure_ascii=False)
+        for item in good
+    ]
     table = _finish(resource, ministry, arrays, pa.array(extra, pa.string()))
     if not bad:
         return table
     raws = [_raw_text(item) for _, item, _ in bad]
-    unusable = {name: pa.nulls(len(bad), field.type) for name, field in zip(SCHEMAS[resource].names, SCHEMAS[resource], strict=False)}
-    unusable["source_id"] = pa.array([_unusable_key(item, raw) for (_, item, _), raw in zip(bad, raws, strict=False)], pa.string())
-    reasons = pa.array([f"ministry {ministry}, {resource}, {where}: record {number}: {problem}"
-                        for number, _, problem in bad], pa.string())
-    rejected = _finish(resource, ministry, list(unusable.values()), pa.nulls(len(bad), pa.string()),
-                       reasons, pa.array(raws, pa.string()))
+    unusable = {
+        name: pa.nulls(len(bad), field.type)
+        for name, field in zip(SCHEMAS[resource].names, SCHEMAS[resource], strict=False)
+    }
+    unusable["source_id"] = pa.array(
+        [_unusable_key(item, raw) for (_, item, _), raw in zip(bad, raws, strict=False)], pa.string()
+    )
+    reasons = pa.array(
+        [f"ministry {ministry}, {resource}, {where}: record {number}: {problem}" for number, _, problem in bad],
+        pa.string(),
+    )
+    rejected = _finish(
+        resource,
+        ministry,
+        list(unusable.values()),
+        pa.nulls(len(bad), pa.string()),
+        reasons,
+        pa.array(raws, pa.string()),
+    )
     return pa.concat_tables([table, rejected])
 
 
@@ -249,8 +339,9 @@ def _parse_json(body: bytes, url: str):
         return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         if "depth limit" in str(exc):
-            raise RefusedReply(f"{url}: the page is nested more than 1,024 levels deep; refused unread "
-                               "(no page of records is)") from None
+            raise RefusedReply(
+                f"{url}: the page is nested more than 1,024 levels deep; refused unread (no page of records is)"
+            ) from None
         try:
             body.decode("utf-8")
         except UnicodeDecodeError:
@@ -284,13 +375,20 @@ def read_page(resource: str, ministry: str, url: str, body: bytes) -> tuple[pa.T
         raise TruncatedPage(f"{url}: the page has no `items` list")
     next_page = _next_page(parsed.get("next_page"), url)
     try:
-        page = pa_json.read_json(io.BytesIO(body), read_options=pa_json.ReadOptions(block_size=len(body) + 1),
-                                 parse_options=pa_json.ParseOptions(explicit_schema=PAGE_SCHEMAS[resource],
-                                                                    unexpected_field_behavior="infer",
-                                                                    newlines_in_values=True))
+        page = pa_json.read_json(
+            io.BytesIO(body),
+            read_options=pa_json.ReadOptions(block_size=len(body) + 1),
+            parse_options=pa_json.ParseOptions(
+                explicit_schema=PAGE_SCHEMAS[resource], unexpected_field_behavior="infer", newlines_in_values=True
+            ),
+        )
         items = pc.list_flatten(page.column("items")).combine_chunks() if page.num_rows == 1 else None
-        if items is not None and page.column("items").null_count == 0 and \
-                items.type.num_fields == len(SCHEMAS[resource]) and items.null_count == 0:
+        if (
+            items is not None
+            and page.column("items").null_count == 0
+            and items.type.num_fields == len(SCHEMAS[resource])
+            and items.null_count == 0
+        ):
             arrays = _columns(resource, items.field)
             ids = arrays[0]
             if not pc.any(pc.or_(pc.is_null(ids), pc.equal(pc.utf8_trim_whitespace(ids), ""))).as_py():
@@ -302,16 +400,26 @@ def read_page(resource: str, ministry: str, url: str, body: bytes) -> tuple[pa.T
 
 def _answered(response, ministry: dict):
     if response.status_code in (401, 403):
-        raise PermissionError(f"{response.url} refused the API key of ministry {ministry['code']} "
-                              f"(HTTP {response.status_code}); set {key_secret(ministry)} in .dlt/secrets.toml or "
-                              f"{_env_name(key_secret(ministry))}"
-                              + (f" (or the shared {SHARED_KEY})" if ministry.get("shared_key") else ""))
+        raise PermissionError(
+            f"{response.url} refused the API key of ministry {ministry['code']} "
+            f"(HTTP {response.status_code}); set {key_secret(ministry)} in .dlt/secrets.toml or "
+            f"{_env_name(key_secret(ministry))}"
+            + (f" (or the shared {SHARED_KEY})" if ministry.get("shared_key") else "")
+        )
     response.raise_for_status()
     return response
 
 
-def _sender_pages(resource: str, ministry: dict, cursor: SenderCursor, base_url: str, api_key: str, page_size: int,
-                  http: dict, max_pages: int) -> Iterator[pa.Table]:
+def _sender_pages(
+    resource: str,
+    ministry: dict,
+    cursor: SenderCursor,
+    base_url: str,
+    api_key: str,
+    page_size: int,
+    http: dict,
+    max_pages: int,
+) -> Iterator[pa.Table]:
     """Every page of one ministry's feed changed since its cursor, as Arrow tables (in a worker thread)."""
     session = retrying_session(retries=http["retries"], backoff_s=http["backoff_s"], headers={"X-API-Key": api_key})
     url = f"{(ministry.get('base_url') or base_url).rstrip('/')}{ministry['path']}/{resource}"
@@ -320,14 +428,17 @@ def _sender_pages(resource: str, ministry: dict, cursor: SenderCursor, base_url:
         page, asked, repeats, requested = 1, set(), 0, 0
         while page:
             if requested >= max_pages:
-                raise EndlessFeed(f"{url}: more than {max_pages} pages in one run (max_pages); stopped, the cursor "
-                                  "stays: ask the sender whether its paging ends, or raise max_pages")
+                raise EndlessFeed(
+                    f"{url}: more than {max_pages} pages in one run (max_pages); stopped, the cursor "
+                    "stays: ask the sender whether its paging ends, or raise max_pages"
+                )
             asked.add(page)
             requested += 1
 
             def parse(response, number=page):
-                return read_page(resource, ministry["code"], f"{_answered(response, ministry).url} (page {number})",
-                                 response.content)
+                return read_page(
+                    resource, ministry["code"], f"{_answered(response, ministry).url} (page {number})", response.content
+                )
 
             table, following = fetch_parsed(session, url, {**params, "page": page}, parse, **http)
             if table.num_rows:
@@ -335,12 +446,16 @@ def _sender_pages(resource: str, ministry: dict, cursor: SenderCursor, base_url:
             if following == page:  # "ask again": the sender served an older page in place of this one
                 repeats += 1
                 if repeats > MAX_REPEATS_OF_A_PAGE:
-                    raise EndlessFeed(f"{url}: page {page} answered `next_page: {page}` {repeats} times in a row; "
-                                      "the feed does not move on, stopped")
+                    raise EndlessFeed(
+                        f"{url}: page {page} answered `next_page: {page}` {repeats} times in a row; "
+                        "the feed does not move on, stopped"
+                    )
                 continue
             if following in asked:
-                raise EndlessFeed(f"{url}: page {page} points back to page {following}, read before in this run: "
-                                  "the feed loops; stopped, the cursor stays")
+                raise EndlessFeed(
+                    f"{url}: page {page} points back to page {following}, read before in this run: "
+                    "the feed loops; stopped, the cursor stays"
+                )
             page, repeats = following, 0
 
 
@@ -349,12 +464,24 @@ class _Failed:
         self.reason = reason
 
 
-def _ministry_resource(name: str, base_url: str, shared_key: str | None, registry: list[dict], page_size: int,
-                       http: dict, workers: int, max_pages: int):
+def _ministry_resource(
+    name: str,
+    base_url: str,
+    shared_key: str | None,
+    registry: list[dict],
+    page_size: int,
+    http: dict,
+    workers: int,
+    max_pages: int,
+):
     # a record changed while its feed was being paged arrives twice in one load: the newer one is kept
-    @dlt.resource(name=name, primary_key=("source_system", "source_id"), write_disposition="merge",
-                  columns={"updated_at": {"dedup_sort": "desc"}},
-                  schema_contract={"tables": "evolve", "columns": "evolve", "data_type": "freeze"})
+    @dlt.resource(
+        name=name,
+        primary_key=("source_system", "source_id"),
+        write_disposition="merge",
+        columns={"updated_at": {"dedup_sort": "desc"}},
+        schema_contract={"tables": "evolve", "columns": "evolve", "data_type": "freeze"},
+    )
     def fetch() -> Iterator[pa.Table]:
         state = dlt.current.resource_state()
         cursors = SenderCursors(state, column="updated_at")
@@ -373,8 +500,9 @@ def _ministry_resource(name: str, base_url: str, shared_key: str | None, registr
             try:
                 if isinstance(key, Exception):
                     raise key
-                yield from _sender_pages(name, ministry, opened[ministry["code"]], base_url, key, page_size, http,
-                                         max_pages)
+                yield from _sender_pages(
+                    name, ministry, opened[ministry["code"]], base_url, key, page_size, http, max_pages
+                )
             except Exception as exc:  # this ministry's failure is its own: the others go on
                 yield _Failed(failure_reason(exc, [key if isinstance(key, str) else None]))
 
@@ -386,8 +514,10 @@ def _ministry_resource(name: str, base_url: str, shared_key: str | None, registr
                 code = ministry["code"]
                 if isinstance(item, _Failed):
                     # the cursor does not move: the next run asks this ministry for the same changes again
-                    log.warning(f"ministry {code}, {name}: failed, the other ministries load; its cursor stays "
-                                f"where it was: {item.reason}")
+                    log.warning(
+                        f"ministry {code}, {name}: failed, the other ministries load; its cursor stays "
+                        f"where it was: {item.reason}"
+                    )
                     failed[code] = item.reason
                     failures[code] = {"error": item.reason, "at": now}
                 elif item is FINISHED:
@@ -399,19 +529,29 @@ def _ministry_resource(name: str, base_url: str, shared_key: str | None, registr
 
         yield from batched(pages())
         if registry and len(failed) == len(registry):
-            raise RuntimeError(f"every ministry failed to send {name}; " + "; ".join(
-                f"{code}: {reason}" for code, reason in list(failed.items())[:5]))
+            raise RuntimeError(
+                f"every ministry failed to send {name}; "
+                + "; ".join(f"{code}: {reason}" for code, reason in list(failed.items())[:5])
+            )
 
     return fetch
 
 
 @dlt.source(name="ministries")
-def ministries(base_url: str = dlt.config.value, api_key: TSecretStrValue | None = None,
-               page_size: int = DEFAULT_PAGE_SIZE, only: list[str] | None = None, workers: int = DEFAULT_WORKERS,
-               timeout_s: float = DEFAULT_TIMEOUT_S, retries: int = DEFAULT_RETRIES,
-               backoff_s: float = DEFAULT_BACKOFF_S, deadline_s: float = DEFAULT_DEADLINE_S,
-               max_page_mb: float = DEFAULT_MAX_PAGE_MB, max_pages: int = DEFAULT_MAX_PAGES,
-               registry_file: str | None = None):
+def ministries(
+    base_url: str = dlt.config.value,
+    api_key: TSecretStrValue | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    only: list[str] | None = None,
+    workers: int = DEFAULT_WORKERS,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    retries: int = DEFAULT_RETRIES,
+    backoff_s: float = DEFAULT_BACKOFF_S,
+    deadline_s: float = DEFAULT_DEADLINE_S,
+    max_page_mb: float = DEFAULT_MAX_PAGE_MB,
+    max_pages: int = DEFAULT_MAX_PAGES,
+    registry_file: str | None = None,
+):
     """Tasks, task results, organisations and researchers from every ministry in the registry, or from
     the ministries whose codes are in `only` (the others' cursors stay where they are).
 
@@ -424,10 +564,18 @@ def ministries(base_url: str = dlt.config.value, api_key: TSecretStrValue | None
     if only:
         unknown = set(only) - {m["code"] for m in registry}
         if unknown:
-            raise ValueError(f"not in the ministry registry: {', '.join(sorted(unknown))}; "
-                             f"known codes: {', '.join(m['code'] for m in registry)}")
+            raise ValueError(
+                f"not in the ministry registry: {', '.join(sorted(unknown))}; "
+                f"known codes: {', '.join(m['code'] for m in registry)}"
+            )
         registry = [m for m in registry if m["code"] in only]
-    http = {"timeout_s": timeout_s, "retries": retries, "backoff_s": backoff_s, "deadline_s": deadline_s,
-            "max_page_mb": max_page_mb}
-    return [_ministry_resource(name, base_url, api_key, registry, page_size, http, workers, max_pages)
-            for name in RESOURCES]
+    http = {
+        "timeout_s": timeout_s,
+        "retries": retries,
+        "backoff_s": backoff_s,
+        "deadline_s": deadline_s,
+        "max_page_mb": max_page_mb,
+    }
+    return [
+        _ministry_resource(name, base_url, api_key, registry, page_size, http, workers, max_pages) for name in RESOURCES
+    ]

@@ -38,23 +38,50 @@ __all__ = ["FILE_SCHEMA", "ROW_SCHEMA", "ReportFileError", "provinces", "quarant
 log = logging.getLogger(__name__)
 
 _FILE_FIELDS = [
-    pa.field("file_sha256", pa.string(), nullable=False), ("file_name", pa.string()),
-    ("received_at", pa.timestamp("us", tz="UTC")), ("form_code", pa.string()), ("province_code", pa.string()),
-    ("province_name", pa.string()), ("reference_year", pa.int64()), ("report_date", pa.date32()),
+    pa.field("file_sha256", pa.string(), nullable=False),
+    ("file_name", pa.string()),
+    ("received_at", pa.timestamp("us", tz="UTC")),
+    ("form_code", pa.string()),
+    ("province_code", pa.string()),
+    ("province_name", pa.string()),
+    ("reference_year", pa.int64()),
+    ("report_date", pa.date32()),
     ("revision", pa.int64()),
 ]
-ROW_SCHEMA = pa.schema(_FILE_FIELDS + [
-    pa.field("row_number", pa.int64(), nullable=False), ("indicator_code", pa.string()), ("indicator_name", pa.string()),
-    ("breakdown", pa.string()), ("breakdown_name", pa.string()), ("unit", pa.string()), ("unit_received", pa.string()),
-    ("value_text", pa.string()), ("value", pa.float64()), ("value_problem", pa.string()),
-    ("file_format", pa.string()), ("text_encoding", pa.string()), ("original_text", pa.string()),
-])
-FILE_SCHEMA = pa.schema(_FILE_FIELDS + [
-    ("status", pa.string()), ("reason_vi", pa.string()), ("reason_en", pa.string()), ("rows_read", pa.int64()),
-    ("rows_skipped", pa.int64()), ("sheet_name", pa.string()), ("file_format", pa.string()),
-    ("text_encoding", pa.string()), ("byte_encoding", pa.string()), ("notes", pa.string()),
-    ("quarantined_as", pa.string()),
-])
+ROW_SCHEMA = pa.schema(
+    _FILE_FIELDS
+    + [
+        pa.field("row_number", pa.int64(), nullable=False),
+        ("indicator_code", pa.string()),
+        ("indicator_name", pa.string()),
+        ("breakdown", pa.string()),
+        ("breakdown_name", pa.string()),
+        ("unit", pa.string()),
+        ("unit_received", pa.string()),
+        ("value_text", pa.string()),
+        ("value", pa.float64()),
+        ("value_problem", pa.string()),
+        ("file_format", pa.string()),
+        ("text_encoding", pa.string()),
+        ("original_text", pa.string()),
+    ]
+)
+FILE_SCHEMA = pa.schema(
+    _FILE_FIELDS
+    + [
+        ("status", pa.string()),
+        ("reason_vi", pa.string()),
+        ("reason_en", pa.string()),
+        ("rows_read", pa.int64()),
+        ("rows_skipped", pa.int64()),
+        ("sheet_name", pa.string()),
+        ("file_format", pa.string()),
+        ("text_encoding", pa.string()),
+        ("byte_encoding", pa.string()),
+        ("notes", pa.string()),
+        ("quarantined_as", pa.string()),
+    ]
+)
 _FILE_METADATA = pa.schema(_FILE_FIELDS).names
 _FILE_HINTS = dlt.mark.make_hints(table_name="report_files", primary_key="file_sha256", write_disposition="merge")
 
@@ -75,7 +102,7 @@ def printable_name(name: str) -> str:
 
 
 def _shortened(text: str, max_bytes: int) -> str:
-    return text.encode("utf-8")[:max(max_bytes, 0)].decode("utf-8", "ignore")
+    return text.encode("utf-8")[: max(max_bytes, 0)].decode("utf-8", "ignore")
 
 
 def quarantine_name(name: str, digest: str) -> str:
@@ -108,12 +135,16 @@ def settled_files(paths: list[Path], settle_s: float) -> list[tuple[Path, os.sta
         now = time.time()
         for path, before in pending:
             stat = path.stat() if path.is_file() and not path.is_symlink() else None
-            if stat and (stat.st_size, stat.st_mtime_ns) == (before.st_size, before.st_mtime_ns) \
-                    and settled(stat, now, settle_s):
+            if (
+                stat
+                and (stat.st_size, stat.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+                and settled(stat, now, settle_s)
+            ):
                 ready.append((path, stat))
             else:
-                log.info("report file %s is still changing (being copied?): taken at a later run",
-                         printable_name(path.name))
+                log.info(
+                    "report file %s is still changing (being copied?): taken at a later run", printable_name(path.name)
+                )
     return sorted(ready, key=lambda item: item[0].name)
 
 
@@ -142,14 +173,17 @@ def quarantine_file(path: Path, quarantine_dir: Path, reason: str, digest: str) 
     target.with_name(target.name + _NOTE_SUFFIX).write_text(
         f"Tệp / file: {name}\nLý do / reason: {reason}\n"
         "Xin sửa theo mẫu báo cáo của Cục Thông tin KH&CN quốc gia và gửi lại. "
-        "Please correct it following NASATI's report template and send it again.\n", encoding="utf-8")
+        "Please correct it following NASATI's report template and send it again.\n",
+        encoding="utf-8",
+    )
     return target
 
 
 def _unsupported(path: Path) -> ReportFileError:
     return ReportFileError(
         f"Định dạng '{path.suffix}' chưa được hỗ trợ; hãy gửi tệp Excel (.xlsx, .xls), .ods hoặc .csv.",
-        f"Unsupported file type '{path.suffix}': send an Excel workbook (.xlsx, .xls), .ods or .csv.")
+        f"Unsupported file type '{path.suffix}': send an Excel workbook (.xlsx, .xls), .ods or .csv.",
+    )
 
 
 def _read(path: Path, data: bytes) -> tuple[dict, list[dict]]:
@@ -166,7 +200,8 @@ def _read(path: Path, data: bytes) -> tuple[dict, list[dict]]:
             f"Tệp không đọc được do lỗi ngoài dự kiến ({type(exc).__name__}); Cục Thông tin KH&CN quốc gia đã được "
             "báo để kiểm tra. Có thể lưu lại tệp theo mẫu (.xlsx) và gửi lại.",
             f"The file could not be read because of an unexpected error ({type(exc).__name__}: {exc}); NASATI's "
-            "data team has been told. Saving it again in the template (.xlsx) and resending may help.") from exc
+            "data team has been told. Saving it again in the template (.xlsx) and resending may help.",
+        ) from exc
 
 
 def _take_back_changed(held: dict, intake: Path, quarantine: Path, settle_s: float, now: float) -> None:
@@ -187,13 +222,15 @@ def _take_back_changed(held: dict, intake: Path, quarantine: Path, settle_s: flo
         shutil.move(str(path), back)
         path.with_name(name + _NOTE_SUFFIX).unlink(missing_ok=True)
         del held[name]
-        log.info("quarantined report file %s changed since it was held: read again as %s", name,
-                 printable_name(back.name))
+        log.info(
+            "quarantined report file %s changed since it was held: read again as %s", name, printable_name(back.name)
+        )
 
 
 @dlt.source(name="provinces")
-def provinces(intake_dir: str = dlt.config.value, quarantine_dir: str = dlt.config.value,
-              reload_year: int | None = None):
+def provinces(
+    intake_dir: str = dlt.config.value, quarantine_dir: str = dlt.config.value, reload_year: int | None = None
+):
     """Report rows (and one `report_files` row per file) from the files in `intake_dir`.
 
     A file is read once: the content hashes already loaded are kept in the pipeline state (which dlt
@@ -221,31 +258,54 @@ def provinces(intake_dir: str = dlt.config.value, quarantine_dir: str = dlt.conf
                 check_file_size(stat.st_size)  # before its bytes are read into memory
                 data = path.read_bytes()
                 if hashlib.sha256(data).hexdigest() != digest:
-                    log.info("report file %s changed while it was read: taken at a later run", printable_name(path.name))
+                    log.info(
+                        "report file %s changed while it was read: taken at a later run", printable_name(path.name)
+                    )
                     continue
                 meta, rows = _read(path, data)
             except ReportFileError as exc:
                 target = quarantine_file(path, quarantine, str(exc), digest)
                 moved = target.stat()
                 held[target.name] = {"file_name": path.name, "size": moved.st_size, "mtime_ns": moved.st_mtime_ns}
-                files.append({**record, **getattr(exc, "metadata", {}), "status": "held", "reason_vi": exc.vi,
-                              "reason_en": exc.en, "quarantined_as": target.name})
+                files.append(
+                    {
+                        **record,
+                        **getattr(exc, "metadata", {}),
+                        "status": "held",
+                        "reason_vi": exc.vi,
+                        "reason_en": exc.en,
+                        "quarantined_as": target.name,
+                    }
+                )
                 continue
             if reload_year is not None and meta["reference_year"] != reload_year:
                 continue
             file_meta = {**record, **{name: meta[name] for name in _FILE_METADATA if name in meta}}
-            batch.extend({**file_meta, **row, "file_format": meta["file_format"],
-                          "text_encoding": meta["text_encoding"]} for row in rows)
-            files.append({**file_meta, "status": "loaded", "rows_read": len(rows), "rows_skipped": meta["rows_skipped"],
-                          "sheet_name": meta["sheet_name"], "file_format": meta["file_format"],
-                          "text_encoding": meta["text_encoding"], "byte_encoding": meta["byte_encoding"],
-                          "notes": json.dumps(meta["notes"], ensure_ascii=False) if meta["notes"] else None})
+            batch.extend(
+                {**file_meta, **row, "file_format": meta["file_format"], "text_encoding": meta["text_encoding"]}
+                for row in rows
+            )
+            files.append(
+                {
+                    **file_meta,
+                    "status": "loaded",
+                    "rows_read": len(rows),
+                    "rows_skipped": meta["rows_skipped"],
+                    "sheet_name": meta["sheet_name"],
+                    "file_format": meta["file_format"],
+                    "text_encoding": meta["text_encoding"],
+                    "byte_encoding": meta["byte_encoding"],
+                    "notes": json.dumps(meta["notes"], ensure_ascii=False) if meta["notes"] else None,
+                }
+            )
             loaded[digest] = path.name
             if len(batch) >= 50_000:
                 yield pa.Table.from_pylist(batch, schema=ROW_SCHEMA)
                 batch = []
         # both tables exist from the first run on, even before any file arrives (models downstream read them)
         yield pa.Table.from_pylist(batch, schema=ROW_SCHEMA)
-        yield dlt.mark.with_hints(pa.Table.from_pylist(files, schema=FILE_SCHEMA), _FILE_HINTS, create_table_variant=True)
+        yield dlt.mark.with_hints(
+            pa.Table.from_pylist(files, schema=FILE_SCHEMA), _FILE_HINTS, create_table_variant=True
+        )
 
     return report_rows

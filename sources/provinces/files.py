@@ -37,7 +37,7 @@ class Sheet:
 
 @dataclass
 class Workbook:
-    file_format: str          # xlsx, xls, ods or csv
+    file_format: str  # xlsx, xls, ods or csv
     sheets: list[Sheet]
     byte_encoding: str | None = None  # delimited text only: how its bytes were decoded
     notes: list[str] = field(default_factory=list)
@@ -47,8 +47,21 @@ SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt", ".tsv")
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and every password-protected Office file
 _ZIP = b"PK\x03\x04"
 # Words of the template whose presence tells a right decoding from a wrong one (folded).
-_TEMPLATE_WORDS = ("bieu so", "ma tinh", "nam bao cao", "ma chi tieu", "ten chi tieu", "gia tri", "don vi tinh",
-                   "phan to", "lan nop", "ngay bao cao", "khoa hoc", "cong nghe", "tong so")
+_TEMPLATE_WORDS = (
+    "bieu so",
+    "ma tinh",
+    "nam bao cao",
+    "ma chi tieu",
+    "ten chi tieu",
+    "gia tri",
+    "don vi tinh",
+    "phan to",
+    "lan nop",
+    "ngay bao cao",
+    "khoa hoc",
+    "cong nghe",
+    "tong so",
+)
 
 
 # A report form has a few hundred lines; these limits stop a file built (or broken) to exhaust the reader's
@@ -68,7 +81,8 @@ def check_file_size(size: int) -> None:
             f"Tệp quá lớn ({size / 1e6:.1f} MB, tối đa {limit:g} MB): một báo cáo theo mẫu chỉ vài trăm dòng; hãy "
             "kiểm tra đã gửi đúng tệp, xóa các trang không thuộc báo cáo và gửi lại.",
             f"The file is too large ({size / 1e6:.1f} MB, at most {limit:g} MB): a report in the template has a few "
-            "hundred lines; check that this is the right file, remove sheets that are not the report, send it again.")
+            "hundred lines; check that this is the right file, remove sheets that are not the report, send it again.",
+        )
 
 
 def _check_uncompressed_size(data: bytes) -> None:
@@ -84,7 +98,8 @@ def _check_uncompressed_size(data: bytes) -> None:
             f"Bảng tính khi giải nén quá lớn ({unpacked / 1e6:.0f} MB, tối đa {limit:g} MB): hãy xóa các trang và "
             "vùng ô không thuộc báo cáo, lưu lại thành '.xlsx' và gửi lại.",
             f"The workbook unpacks to too much data ({unpacked / 1e6:.0f} MB, at most {limit:g} MB): remove the sheets "
-            "and cell ranges that are not the report, save it as '.xlsx' and send it again.")
+            "and cell ranges that are not the report, save it as '.xlsx' and send it again.",
+        )
 
 
 def _check_rows(rows: int) -> None:
@@ -94,7 +109,8 @@ def _check_rows(rows: int) -> None:
             f"Tệp có quá nhiều dòng ({rows:,}, tối đa {limit:,}): một báo cáo theo mẫu chỉ vài trăm dòng; hãy xóa "
             "các dòng thừa và gửi lại.",
             f"The file has too many rows ({rows:,}, at most {limit:,}): a report in the template has a few hundred "
-            "lines; delete the extra rows and send it again.")
+            "lines; delete the extra rows and send it again.",
+        )
 
 
 def read_workbook(path: Path, data: bytes | None = None) -> Workbook:
@@ -116,12 +132,15 @@ def read_workbook(path: Path, data: bytes | None = None) -> Workbook:
             "Tệp không phải là bảng tính (có thể là PDF hoặc trang web đổi tên thành .xls): hãy mở bằng Excel, "
             "lưu thành 'Excel Workbook (.xlsx)' và gửi lại.",
             "The file is not a spreadsheet (a PDF or a web page renamed .xls, perhaps): open it in Excel, save it "
-            "as 'Excel Workbook (.xlsx)' and send it again.")
+            "as 'Excel Workbook (.xlsx)' and send it again.",
+        )
     return _delimited(data)
 
 
-_PASSWORD_PROTECTED = ("Tệp được đặt mật khẩu nên không đọc được: hãy lưu lại tệp không đặt mật khẩu và gửi lại.",
-                       "The file is protected by a password: save it without a password and send it again.")
+_PASSWORD_PROTECTED = (
+    "Tệp được đặt mật khẩu nên không đọc được: hãy lưu lại tệp không đặt mật khẩu và gửi lại.",
+    "The file is protected by a password: save it without a password and send it again.",
+)
 
 
 def _refuse_if_encrypted(data: bytes) -> None:
@@ -147,8 +166,13 @@ def _calamine(data: bytes, file_format: str) -> Workbook:
             total_rows += sheet.total_height
             _check_rows(total_rows)  # before the cells become Python objects
             rows = sheet.to_python(skip_empty_area=False)
-            sheets.append(Sheet(meta.name, [[None if c == "" else c for c in row] for row in rows],
-                                visible=meta.visible == SheetVisibleEnum.Visible))
+            sheets.append(
+                Sheet(
+                    meta.name,
+                    [[None if c == "" else c for c in row] for row in rows],
+                    visible=meta.visible == SheetVisibleEnum.Visible,
+                )
+            )
     except ReportFileError:
         raise
     except Exception as exc:  # calamine raises its own types for damaged, foreign or protected files
@@ -158,9 +182,12 @@ def _calamine(data: bytes, file_format: str) -> Workbook:
             f"Tệp bảng tính bị hỏng hoặc không đọc được ({type(exc).__name__}): hãy mở bằng Excel, lưu lại thành "
             "'.xlsx' và gửi lại.",
             f"The workbook is damaged or unreadable ({type(exc).__name__}: {exc}): open it in Excel, save it as "
-            "'.xlsx' and send it again.") from exc
+            "'.xlsx' and send it again.",
+        ) from exc
     if not any(any(c is not None for c in row) for s in sheets for row in s.rows):
-        raise ReportFileError("Bảng tính rỗng: không trang nào có dữ liệu.", "The workbook is empty: no sheet has data.")
+        raise ReportFileError(
+            "Bảng tính rỗng: không trang nào có dữ liệu.", "The workbook is empty: no sheet has data."
+        )
     return Workbook(file_format, sheets)
 
 
@@ -182,7 +209,9 @@ def _vietnamese_score(text: str) -> float:
         text = from_legacy(text, legacy)
     letters = sum(1 for ch in text if ch in "ăâđêôơưĂÂĐÊÔƠƯ" or "\u1ea0" <= ch <= "\u1ef9")
     folded = fold(text) or ""
-    return sum(folded.count(word) for word in _TEMPLATE_WORDS) * 100 + letters / max(1, len(text)) - text.count("\ufffd")
+    return (
+        sum(folded.count(word) for word in _TEMPLATE_WORDS) * 100 + letters / max(1, len(text)) - text.count("\ufffd")
+    )
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -191,8 +220,12 @@ def decode_text(data: bytes) -> tuple[str, str]:
     and the one whose text reads most as the template (its words found, Vietnamese letters) wins."""
     import unicodedata  # noqa: PLC0415
 
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                          (codecs.BOM_UTF16_BE, "utf-16"), (codecs.BOM_UTF32_LE, "utf-32")):
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+        (codecs.BOM_UTF32_LE, "utf-32"),
+    ):
         if data.startswith(bom):
             return _fix_mojibake(data.decode(encoding, errors="replace")), encoding
     if data[:2000].count(b"\x00") > len(data[:2000]) // 4:  # UTF-16 without a BOM

@@ -13,30 +13,65 @@ from sources.vietnamese import fold
 
 # Header texts (folded) -> the column they name.
 HEADER_ROLES = {
-    "stt": "row_label", "so tt": "row_label", "tt": "row_label", "so thu tu": "row_label",
-    "ma chi tieu": "indicator_code", "ma so": "indicator_code", "ma so chi tieu": "indicator_code",
-    "chi tieu ma": "indicator_code", "chi tieu ma so": "indicator_code",
-    "ten chi tieu": "indicator_name", "chi tieu": "indicator_name", "chi tieu ten": "indicator_name",
-    "chi tieu ten chi tieu": "indicator_name", "noi dung": "indicator_name",
-    "ma phan to": "breakdown", "phan to ma": "breakdown", "phan to ma phan to": "breakdown",
-    "phan to": "breakdown_name", "ten phan to": "breakdown_name", "phan to ten": "breakdown_name",
+    "stt": "row_label",
+    "so tt": "row_label",
+    "tt": "row_label",
+    "so thu tu": "row_label",
+    "ma chi tieu": "indicator_code",
+    "ma so": "indicator_code",
+    "ma so chi tieu": "indicator_code",
+    "chi tieu ma": "indicator_code",
+    "chi tieu ma so": "indicator_code",
+    "ten chi tieu": "indicator_name",
+    "chi tieu": "indicator_name",
+    "chi tieu ten": "indicator_name",
+    "chi tieu ten chi tieu": "indicator_name",
+    "noi dung": "indicator_name",
+    "ma phan to": "breakdown",
+    "phan to ma": "breakdown",
+    "phan to ma phan to": "breakdown",
+    "phan to": "breakdown_name",
+    "ten phan to": "breakdown_name",
+    "phan to ten": "breakdown_name",
     "phan to ten phan to": "breakdown_name",
-    "don vi tinh": "unit", "dvt": "unit", "don vi": "unit",
-    "gia tri": "value", "so lieu": "value", "gia tri so lieu": "value", "so luong": "value", "tri so": "value",
+    "don vi tinh": "unit",
+    "dvt": "unit",
+    "don vi": "unit",
+    "gia tri": "value",
+    "so lieu": "value",
+    "gia tri so lieu": "value",
+    "so luong": "value",
+    "tri so": "value",
 }
 _VALUE_PREFIXES = ("gia tri ", "so lieu ")  # "Giá trị năm 2024", "Số liệu (năm báo cáo)"
 REQUIRED_ROLES = {"indicator_code", "value"}
 
 # Metadata labels (folded) -> field.
 METADATA_ROLES = {
-    "bieu so": "form_code", "bieu mau": "form_code", "mau bieu": "form_code", "mau so": "form_code",
-    "so hieu bieu": "form_code", "ma bieu": "form_code",
-    "ma tinh": "province_code", "ma tinh thanh pho": "province_code", "ma tinh tp": "province_code",
-    "ten tinh": "province_name", "tinh": "province_name", "tinh thanh pho": "province_name",
-    "ten tinh thanh pho": "province_name", "tinh tp": "province_name",
-    "nam bao cao": "reference_year", "ky bao cao": "reference_year", "nam": "reference_year",
-    "ngay bao cao": "report_date", "ngay ky": "report_date", "ngay lap": "report_date", "ngay gui": "report_date",
-    "lan nop": "revision", "lan gui": "revision", "lan bao cao": "revision",
+    "bieu so": "form_code",
+    "bieu mau": "form_code",
+    "mau bieu": "form_code",
+    "mau so": "form_code",
+    "so hieu bieu": "form_code",
+    "ma bieu": "form_code",
+    "ma tinh": "province_code",
+    "ma tinh thanh pho": "province_code",
+    "ma tinh tp": "province_code",
+    "ten tinh": "province_name",
+    "tinh": "province_name",
+    "tinh thanh pho": "province_name",
+    "ten tinh thanh pho": "province_name",
+    "tinh tp": "province_name",
+    "nam bao cao": "reference_year",
+    "ky bao cao": "reference_year",
+    "nam": "reference_year",
+    "ngay bao cao": "report_date",
+    "ngay ky": "report_date",
+    "ngay lap": "report_date",
+    "ngay gui": "report_date",
+    "lan nop": "revision",
+    "lan gui": "revision",
+    "lan bao cao": "revision",
     "don vi bao cao": "sender",
 }
 
@@ -107,9 +142,9 @@ def _two_row_roles(top: list, bottom: list) -> dict[int, str]:
 
 @dataclass(frozen=True)
 class Table:
-    header_row: int        # index of the (first) header row
-    first_data_row: int    # index of the first row after the header
-    columns: dict          # column index -> role
+    header_row: int  # index of the (first) header row
+    first_data_row: int  # index of the first row after the header
+    columns: dict  # column index -> role
 
 
 def find_table(rows: list[list]) -> Table | None:
@@ -156,8 +191,11 @@ _NUMBERING_TOKEN = re.compile(r"^\(?([0-9]{1,2}|[A-Za-z])\)?$")
 
 def is_column_numbering(row: list) -> bool:
     """The row under a Vietnamese form's header that numbers its columns: '(1) (2) (3)' or 'A B 1 2 3'."""
-    cells = [str(c).strip() if not isinstance(c, float) else str(int(c)) if c.is_integer() else str(c)
-             for c in row if c is not None and str(c).strip()]
+    cells = [
+        str(c).strip() if not isinstance(c, float) else str(int(c)) if c.is_integer() else str(c)
+        for c in row
+        if c is not None and str(c).strip()
+    ]
     if len(cells) < 3 or not all(_NUMBERING_TOKEN.match(c) for c in cells):
         return False
     numbers = [int(m.group(1)) for c in cells if (m := _NUMBERING_TOKEN.match(c)) and m.group(1).isdigit()]
@@ -187,8 +225,11 @@ def metadata(rows: list[list]) -> dict:
             role = metadata_role(label if sep else cell)
             if role is None or role in found:
                 continue
-            value = rest.strip() if sep and rest.strip() else next(
-                (c for c in row[i + 1:] if c is not None and str(c).strip()), None)
+            value = (
+                rest.strip()
+                if sep and rest.strip()
+                else next((c for c in row[i + 1 :] if c is not None and str(c).strip()), None)
+            )
             if value is not None:
                 found[role] = value
     return found

@@ -147,9 +147,26 @@ def parse_year(value) -> int | None:
 
 
 # Units with a known factor to the template's unit (folded keys).
-_MONEY = {"trieu dong": 1.0, "tr dong": 1.0, "trieu vnd": 1.0, "trieu d": 1.0, "trd": 1.0, "trieu": 1.0,
-          "ty dong": 1000.0, "ti dong": 1000.0, "ty vnd": 1000.0, "ty": 1000.0, "ti": 1000.0, "ty d": 1000.0,
-          "nghin dong": 0.001, "ngan dong": 0.001, "nghin vnd": 0.001, "dong": 1e-6, "vnd": 1e-6, "d": 1e-6}
+_MONEY = {
+    "trieu dong": 1.0,
+    "tr dong": 1.0,
+    "trieu vnd": 1.0,
+    "trieu d": 1.0,
+    "trd": 1.0,
+    "trieu": 1.0,
+    "ty dong": 1000.0,
+    "ti dong": 1000.0,
+    "ty vnd": 1000.0,
+    "ty": 1000.0,
+    "ti": 1000.0,
+    "ty d": 1000.0,
+    "nghin dong": 0.001,
+    "ngan dong": 0.001,
+    "nghin vnd": 0.001,
+    "dong": 1e-6,
+    "vnd": 1e-6,
+    "d": 1e-6,
+}
 UNIT_FACTORS = {"trieu dong": _MONEY}
 
 

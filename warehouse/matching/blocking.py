@@ -48,8 +48,9 @@ def shared(blocks: dict[str, list[dict]]) -> dict[str, list[dict]]:
     return {key: members for key, members in blocks.items() if len(members) > 1}
 
 
-def match_in_blocks(records: list[dict], block_keys: BlockKeys, block_edges: BlockEdges,
-                    prefix: str) -> dict[Ident, str]:
+def match_in_blocks(
+    records: list[dict], block_keys: BlockKeys, block_edges: BlockEdges, prefix: str
+) -> dict[Ident, str]:
     """{(source_system, source_id): entity id} for every record, a record alone being an entity of its own."""
     edges = block_edges(shared(group_blocks(records, block_keys)))
     return cluster_ids(clusters(map(ident, records), ((a, b) for _, a, b, _ in edges)), prefix)

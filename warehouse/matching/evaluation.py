@@ -52,8 +52,9 @@ def score_pairs(predicted: Iterable[frozenset], truth: Iterable[frozenset]) -> S
 def score_clusters(predicted: Mapping[Hashable, Hashable], truth: Mapping[Hashable, Hashable]) -> Score:
     """Pairwise scores of a clustering against the true one, over the records both know."""
     known = predicted.keys() & truth.keys()
-    return score_pairs(same_entity_pairs({k: predicted[k] for k in known}),
-                       same_entity_pairs({k: truth[k] for k in known}))
+    return score_pairs(
+        same_entity_pairs({k: predicted[k] for k in known}), same_entity_pairs({k: truth[k] for k in known})
+    )
 
 
 ENTITIES = ("tasks", "organisations", "researchers", "publications")
@@ -85,6 +86,7 @@ def evaluate_demo(demo_dir, entity: str) -> Score:
 class Blocking:
     """How much of the truth blocking leaves to the matcher: the labelled matches whose two records
     share a compared block (pair completeness), and how many pairs it compares."""
+
     matches: int
     matches_in_a_block: int
     records: int
@@ -95,18 +97,22 @@ class Blocking:
         return self.matches_in_a_block / self.matches if self.matches else 1.0
 
     def line(self) -> str:
-        return (f"blocking: pair_completeness={self.pair_completeness:.4f} ({self.matches_in_a_block} of "
-                f"{self.matches} matches share a block), {self.candidate_pairs:,} candidate pairs among "
-                f"{self.records:,} records")
+        return (
+            f"blocking: pair_completeness={self.pair_completeness:.4f} ({self.matches_in_a_block} of "
+            f"{self.matches} matches share a block), {self.candidate_pairs:,} candidate pairs among "
+            f"{self.records:,} records"
+        )
 
 
 def publication_blocking(pairs: list[tuple[dict, dict, int]]) -> Blocking:
     """The publication blocking run over every distinct record of labelled pairs, as if they were
     one collection to deduplicate (no year needed, none used)."""
     ids: dict[tuple, dict] = {}
+
     def record(side: str, r: dict) -> tuple:
         key = (side, repr(sorted(r.items())))
         return ident(ids.setdefault(key, {**r, "source_system": side, "source_id": str(len(ids))}))
+
     labelled = [(record("a", a), record("b", b), label) for a, b, label in pairs]
     return records_blocking(list(ids.values()), [frozenset((x, y)) for x, y, label in labelled if label])
 
@@ -130,8 +136,7 @@ def evaluate_labelled_pairs(path) -> tuple[Score, Blocking]:
     pairs = read_labelled_pairs(path)
     p = probabilities([(a, b) for a, b, _ in pairs])
     predicted = {i for i, v in enumerate(p) if accepted(v)}
-    return (score_pairs(predicted, {i for i, (_, _, label) in enumerate(pairs) if label}),
-            publication_blocking(pairs))
+    return (score_pairs(predicted, {i for i, (_, _, label) in enumerate(pairs) if label}), publication_blocking(pairs))
 
 
 def evaluate_task_pairs(path) -> tuple[Score, list[tuple[str, int, bool]]]:

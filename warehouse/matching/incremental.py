@@ -55,17 +55,26 @@ def build(con, matcher: Matcher, incremental: bool = False) -> Build:
     for scratch in _SCRATCH_TABLES:
         con.execute(f"DROP TABLE IF EXISTS temp.main.{scratch}")
     con.execute(f"DELETE FROM {SCHEMA}.builds WHERE matcher = ?", [matcher.name])
-    con.execute(f"INSERT INTO {SCHEMA}.builds VALUES (?, ?, ?, ?, ?, ?, now())",
-                [matcher.name, matcher.state_version, result.full, result.changed_records, result.deleted_records,
-                 result.blocks_redone])
+    con.execute(
+        f"INSERT INTO {SCHEMA}.builds VALUES (?, ?, ?, ?, ?, ?, now())",
+        [
+            matcher.name,
+            matcher.state_version,
+            result.full,
+            result.changed_records,
+            result.deleted_records,
+            result.blocks_redone,
+        ],
+    )
     return result
 
 
 def _state_is_current(con, m: Matcher) -> bool:
     """The last build left its state, with the matcher as it is now."""
     built = con.execute(f"SELECT version FROM {SCHEMA}.builds WHERE matcher = ?", [m.name]).fetchall()
-    return built == [(m.state_version,)] and all(table_exists(con, SCHEMA, f"{m.name}_{part}")
-                                           for part in ("records", "blocks", "edges"))
+    return built == [(m.state_version,)] and all(
+        table_exists(con, SCHEMA, f"{m.name}_{part}") for part in ("records", "blocks", "edges")
+    )
 
 
 def _full(con, m: Matcher) -> Build:
@@ -91,8 +100,10 @@ def _incremental(con, m: Matcher) -> Build:
     # The blocks they were in before or are in now (listed twice if both): those blocks' edges are redone.
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _matching_redo AS
         SELECT DISTINCT block_key FROM {blocks_table} SEMI JOIN _matching_stale USING (source_system, source_id)""")
-    con.execute(f"DELETE FROM {blocks_table} AS b USING _matching_stale AS s "
-                f"WHERE b.source_system = s.source_system AND b.source_id = s.source_id")
+    con.execute(
+        f"DELETE FROM {blocks_table} AS b USING _matching_stale AS s "
+        f"WHERE b.source_system = s.source_system AND b.source_id = s.source_id"
+    )
     new_blocks = group_blocks(changed, m.block_keys)
     _insert(con, blocks_table, _block_rows(new_blocks))
     _insert(con, "_matching_redo", _columns(("block_key",), [(key,) for key in new_blocks]))
@@ -128,8 +139,10 @@ def _incremental(con, m: Matcher) -> Build:
         joined = con.execute(f"""SELECT source_system_a, source_id_a, source_system_b, source_id_b FROM {edges_table} AS e
             SEMI JOIN _matching_regroup AS g ON e.source_system_a = g.source_system AND e.source_id_a = g.source_id
             """).fetchall()
-    con.execute(f"DELETE FROM {records_table} AS s USING _matching_stale AS t "
-                f"WHERE s.source_system = t.source_system AND s.source_id = t.source_id AND NOT t.present")
+    con.execute(
+        f"DELETE FROM {records_table} AS s USING _matching_stale AS t "
+        f"WHERE s.source_system = t.source_system AND s.source_id = t.source_id AND NOT t.present"
+    )
     _assign_entities(con, m, [tuple(r) for r in regroup], [((a, b), (c, d)) for a, b, c, d in joined], replace=False)
     return Build(False, len(changed), deleted, len(redo))
 
@@ -145,8 +158,10 @@ def _assign_entities(con, m: Matcher, idents: list[Ident], pairs: list[tuple[Ide
         if replace:
             con.execute(f"CREATE OR REPLACE TABLE {m.state_table('records')} AS {assigned}")
         else:
-            con.execute(f"DELETE FROM {m.state_table('records')} AS s USING _matching_entities AS e "
-                        f"WHERE s.source_system = e.source_system AND s.source_id = e.source_id")
+            con.execute(
+                f"DELETE FROM {m.state_table('records')} AS s USING _matching_entities AS e "
+                f"WHERE s.source_system = e.source_system AND s.source_id = e.source_id"
+            )
             con.execute(f"INSERT INTO {m.state_table('records')} {assigned}")
 
 
@@ -154,8 +169,9 @@ def _records(con, only: str | None) -> list[dict]:
     """The matcher's records in (source_system, source_id) order, the order its blocks list them in;
     `only`: a query for the (source_system, source_id) to fetch."""
     where = f" SEMI JOIN ({only}) USING (source_system, source_id)" if only else ""
-    result = con.execute(f"SELECT * EXCLUDE (content_hash) FROM _matching_current{where} "
-                         f"ORDER BY source_system, source_id")
+    result = con.execute(
+        f"SELECT * EXCLUDE (content_hash) FROM _matching_current{where} ORDER BY source_system, source_id"
+    )
     names = [d[0] for d in result.description]
     return [dict(zip(names, row, strict=False)) for row in result.fetchall()]
 
@@ -165,8 +181,10 @@ def _block_rows(blocks: dict[str, list[dict]]) -> pa.Table:
 
 
 def _edge_rows(m: Matcher, edges: list[Edge]) -> pa.Table:
-    rows = _columns(("block_key", "source_system_a", "source_id_a", "source_system_b", "source_id_b"),
-                    [(key, *a, *b) for key, a, b, _ in edges])
+    rows = _columns(
+        ("block_key", "source_system_a", "source_id_a", "source_system_b", "source_id_b"),
+        [(key, *a, *b) for key, a, b, _ in edges],
+    )
     for n, (name, kind) in enumerate(m.edge_details):
         rows = rows.append_column(name, pa.array([details[n] for *_, details in edges], kind))
     return rows

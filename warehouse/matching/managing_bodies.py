@@ -16,7 +16,9 @@ from functools import lru_cache
 from sources.reference import load_provinces, read_reference
 from sources.vietnamese import fold
 
-PROVINCIAL = re.compile(r"^(?:ubnd|uy ban nhan dan|so (?:khoa hoc cong nghe|kh cn|khcn)|so)\s+(?:tinh\s+|thanh pho\s+|tp\s+)?(.+)$")
+PROVINCIAL = re.compile(
+    r"^(?:ubnd|uy ban nhan dan|so (?:khoa hoc cong nghe|kh cn|khcn)|so)\s+(?:tinh\s+|thanh pho\s+|tp\s+)?(.+)$"
+)
 MERGER_YEAR = 2025  # provinces merged on 1 July 2025: a start year after it means the current units
 
 
@@ -34,9 +36,15 @@ def bodies() -> dict[str, dict]:
         successor = None
         if p["valid_to"]:
             successor = f"UBND-{p['successor_code']}@2025-07-01"
-        rows[code] = {"body_code": code, "name": f"Ủy ban nhân dân {p['name'].replace('Tỉnh ', 'tỉnh ')}",
-                      "aliases": None, "valid_from": p["valid_from"], "valid_to": p["valid_to"],
-                      "successor_code": successor, "note": None}
+        rows[code] = {
+            "body_code": code,
+            "name": f"Ủy ban nhân dân {p['name'].replace('Tỉnh ', 'tỉnh ')}",
+            "aliases": None,
+            "valid_from": p["valid_from"],
+            "valid_to": p["valid_to"],
+            "successor_code": successor,
+            "note": None,
+        }
     return rows
 
 

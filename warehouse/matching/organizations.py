@@ -53,7 +53,7 @@ def block_edges(blocks: dict[str, list[dict]]) -> Iterator[Edge]:
             first_with.setdefault(_name_key(record.get("name")), record)
         names = sorted(first_with)
         for i, a in enumerate(names):
-            for b in names[i + 1:]:
+            for b in names[i + 1 :]:
                 if _numbers(a) == _numbers(b) and fuzz.ratio(a, b) >= TYPO_SIMILARITY:
                     yield key, ident(first_with[a]), ident(first_with[b]), ()
 

@@ -32,14 +32,45 @@ from warehouse.matching.publication_text import authors as author_names
 
 NAN = float("nan")
 FEATURES = (
-    "title_ratio", "title_token_set", "title_token_sort", "title_partial", "title_jaccard", "title_containment",
-    "text_token_set", "text_token_sort", "text_jaccard", "text_containment", "title_in_other_text",
-    "surname_overlap", "surname_jaccard", "first_author_found", "author_key_overlap", "authors_token_set", "author_count_ratio", "surnames_in_other_text",
-    "same_year", "years_apart", "a_year_in_common", "venues_agree", "venue_token_set",
-    "title_numbers_conflict", "title_length_ratio",
-    "title_idf_cosine", "text_idf_cosine", "title_idf_unmatched", "title_words_unmatched", "title_partial_in_text",
-    "title_edge_overlap", "nearest_years_apart", "surname_prefixes_found", "title_words",
-    "venue_families_agree", "venue_kinds_agree", "core_title_ratio", "core_title_token_set", "core_title_jaccard",
+    "title_ratio",
+    "title_token_set",
+    "title_token_sort",
+    "title_partial",
+    "title_jaccard",
+    "title_containment",
+    "text_token_set",
+    "text_token_sort",
+    "text_jaccard",
+    "text_containment",
+    "title_in_other_text",
+    "surname_overlap",
+    "surname_jaccard",
+    "first_author_found",
+    "author_key_overlap",
+    "authors_token_set",
+    "author_count_ratio",
+    "surnames_in_other_text",
+    "same_year",
+    "years_apart",
+    "a_year_in_common",
+    "venues_agree",
+    "venue_token_set",
+    "title_numbers_conflict",
+    "title_length_ratio",
+    "title_idf_cosine",
+    "text_idf_cosine",
+    "title_idf_unmatched",
+    "title_words_unmatched",
+    "title_partial_in_text",
+    "title_edge_overlap",
+    "nearest_years_apart",
+    "surname_prefixes_found",
+    "title_words",
+    "venue_families_agree",
+    "venue_kinds_agree",
+    "core_title_ratio",
+    "core_title_token_set",
+    "core_title_jaccard",
 )
 IDF_PATH = Path(__file__).with_name("publication_idf.json")
 
@@ -49,8 +80,7 @@ def _idf_table() -> tuple[dict[str, float], float]:
     """{word: smoothed IDF} and the IDF of a word the training catalogues had at most once (a rare one)."""
     data = json.loads(IDF_PATH.read_text(encoding="utf-8")) if IDF_PATH.exists() else {"records": 1, "df": {}}
     records = int(data["records"])
-    return ({w: math.log((records + 1) / (n + 1)) + 1 for w, n in data["df"].items()},
-            math.log((records + 1) / 2) + 1)
+    return ({w: math.log((records + 1) / (n + 1)) + 1 for w, n in data["df"].items()}, math.log((records + 1) / 2) + 1)
 
 
 def _weights(words) -> dict[str, float]:
@@ -60,6 +90,7 @@ def _weights(words) -> dict[str, float]:
 
 class Prepared(NamedTuple):
     """What the features read of one record, computed once per record."""
+
     title: str
     title_list: tuple
     title_words: frozenset
@@ -104,13 +135,32 @@ def prepare(record: dict) -> Prepared:
     family, kind = venue_family(venue or whole)
     other_words = text_words - frozenset(title_list)
     word_starts = frozenset(w[:4] for w in text_words if len(w) >= 4)
-    return Prepared(title, title_list, frozenset(title_list), title_numbers(list(title_list)), whole, text_words,
-                    " ".join(authors), surnames, keys, len(authors),
-                    frozenset(w for w in authors[0].split() if len(w) > 1) if authors else frozenset(),
-                    frozenset(" ".join(sorted(n.split())) for n in authors), (record.get("doi") or "").lower(),
-                    venue, year, years, title_weights, text_weights,
-                    math.sqrt(math.fsum(v * v for v in title_weights.values())),
-                    math.sqrt(math.fsum(v * v for v in text_weights.values())), family, kind, other_words, word_starts)
+    return Prepared(
+        title,
+        title_list,
+        frozenset(title_list),
+        title_numbers(list(title_list)),
+        whole,
+        text_words,
+        " ".join(authors),
+        surnames,
+        keys,
+        len(authors),
+        frozenset(w for w in authors[0].split() if len(w) > 1) if authors else frozenset(),
+        frozenset(" ".join(sorted(n.split())) for n in authors),
+        (record.get("doi") or "").lower(),
+        venue,
+        year,
+        years,
+        title_weights,
+        text_weights,
+        math.sqrt(math.fsum(v * v for v in title_weights.values())),
+        math.sqrt(math.fsum(v * v for v in text_weights.values())),
+        family,
+        kind,
+        other_words,
+        word_starts,
+    )
 
 
 def _jaccard(a: frozenset, b: frozenset) -> float:
@@ -173,35 +223,53 @@ def _surname_prefixes_found(a: Prepared, b: Prepared) -> float:
 def _core_titles(a: Prepared, b: Prepared) -> tuple[str, str]:
     """Each title without the words that are the other record's authors, venue or year: a record
     with values moved into its title ("diluting acid acm sigmod record tim kempster") keeps its own."""
-    return (" ".join(w for w in a.title_list if w not in b.other_words),
-            " ".join(w for w in b.title_list if w not in a.other_words))
+    return (
+        " ".join(w for w in a.title_list if w not in b.other_words),
+        " ".join(w for w in b.title_list if w not in a.other_words),
+    )
 
 
 def prepared_features(a: Prepared, b: Prepared) -> list[float]:
     """Pair features in the order of FEATURES; NaN where a record lacks what a feature compares."""
     ta, tb = a.title, b.title
-    in_other = [v for v in (_found_in(a.title_words, b.text_words), _found_in(b.title_words, a.text_words))
-                if v == v]
-    surnames_found = [v for v in (_found_in(a.surnames, b.text_words) if a.surnames else NAN,
-                                  _found_in(b.surnames, a.text_words) if b.surnames else NAN) if v == v]
+    in_other = [v for v in (_found_in(a.title_words, b.text_words), _found_in(b.title_words, a.text_words)) if v == v]
+    surnames_found = [
+        v
+        for v in (
+            _found_in(a.surnames, b.text_words) if a.surnames else NAN,
+            _found_in(b.surnames, a.text_words) if b.surnames else NAN,
+        )
+        if v == v
+    ]
     both_years = a.year is not None and b.year is not None
     unmatched_share, unmatched_count = _unmatched(a, b)
     shorter, longer = (a, b) if len(ta) <= len(tb) else (b, a)
     ca, cb = _core_titles(a, b)
     return [
-        _ratio(fuzz.ratio, ta, tb), _ratio(fuzz.token_set_ratio, ta, tb), _ratio(fuzz.token_sort_ratio, ta, tb),
-        _ratio(fuzz.partial_ratio, ta, tb), _jaccard(a.title_words, b.title_words),
+        _ratio(fuzz.ratio, ta, tb),
+        _ratio(fuzz.token_set_ratio, ta, tb),
+        _ratio(fuzz.token_sort_ratio, ta, tb),
+        _ratio(fuzz.partial_ratio, ta, tb),
+        _jaccard(a.title_words, b.title_words),
         _containment(a.title_words, b.title_words),
-        _ratio(fuzz.token_set_ratio, a.text, b.text), _ratio(fuzz.token_sort_ratio, a.text, b.text),
-        _jaccard(a.text_words, b.text_words), _containment(a.text_words, b.text_words),
+        _ratio(fuzz.token_set_ratio, a.text, b.text),
+        _ratio(fuzz.token_sort_ratio, a.text, b.text),
+        _jaccard(a.text_words, b.text_words),
+        _containment(a.text_words, b.text_words),
         max(in_other) if in_other else NAN,
-        _containment(a.surnames, b.surnames), _jaccard(a.surnames, b.surnames),
-        float(bool(a.first_author & b.surnames) or bool(b.first_author & a.surnames)) if a.surnames and b.surnames else NAN,
+        _containment(a.surnames, b.surnames),
+        _jaccard(a.surnames, b.surnames),
+        float(bool(a.first_author & b.surnames) or bool(b.first_author & a.surnames))
+        if a.surnames and b.surnames
+        else NAN,
         _containment(a.author_keys, b.author_keys),
         _ratio(fuzz.token_set_ratio, a.authors, b.authors),
-        min(a.author_count, b.author_count) / max(a.author_count, b.author_count) if a.author_count and b.author_count else NAN,
+        min(a.author_count, b.author_count) / max(a.author_count, b.author_count)
+        if a.author_count and b.author_count
+        else NAN,
         max(surnames_found) if surnames_found else NAN,
-        float(a.year == b.year) if both_years else NAN, float(abs(a.year - b.year)) if both_years else NAN,
+        float(a.year == b.year) if both_years else NAN,
+        float(abs(a.year - b.year)) if both_years else NAN,
         float(bool(a.years & b.years)) if a.years and b.years else NAN,
         float(folded_venues_agree(a.venue, b.venue)) if a.venue and b.venue else NAN,
         _ratio(fuzz.token_set_ratio, a.venue, b.venue),
@@ -209,7 +277,8 @@ def prepared_features(a: Prepared, b: Prepared) -> list[float]:
         min(len(ta), len(tb)) / max(len(ta), len(tb)) if ta and tb else NAN,
         _cosine(a.title_weights, b.title_weights, a.title_norm, b.title_norm),
         _cosine(a.text_weights, b.text_weights, a.text_norm, b.text_norm),
-        unmatched_share, unmatched_count,
+        unmatched_share,
+        unmatched_count,
         _ratio(fuzz.partial_ratio, shorter.title, longer.text),
         _edge_overlap(a.title_list, b.title_list),
         float(min(abs(x - y) for x in a.years for y in b.years)) if a.years and b.years else NAN,
@@ -217,7 +286,8 @@ def prepared_features(a: Prepared, b: Prepared) -> list[float]:
         float(min(len(a.title_list), len(b.title_list))) if ta and tb else NAN,
         float(a.family == b.family) if a.family and b.family else NAN,
         float(a.kind == b.kind) if a.kind and b.kind else NAN,
-        _ratio(fuzz.ratio, ca, cb), _ratio(fuzz.token_set_ratio, ca, cb),
+        _ratio(fuzz.ratio, ca, cb),
+        _ratio(fuzz.token_set_ratio, ca, cb),
         _jaccard(frozenset(ca.split()), frozenset(cb.split())),
     ]
 

@@ -12,13 +12,15 @@ from sources.vietnamese import fold
 
 # Venue names two catalogues give the same venue; other venues agree when their folded names do, one
 # is the initials of the other ("vldb"), or every word of one starts a word of the other.
-VENUE_EQUIVALENTS = frozenset([
-    ("acm sigmod record", "sigmod record"),
-    ("acm trans database syst", "acm transactions on database systems tods"),
-    ("international conference on management of data", "sigmod conference"),
-    ("the vldb journal the international journal on very large data bases", "vldb j"),
-    ("very large data bases", "vldb"),
-])
+VENUE_EQUIVALENTS = frozenset(
+    [
+        ("acm sigmod record", "sigmod record"),
+        ("acm trans database syst", "acm transactions on database systems tods"),
+        ("international conference on management of data", "sigmod conference"),
+        ("the vldb journal the international journal on very large data bases", "vldb j"),
+        ("very large data bases", "vldb"),
+    ]
+)
 # Venue families, the most specific first: (family, its kind, patterns over the folded venue). A
 # venue no pattern knows gets its kind from its words, and no family.
 VENUE_FAMILIES = (
@@ -30,7 +32,9 @@ VENUE_FAMILIES = (
     ("icde", "conference", r"\bicde\b|conference on data engineering"),
 )
 _FAMILY_PATTERNS = tuple((family, kind, re.compile(pattern)) for family, kind, pattern in VENUE_FAMILIES)
-_JOURNAL_WORDS = re.compile(r"\b(?:journal|j|trans|transactions|record|magazine|letters|review|surveys|bulletin|tap chi)\b")
+_JOURNAL_WORDS = re.compile(
+    r"\b(?:journal|j|trans|transactions|record|magazine|letters|review|surveys|bulletin|tap chi)\b"
+)
 _CONFERENCE_WORDS = re.compile(r"\b(?:conference|conf|proceedings|proc|symposium|workshop|hoi nghi|hoi thao|ky yeu)\b")
 _ROMAN = {"i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"}
 _NO_AUTHORS = {"", "?"}
@@ -85,8 +89,11 @@ def year_of(value) -> int | None:
 def title_numbers(words: list[str]) -> frozenset[str]:
     """Numbers of a title that tell works apart ("part ii", "(12)"); years are left out, a dirty
     record carries its year in the title."""
-    return frozenset(w for i, w in enumerate(words) if (w.isdigit() and not YEAR.fullmatch(w))
-                     or (w in _ROMAN and (len(w) > 1 or i and words[i - 1] in _PART)))
+    return frozenset(
+        w
+        for i, w in enumerate(words)
+        if (w.isdigit() and not YEAR.fullmatch(w)) or (w in _ROMAN and (len(w) > 1 or i and words[i - 1] in _PART))
+    )
 
 
 def _initials(words: str) -> str:

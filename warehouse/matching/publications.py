@@ -37,7 +37,52 @@ EDGE_WORDS = 3
 RARE_LENGTH = 8
 
 # Words too common to say two titles are one work (English and Vietnamese).
-_STOPWORDS = frozenset(["a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "with", "via", "using", "towards", "toward", "its", "their", "is", "are", "be", "new", "based", "study", "case", "approach", "cua", "va", "cac", "trong", "o", "cho", "den", "ve", "tai", "mot", "nhung", "voi"])
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "via",
+        "using",
+        "towards",
+        "toward",
+        "its",
+        "their",
+        "is",
+        "are",
+        "be",
+        "new",
+        "based",
+        "study",
+        "case",
+        "approach",
+        "cua",
+        "va",
+        "cac",
+        "trong",
+        "o",
+        "cho",
+        "den",
+        "ve",
+        "tai",
+        "mot",
+        "nhung",
+        "voi",
+    ]
+)
 
 
 def _digest(*paths: Path) -> str:
@@ -47,8 +92,10 @@ def _digest(*paths: Path) -> str:
 # What incremental builds compare with the last build's: a change here (the model, the IDF, the
 # code of the features and of the text they read) makes the next build a full one.
 _CODE = (Path(publication_features.__file__), Path(publication_text.__file__))
-VERSION = (f"publications 3, {_digest(MODEL_PATH, publication_features.IDF_PATH, *_CODE)} "
-           f"{PREFILTER} {MAX_BLOCK} {EDGE_WORDS} {RARE_LENGTH} {sorted(_STOPWORDS)}")
+VERSION = (
+    f"publications 3, {_digest(MODEL_PATH, publication_features.IDF_PATH, *_CODE)} "
+    f"{PREFILTER} {MAX_BLOCK} {EDGE_WORDS} {RARE_LENGTH} {sorted(_STOPWORDS)}"
+)
 
 
 @lru_cache(maxsize=1)
@@ -58,8 +105,10 @@ def model():
 
 def worth_scoring(a: Prepared, b: Prepared) -> bool:
     """Cheap test before the features: titles or whole records at least PREFILTER alike."""
-    return (fuzz.token_set_ratio(a.title, b.title, score_cutoff=PREFILTER) > 0
-            or fuzz.token_set_ratio(a.text, b.text, score_cutoff=PREFILTER) > 0)
+    return (
+        fuzz.token_set_ratio(a.title, b.title, score_cutoff=PREFILTER) > 0
+        or fuzz.token_set_ratio(a.text, b.text, score_cutoff=PREFILTER) > 0
+    )
 
 
 def ruled_out(a: Prepared, b: Prepared, values: list[float]) -> bool:
@@ -124,6 +173,7 @@ def probabilities(pairs: list[tuple[dict, dict]]) -> np.ndarray:
         if key not in prepared:
             prepared[key] = prepare(record)
         return prepared[key]
+
     return _scored([(once(a), once(b)) for a, b in pairs])
 
 
@@ -146,9 +196,13 @@ def _title_keys(title: str) -> list[tuple[str, str]]:
     (long words are rare ones: "multifractals" stays when the words around it are garbled)."""
     words = [w for w in title.split() if w not in _STOPWORDS and not (w.isdigit() and YEAR.fullmatch(w))]
     longest = sorted(sorted(sorted(set(words[:8])), key=len, reverse=True)[:2])  # ties: alphabetical
-    keys = [("start", " ".join(words[:EDGE_WORDS])), ("end", " ".join(words[-EDGE_WORDS:])), ("long", " ".join(longest))]
+    keys = [
+        ("start", " ".join(words[:EDGE_WORDS])),
+        ("end", " ".join(words[-EDGE_WORDS:])),
+        ("long", " ".join(longest)),
+    ]
     if len(words) > EDGE_WORDS:
-        keys.append(("start", " ".join(words[1:EDGE_WORDS + 1])))
+        keys.append(("start", " ".join(words[1 : EDGE_WORDS + 1])))
     return keys + [("word", w) for w in words if len(w) >= RARE_LENGTH and not w.isdigit()]
 
 
@@ -209,7 +263,9 @@ def read_labelled_pairs(path) -> list[tuple[dict, dict, int]]:
                 continue
             parts = line.rstrip("\n").split("\t")
             if len(parts) != 3 or parts[2].strip() not in ("0", "1"):
-                raise ValueError(f"{path}, line {number}: expected `record<TAB>record<TAB>0|1`, "
-                                 f"got {len(parts)} tab-separated fields")
+                raise ValueError(
+                    f"{path}, line {number}: expected `record<TAB>record<TAB>0|1`, "
+                    f"got {len(parts)} tab-separated fields"
+                )
             pairs.append((parse_ditto_record(parts[0]), parse_ditto_record(parts[1]), int(parts[2])))
     return pairs

@@ -23,8 +23,9 @@ def block_keys(record: dict) -> list[str]:
     keys = []
     name = person_key(record.get("full_name"))
     if name:
-        keys.append(block_key("profile", name, record.get("birth_year"), record.get("sex"),
-                              record.get("resolved_org_id")))
+        keys.append(
+            block_key("profile", name, record.get("birth_year"), record.get("sex"), record.get("resolved_org_id"))
+        )
     if record.get("orcid"):
         # An ORCID iD typed into the wrong person's record happens: the birth year must agree too.
         keys.append(block_key("orcid", record["orcid"], record.get("birth_year")))

@@ -17,25 +17,46 @@ from warehouse.matching.incremental import build
 from warehouse.matching.matcher import Matcher
 
 ORGANIZATIONS = Matcher(
-    "organization_matches", organizations.VERSION,
+    "organization_matches",
+    organizations.VERSION,
     "SELECT source_system, source_id, name, org_type, established_year, ror FROM staging.ministry_organizations",
-    organizations.block_keys, organizations.block_edges, "ORG", id_column="org_id")
+    organizations.block_keys,
+    organizations.block_edges,
+    "ORG",
+    id_column="org_id",
+)
 # Records carry their resolved organisation: a record whose organisation's org_id changes is a changed record.
 RESEARCHERS = Matcher(
-    "researcher_matches", researchers.VERSION,
+    "researcher_matches",
+    researchers.VERSION,
     """SELECT r.source_system, r.source_id, r.full_name, r.birth_year, r.sex, r.orcid, o.org_id AS resolved_org_id
        FROM staging.ministry_researchers AS r LEFT JOIN staging.organization_matches AS o
          ON o.source_system = r.source_system AND o.source_id = r.org_source_id""",
-    researchers.block_keys, researchers.block_edges, "NCV", id_column="researcher_id")
+    researchers.block_keys,
+    researchers.block_edges,
+    "NCV",
+    id_column="researcher_id",
+)
 PUBLICATIONS = Matcher(
-    "publication_matches", publications.VERSION,
+    "publication_matches",
+    publications.VERSION,
     "SELECT source_system, source_id, title, creators, venue, year, doi FROM staging.academy_publications "
     "WHERE NOT deleted",
-    publications.block_keys, publications.block_edges, "PUB", id_column="publication_id")
-_DETAIL_TYPES = {"score": pa.float64(), "title_similarity": pa.float64(), "same_pi": pa.bool_(),
-                 "reasons_vi": pa.string(), "reasons_en": pa.string()}
+    publications.block_keys,
+    publications.block_edges,
+    "PUB",
+    id_column="publication_id",
+)
+_DETAIL_TYPES = {
+    "score": pa.float64(),
+    "title_similarity": pa.float64(),
+    "same_pi": pa.bool_(),
+    "reasons_vi": pa.string(),
+    "reasons_en": pa.string(),
+}
 TASKS = Matcher(
-    "task_duplicate_pairs", tasks.VERSION,
+    "task_duplicate_pairs",
+    tasks.VERSION,
     """SELECT t.source_system, t.source_id, t.title, t.level, t.managing_body, o.org_id AS host,
               r.researcher_id AS pi, year(t.start_date) AS start_year, year(t.end_date) AS end_year
        FROM staging.ministry_tasks AS t
@@ -43,8 +64,11 @@ TASKS = Matcher(
          ON o.source_system = t.source_system AND o.source_id = t.host_org_source_id
        LEFT JOIN staging.researcher_matches AS r
          ON r.source_system = t.source_system AND r.source_id = t.pi_source_id""",
-    tasks.block_keys, tasks.block_edges, "TRUNG",
-    edge_details=tuple((name, _DETAIL_TYPES[name]) for name in tasks.DETAILS))
+    tasks.block_keys,
+    tasks.block_edges,
+    "TRUNG",
+    edge_details=tuple((name, _DETAIL_TYPES[name]) for name in tasks.DETAILS),
+)
 
 
 def _in_one_transaction(con, work):
@@ -66,7 +90,9 @@ def _build_mapping(con, matcher: Matcher, incremental: bool) -> tuple[int, int]:
         full = build(con, matcher, incremental).full
         assigned = f"SELECT source_system, source_id, entity_id AS {id_column} FROM {matcher.state_table('records')}"
         if full or not table_exists(con, "staging", matcher.name):
-            con.execute(f"CREATE OR REPLACE TABLE staging.{matcher.name} AS {assigned} ORDER BY source_system, source_id")
+            con.execute(
+                f"CREATE OR REPLACE TABLE staging.{matcher.name} AS {assigned} ORDER BY source_system, source_id"
+            )
         else:  # only the rows that changed: rewriting them all would cost more than the matching did
             con.execute(f"""DELETE FROM staging.{matcher.name} AS m WHERE NOT EXISTS (
                 SELECT 1 FROM ({assigned}) AS a WHERE a.source_system = m.source_system
@@ -74,8 +100,9 @@ def _build_mapping(con, matcher: Matcher, incremental: bool) -> tuple[int, int]:
             con.execute(f"""INSERT INTO staging.{matcher.name} SELECT * FROM ({assigned}) AS a WHERE NOT EXISTS (
                 SELECT 1 FROM staging.{matcher.name} AS m WHERE a.source_system = m.source_system
                   AND a.source_id = m.source_id)""")
-        return tuple(con.execute(f"SELECT count(*), count(DISTINCT {id_column}) FROM staging.{matcher.name}")
-                     .fetchall()[0])
+        return tuple(
+            con.execute(f"SELECT count(*), count(DISTINCT {id_column}) FROM staging.{matcher.name}").fetchall()[0]
+        )
 
     return _in_one_transaction(con, work)
 
@@ -88,7 +115,7 @@ def _build_pairs(con, matcher: Matcher, incremental: bool) -> tuple[int, int]:
         con.execute(f"""CREATE OR REPLACE TABLE {matcher.table} AS
             SELECT DISTINCT e.source_system_a, e.source_id_a, e.source_system_b, e.source_id_b,
                    r.entity_id AS cluster_id, {details}
-            FROM {matcher.state_table('edges')} AS e JOIN {matcher.state_table('records')} AS r
+            FROM {matcher.state_table("edges")} AS e JOIN {matcher.state_table("records")} AS r
               ON r.source_system = e.source_system_a AND r.source_id = e.source_id_a
             ORDER BY score DESC, source_system_a, source_id_a, source_system_b, source_id_b""")
         return tuple(con.execute(f"SELECT count(*), count(DISTINCT cluster_id) FROM {matcher.table}").fetchall()[0])

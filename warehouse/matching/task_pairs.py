@@ -19,7 +19,24 @@ from warehouse.matching.managing_bodies import body_code
 from warehouse.matching.task_titles import expand_acronyms
 from warehouse.names import org_key
 
-HEADER = ["pair_id", "label", "a_title", "a_host", "a_investigator", "a_managing_body", "a_level", "a_start_year", "a_end_year", "b_title", "b_host", "b_investigator", "b_managing_body", "b_level", "b_start_year", "b_end_year"]
+HEADER = [
+    "pair_id",
+    "label",
+    "a_title",
+    "a_host",
+    "a_investigator",
+    "a_managing_body",
+    "a_level",
+    "a_start_year",
+    "a_end_year",
+    "b_title",
+    "b_host",
+    "b_investigator",
+    "b_managing_body",
+    "b_level",
+    "b_start_year",
+    "b_end_year",
+]
 LEVELS = ("QG", "BO", "TINH", "CS")
 # Degrees and titles written before a name: "PGS.TS.", "ThS.", "BSCKII." ...
 _DEGREES = re.compile(r"^(?:(?:gs|pgs|ts|tskh|ths|ks|bs|bsck|bscki|bsckii|ds|cn|ncs|kts|ls)\s+)+")
@@ -78,23 +95,37 @@ def read_task_pairs(path: Path) -> list[tuple[str, int, dict, dict]]:
         header = reader.fieldnames or []
         missing = [c for c in HEADER if c not in header]
         if missing:
-            raise ValueError(f"{path}: the header lacks {', '.join(missing)} / thiếu cột {', '.join(missing)} "
-                             f"(expected / cần: {','.join(HEADER)})")
+            raise ValueError(
+                f"{path}: the header lacks {', '.join(missing)} / thiếu cột {', '.join(missing)} "
+                f"(expected / cần: {','.join(HEADER)})"
+            )
         pairs = []
         for line, row in enumerate(reader, start=2):
             if row.get("label") not in ("0", "1"):
-                raise ValueError(f"{path}, line {line}, label: {row.get('label')!r} is not 0 or 1 / nhãn phải là 0 hoặc 1")
+                raise ValueError(
+                    f"{path}, line {line}, label: {row.get('label')!r} is not 0 or 1 / nhãn phải là 0 hoặc 1"
+                )
             sides = []
             for side in "ab":
                 level = (row[f"{side}_level"] or "").strip().upper()
                 if level not in LEVELS:
-                    raise ValueError(f"{path}, line {line}, {side}_level: {level!r} is not one of {', '.join(LEVELS)} "
-                                     f"/ cấp phải là một trong {', '.join(LEVELS)}")
-                sides.append({"source_system": side, "source_id": row["pair_id"], "title": row[f"{side}_title"],
-                              "host_name": row[f"{side}_host"], "pi_name": row[f"{side}_investigator"],
-                              "managing_body_name": row[f"{side}_managing_body"], "level": level,
-                              "start_year": _year(row[f"{side}_start_year"], path, line, f"{side}_start_year"),
-                              "end_year": _year(row[f"{side}_end_year"], path, line, f"{side}_end_year")})
+                    raise ValueError(
+                        f"{path}, line {line}, {side}_level: {level!r} is not one of {', '.join(LEVELS)} "
+                        f"/ cấp phải là một trong {', '.join(LEVELS)}"
+                    )
+                sides.append(
+                    {
+                        "source_system": side,
+                        "source_id": row["pair_id"],
+                        "title": row[f"{side}_title"],
+                        "host_name": row[f"{side}_host"],
+                        "pi_name": row[f"{side}_investigator"],
+                        "managing_body_name": row[f"{side}_managing_body"],
+                        "level": level,
+                        "start_year": _year(row[f"{side}_start_year"], path, line, f"{side}_start_year"),
+                        "end_year": _year(row[f"{side}_end_year"], path, line, f"{side}_end_year"),
+                    }
+                )
             pairs.append((row["pair_id"], int(row["label"]), *sides))
     return pairs
 
@@ -105,7 +136,16 @@ def resolved(a: dict, b: dict) -> tuple[dict, dict]:
     ids = {}
     for kind, same in (("host", same_host), ("pi", same_person)):
         name_a, name_b = a[f"{kind}_name"], b[f"{kind}_name"]
-        ids[kind] = (f"{kind}-a" if name_a else None,
-                     (f"{kind}-a" if same(name_a, name_b) else f"{kind}-b") if name_b else None)
-    return tuple({**t, "host": ids["host"][i], "pi": ids["pi"][i],
-                  "managing_body": body_code(t["managing_body_name"], t["start_year"])} for i, t in enumerate((a, b)))
+        ids[kind] = (
+            f"{kind}-a" if name_a else None,
+            (f"{kind}-a" if same(name_a, name_b) else f"{kind}-b") if name_b else None,
+        )
+    return tuple(
+        {
+            **t,
+            "host": ids["host"][i],
+            "pi": ids["pi"][i],
+            "managing_body": body_code(t["managing_body_name"], t["start_year"]),
+        }
+        for i, t in enumerate((a, b))
+    )

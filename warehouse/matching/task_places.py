@@ -25,9 +25,24 @@ _PLACE_WORDS = r"(?:huyện|thị xã|thị trấn|quận|xã|phường|vịnh|s
 _CAPITAL = "A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝỲỶỸỴ"
 _NAMED = re.compile(_PLACE_WORDS + rf"\s+([{_CAPITAL}][\w'-]*(?: [{_CAPITAL}][\w'-]*){{0,3}})")
 _PLACE_PREFIX = re.compile(r"^(?:tinh|thanh pho|huyen|tp|thi xa|quan)\s+")
-REGIONS = ["tay bac", "tay nguyen", "dong bang song hong", "dong bang song cuu long", "bac trung bo",
-           "nam trung bo", "duyen hai mien trung", "dong nam bo", "tay nam bo", "nam bo", "bac bo",
-           "mien trung", "mien bac", "mien nam", "trung du mien nui phia bac", "ven bien"]
+REGIONS = [
+    "tay bac",
+    "tay nguyen",
+    "dong bang song hong",
+    "dong bang song cuu long",
+    "bac trung bo",
+    "nam trung bo",
+    "duyen hai mien trung",
+    "dong nam bo",
+    "tay nam bo",
+    "nam bo",
+    "bac bo",
+    "mien trung",
+    "mien bac",
+    "mien nam",
+    "trung du mien nui phia bac",
+    "ven bien",
+]
 
 
 @lru_cache(maxsize=1)
@@ -74,6 +89,8 @@ def places_differ(a: str, b: str, after_merger: bool) -> bool:
     only_a, only_b = places_only_in(a, b), places_only_in(b, a)
     if after_merger:
         successor, _ = _provinces()
-        only_a, only_b = ({p for p in side if successor.get(p, p) not in {successor.get(q, q) for q in other}}
-                          for side, other in ((only_a, only_b), (only_b, only_a)))
+        only_a, only_b = (
+            {p for p in side if successor.get(p, p) not in {successor.get(q, q) for q in other}}
+            for side, other in ((only_a, only_b), (only_b, only_a))
+        )
     return bool(only_a and only_b)

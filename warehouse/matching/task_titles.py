@@ -20,36 +20,110 @@ from warehouse.matching.task_places import fold, places, places_differ, places_o
 
 # Folded wordings of one meaning, mapped to one of them; longest first where they overlap.
 REWORDINGS = [
-    ("nghien cuu ung dung", "ung dung"), ("nghien cuu phat trien", "phat trien"), ("nghien cuu danh gia", "danh gia"),
-    ("nghien cuu xay dung", "xay dung"), ("nghien cuu che tao", "che tao"), ("nghien cuu san xuat", "san xuat"),
-    ("tien bo khoa hoc va cong nghe", "tbkt"), ("tien bo khoa hoc cong nghe", "tbkt"), ("tien bo ky thuat", "tbkt"),
-    ("tbkh cn", "tbkt"), ("tbkhcn", "tbkt"), ("khoa hoc va cong nghe", "khoa hoc cong nghe"),
-    ("tri tue nhan tao", "ai"), ("vac xin", "vacxin"), ("hydrogen", "hydro"), ("ti le", "ty le"),
-    ("truot lo", "sat lo"), ("chong chiu", "chiu"), ("tang cuong", "nang cao"), ("tang", "nang cao"),
-    ("dap ung", "phuc vu"), ("tren dia ban", "tai"), ("o", "tai"), ("khu vuc", "vung"), ("phia nam", "mien nam"),
-    ("phia bac", "mien bac"), ("thiet lap", "xay dung"), ("thanh lap", "xay dung"), ("tao lap", "xay dung"),
-    ("he thong", "he"), ("hoan thien quy trinh cong nghe", "hoan thien cong nghe"),
-    ("quy trinh cong nghe", "quy trinh"), ("dan toc", "nguoi"), ("dong bao", ""),
+    ("nghien cuu ung dung", "ung dung"),
+    ("nghien cuu phat trien", "phat trien"),
+    ("nghien cuu danh gia", "danh gia"),
+    ("nghien cuu xay dung", "xay dung"),
+    ("nghien cuu che tao", "che tao"),
+    ("nghien cuu san xuat", "san xuat"),
+    ("tien bo khoa hoc va cong nghe", "tbkt"),
+    ("tien bo khoa hoc cong nghe", "tbkt"),
+    ("tien bo ky thuat", "tbkt"),
+    ("tbkh cn", "tbkt"),
+    ("tbkhcn", "tbkt"),
+    ("khoa hoc va cong nghe", "khoa hoc cong nghe"),
+    ("tri tue nhan tao", "ai"),
+    ("vac xin", "vacxin"),
+    ("hydrogen", "hydro"),
+    ("ti le", "ty le"),
+    ("truot lo", "sat lo"),
+    ("chong chiu", "chiu"),
+    ("tang cuong", "nang cao"),
+    ("tang", "nang cao"),
+    ("dap ung", "phuc vu"),
+    ("tren dia ban", "tai"),
+    ("o", "tai"),
+    ("khu vuc", "vung"),
+    ("phia nam", "mien nam"),
+    ("phia bac", "mien bac"),
+    ("thiet lap", "xay dung"),
+    ("thanh lap", "xay dung"),
+    ("tao lap", "xay dung"),
+    ("he thong", "he"),
+    ("hoan thien quy trinh cong nghe", "hoan thien cong nghe"),
+    ("quy trinh cong nghe", "quy trinh"),
+    ("dan toc", "nguoi"),
+    ("dong bao", ""),
     ("tp", "thanh pho"),
 ]
 _REWORDING = re.compile(r"\b(" + "|".join(re.escape(a) for a, _ in REWORDINGS) + r")\b")
 _CANONICAL = dict(REWORDINGS)
 # Phrases that open or pad a title and say nothing of the work itself (whole folded phrases: a
 # single folded word can be another word too, "che" is "chế" and "chè", "voi" "với" and "vối").
-FILLER = ["nghien cuu", "ung dung", "xay dung", "phat trien", "danh gia", "de xuat", "hoan thien", "thiet ke",
-          "che tao", "giai phap", "thuc trang", "co so khoa hoc", "thuc tien", "ly luan", "va", "cua", "cho",
-          "trong", "cac", "nhung", "mot so", "tai", "gan voi", "theo huong", "theo", "bang", "tren", "nham",
-          "phuc vu", "gop phan", "su dung", "dung", "viec", "cong tac", "nhiem vu", "de tai", "du an", "kha nang"]
+FILLER = [
+    "nghien cuu",
+    "ung dung",
+    "xay dung",
+    "phat trien",
+    "danh gia",
+    "de xuat",
+    "hoan thien",
+    "thiet ke",
+    "che tao",
+    "giai phap",
+    "thuc trang",
+    "co so khoa hoc",
+    "thuc tien",
+    "ly luan",
+    "va",
+    "cua",
+    "cho",
+    "trong",
+    "cac",
+    "nhung",
+    "mot so",
+    "tai",
+    "gan voi",
+    "theo huong",
+    "theo",
+    "bang",
+    "tren",
+    "nham",
+    "phuc vu",
+    "gop phan",
+    "su dung",
+    "dung",
+    "viec",
+    "cong tac",
+    "nhiem vu",
+    "de tai",
+    "du an",
+    "kha nang",
+]
 _FILLER = re.compile(r"\b(?:" + "|".join(re.escape(f) for f in sorted(FILLER, key=len, reverse=True)) + r")\b")
 # The kind of work a title opens with: applying a result somewhere, or developing it (registrations
 # use "nghiên cứu phát triển", "chế tạo", "sản xuất", "xây dựng" for one work), or assessing. A chain
 # of openings ("Nghiên cứu ứng dụng tiến bộ kỹ thuật xây dựng mô hình") says it with its last verb;
 # "Nghiên cứu" alone is any kind. Titles of two kinds are not one work ("Chế tạo X" / "Ứng dụng X").
-WORK_KINDS = {"nghien cuu": "research", "ung dung": "apply", "su dung": "apply", "trien khai": "apply",
-              "xay dung": "develop", "phat trien": "develop", "che tao": "develop", "san xuat": "develop",
-              "thiet ke": "develop", "bao che": "develop", "hoan thien": "develop", "chon tao": "develop",
-              "tuyen chon": "develop", "phuc trang": "develop", "danh gia": "assess", "dieu tra": "assess",
-              "khao sat": "assess"}
+WORK_KINDS = {
+    "nghien cuu": "research",
+    "ung dung": "apply",
+    "su dung": "apply",
+    "trien khai": "apply",
+    "xay dung": "develop",
+    "phat trien": "develop",
+    "che tao": "develop",
+    "san xuat": "develop",
+    "thiet ke": "develop",
+    "bao che": "develop",
+    "hoan thien": "develop",
+    "chon tao": "develop",
+    "tuyen chon": "develop",
+    "phuc trang": "develop",
+    "danh gia": "assess",
+    "dieu tra": "assess",
+    "khao sat": "assess",
+}
 _OPENING = re.compile(r"^(?:(" + "|".join(WORK_KINDS) + r")(?: tbkt| khoa hoc cong nghe)?\s*)+")
 _VERB = re.compile(r"\b(" + "|".join(WORK_KINDS) + r")\b")
 # A purpose the title states ("... nhằm nâng cao năng suất", "... phục vụ xuất khẩu"), up to the place.
@@ -64,6 +138,8 @@ _DOUBLED = re.compile(r"(.)\1+")
 MAX_SUBSTITUTED = 5  # words: a crop, an animal, a disease ("dịch tả lợn châu Phi")
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _NUMBER = re.compile(r"\b\d+\b")
+
+
 @lru_cache(maxsize=1 << 17)
 def canonical(title: str | None) -> str:
     """Folded title, one wording for each of REWORDINGS."""
@@ -83,8 +159,14 @@ def expand_acronyms(words: list[str], other: list[str]) -> list[str]:
         run = None
         if word in candidates:
             n = len(word)
-            run = next((other[i:i + n] for i in range(len(other) - n + 1)
-                        if "".join(w[0] for w in other[i:i + n]) == word), None)
+            run = next(
+                (
+                    other[i : i + n]
+                    for i in range(len(other) - n + 1)
+                    if "".join(w[0] for w in other[i : i + n]) == word
+                ),
+                None,
+            )
         out.extend(run or [word])
     return out
 
@@ -132,7 +214,7 @@ def _substituted(words_a: list[str], words_b: list[str]) -> str | None:
     end = 0
     while end < min(len(words_a), len(words_b)) - start and words_a[-1 - end] == words_b[-1 - end]:
         end += 1
-    old, new = words_a[start:len(words_a) - end], words_b[start:len(words_b) - end]
+    old, new = words_a[start : len(words_a) - end], words_b[start : len(words_b) - end]
     if not old or not new or len(old) > MAX_SUBSTITUTED or len(new) > MAX_SUBSTITUTED:
         return None
     if start + end < max(len(words_a), len(words_b)) / 2:
@@ -157,8 +239,12 @@ def _alike(a: str, b: str) -> bool:
         return True
     if OSA.distance(a, b) != 1:
         return False
-    return min(len(a), len(b)) >= 5 or len(a) != len(b) and max(len(a), len(b)) >= 4 or not (
-        _VOWELS & set(a) and _VOWELS & set(b))
+    return (
+        min(len(a), len(b)) >= 5
+        or len(a) != len(b)
+        and max(len(a), len(b)) >= 4
+        or not (_VOWELS & set(a) and _VOWELS & set(b))
+    )
 
 
 def work_kind(title: str) -> str | None:

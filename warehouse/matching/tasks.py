@@ -34,8 +34,10 @@ MAX_START_YEARS_APART = 1
 PREFILTER = 60
 # What incremental builds compare with the last build's: a change here makes the next build a full one.
 # The lineage of managing bodies is data (sources/reference/managing_bodies.csv): a new merger is a change too.
-VERSION = (f"tasks 2, {managing_bodies.successors()} {TITLE_SIMILARITY} {COLLEAGUE_TITLE_SIMILARITY} {LISTED_TITLE_SIMILARITY} {MAX_START_YEARS_APART} {PREFILTER} "
-           f"{task_titles.REWORDINGS} {task_titles.FILLER}")
+VERSION = (
+    f"tasks 2, {managing_bodies.successors()} {TITLE_SIMILARITY} {COLLEAGUE_TITLE_SIMILARITY} {LISTED_TITLE_SIMILARITY} {MAX_START_YEARS_APART} {PREFILTER} "
+    f"{task_titles.REWORDINGS} {task_titles.FILLER}"
+)
 
 
 def title_key(title: str | None) -> str:
@@ -57,6 +59,7 @@ class DuplicatePair:
 @dataclass(frozen=True)
 class SameWork:
     """Why two registrations are one work: the evidence the reasons put in words."""
+
     similarity: float
     same_pi: bool
     same_host: bool
@@ -107,7 +110,9 @@ def _compare(a: dict, b: dict) -> DuplicatePair | None:
         # One body running a topic again under another investigator is routine (a follow-on project),
         # not double funding: another investigator needs another body.
         return None
-    if (lineage or not work.same_pi) and task_titles.strict_similarity(a["title"] or "", b["title"] or "") < LISTED_TITLE_SIMILARITY:
+    if (lineage or not work.same_pi) and task_titles.strict_similarity(
+        a["title"] or "", b["title"] or ""
+    ) < LISTED_TITLE_SIMILARITY:
         # The weaker cases (one body at two levels, which knows both registrations; a colleague at the
         # same host) are listed only when the whole titles, openings and purposes too, agree.
         return None
@@ -134,10 +139,16 @@ def _compare(a: dict, b: dict) -> DuplicatePair | None:
     if other_level:
         vi.append(f"cấp khác nhau ({a.get('level')} / {b.get('level')})")
         en.append(f"different levels ({a.get('level')} / {b.get('level')})")
-    score = (0.6 * work.similarity / 100 + 0.2 * work.same_pi + 0.1 * work.same_host
-             + 0.1 * (not lineage or other_level))
-    return DuplicatePair((a["source_system"], a["source_id"]), (b["source_system"], b["source_id"]),
-                         round(score, 4), work.similarity, work.same_pi, "; ".join(vi), "; ".join(en))
+    score = 0.6 * work.similarity / 100 + 0.2 * work.same_pi + 0.1 * work.same_host + 0.1 * (not lineage or other_level)
+    return DuplicatePair(
+        (a["source_system"], a["source_id"]),
+        (b["source_system"], b["source_id"]),
+        round(score, 4),
+        work.similarity,
+        work.same_pi,
+        "; ".join(vi),
+        "; ".join(en),
+    )
 
 
 # What an edge carries besides its two tasks.
@@ -172,12 +183,20 @@ def find_task_duplicates(tasks: list[dict]) -> tuple[list[DuplicatePair], dict[t
 
     Each task carries source_system, source_id, title, level, managing_body, start_year, end_year,
     and `host` / `pi`: its resolved organisation and researcher ids (or None)."""
-    pairs = {(a, b): DuplicatePair(a, b, *details)
-             for _, a, b, details in block_edges(shared(group_blocks(tasks, block_keys)))}
+    pairs = {
+        (a, b): DuplicatePair(a, b, *details)
+        for _, a, b, details in block_edges(shared(group_blocks(tasks, block_keys)))
+    }
     return sorted(pairs.values(), key=lambda p: (-p.score, p.a, p.b)), cluster_ids(clusters((), pairs), "TRUNG")
 
 
 def with_resolved_ids(tasks: list[dict], org_ids: dict, researcher_ids: dict) -> list[dict]:
     """Tasks with `host` and `pi` set from their source ids through the organisation and researcher matches."""
-    return [{**t, "host": org_ids.get((t["source_system"], t.get("host_org_source_id"))),
-             "pi": researcher_ids.get((t["source_system"], t.get("pi_source_id")))} for t in tasks]
+    return [
+        {
+            **t,
+            "host": org_ids.get((t["source_system"], t.get("host_org_source_id"))),
+            "pi": researcher_ids.get((t["source_system"], t.get("pi_source_id"))),
+        }
+        for t in tasks
+    ]

@@ -57,18 +57,44 @@ def export(model, features, path: Path, threshold: float) -> None:
     trees = []
     for (predictor,) in model._predictors:
         n = predictor.nodes
-        trees.append({"feature": n["feature_idx"].tolist(), "threshold": [float(v) for v in n["num_threshold"]],
-                      "missing_left": n["missing_go_to_left"].astype(bool).tolist(), "left": n["left"].tolist(),
-                      "right": n["right"].tolist(), "leaf": n["is_leaf"].astype(bool).tolist(),
-                      "value": [round(float(v), 6) for v in n["value"]]})
-    path.write_text(json.dumps({"features": list(features), "threshold": threshold, "baseline": float(np.ravel(model._baseline_prediction)[0]),
-                                "trees": trees}, separators=(",", ":")) + "\n", encoding="utf-8")
+        trees.append(
+            {
+                "feature": n["feature_idx"].tolist(),
+                "threshold": [float(v) for v in n["num_threshold"]],
+                "missing_left": n["missing_go_to_left"].astype(bool).tolist(),
+                "left": n["left"].tolist(),
+                "right": n["right"].tolist(),
+                "leaf": n["is_leaf"].astype(bool).tolist(),
+                "value": [round(float(v), 6) for v in n["value"]],
+            }
+        )
+    path.write_text(
+        json.dumps(
+            {
+                "features": list(features),
+                "threshold": threshold,
+                "baseline": float(np.ravel(model._baseline_prediction)[0]),
+                "trees": trees,
+            },
+            separators=(",", ":"),
+        )
+        + "\n",
+        encoding="utf-8",
+    )
 
 
 def load(path: Path) -> Ensemble:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    trees = tuple(Tree(np.array(t["feature"], dtype=np.int64), np.array(t["threshold"], dtype=np.float64),
-                       np.array(t["missing_left"], dtype=bool), np.array(t["left"], dtype=np.int64),
-                       np.array(t["right"], dtype=np.int64), np.array(t["leaf"], dtype=bool),
-                       np.array(t["value"], dtype=np.float64)) for t in data["trees"])
+    trees = tuple(
+        Tree(
+            np.array(t["feature"], dtype=np.int64),
+            np.array(t["threshold"], dtype=np.float64),
+            np.array(t["missing_left"], dtype=bool),
+            np.array(t["left"], dtype=np.int64),
+            np.array(t["right"], dtype=np.int64),
+            np.array(t["leaf"], dtype=bool),
+            np.array(t["value"], dtype=np.float64),
+        )
+        for t in data["trees"]
+    )
     return Ensemble(tuple(data["features"]), float(data["baseline"]), trees, float(data["threshold"]))

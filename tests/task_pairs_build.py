@@ -26,25 +26,8 @@ from pathlib import Path
 from sources.reference import load_provinces
 from sources.vietnamese import strip_diacritics
 from tests.task_pairs_topics import ANNUAL, NATIONAL_AND_PILOT, TOPICS
+from warehouse.matching.task_pairs import HEADER
 
-HEADER = [
-    "pair_id",
-    "label",
-    "a_title",
-    "a_host",
-    "a_investigator",
-    "a_managing_body",
-    "a_level",
-    "a_start_year",
-    "a_end_year",
-    "b_title",
-    "b_host",
-    "b_investigator",
-    "b_managing_body",
-    "b_level",
-    "b_start_year",
-    "b_end_year",
-]
 OUT = Path(__file__).with_name("task_pairs.csv")
 
 # How officers shorten words of titles and names (written from registrations, not from the demo).

@@ -87,7 +87,40 @@ def read_report(path: Path, today: date | None = None, data: bytes | None = None
     for other in others:  # a cover sheet may hold what the table's sheet does not
         meta = {**layout.metadata(other), **meta}
 
-    notes, skipped, lines = [], [], []
+    lines, skipped = _data_lines(rows, table, meta)
+    codes = [code for _, _, code in lines if code]
+    form, year, province_code, note = _identify_or_hold(meta, codes, today)
+    notes = [note] if note else []
+    if not lines:
+        raise ReportFileError("Bảng số liệu không có dòng nào.", "The data table has no rows.")
+
+    decimal = file_decimal_separator(cells.get("value") for _, cells, _ in lines)
+    formulas = _Formulas(path, data, sheet.name, table) if workbook.file_format == "xlsx" else None
+    out = [
+        _report_row(index, cells, code, decimal, formulas, received[index] if encoding else None)
+        for index, cells, code in lines
+    ]
+    metadata = {
+        "form_code": form,
+        "province_code": province_code,
+        "province_name": neutralise(meta.get("province_name")),
+        "reference_year": year,
+        "report_date": parse_date(meta.get("report_date")),
+        "revision": parse_revision(meta.get("revision")) or 1,
+        "file_format": workbook.file_format,
+        "text_encoding": encoding or "unicode",
+        "byte_encoding": workbook.byte_encoding,
+        "sheet_name": sheet.name,
+        "rows_skipped": len(skipped),
+        "notes": notes,
+    }
+    return metadata, out
+
+
+def _data_lines(rows: list[list], table: layout.Table, meta: dict) -> tuple[list[tuple], list[int]]:
+    """The table's indicator lines as (row index, cells, code), and the totals rows skipped (numbered from 1).
+    A signature line's date goes into `meta` when the header gave none."""
+    skipped, lines = [], []
     for index in range(table.first_data_row, len(rows)):
         row = rows[index]
         if not any(c is not None and str(c).strip() for c in row) or layout.is_column_numbering(row):
@@ -108,12 +141,14 @@ def read_report(path: Path, today: date | None = None, data: bytes | None = None
                     meta["report_date"] = signed
             continue
         lines.append((index, cells, code))
+    return lines, skipped
 
-    codes = [code for _, _, code in lines if code]
+
+def _identify_or_hold(meta: dict, codes: list[str], today: date) -> tuple[str, int, str, str | None]:
+    """`identify`; a file held carries what it says of itself, so completeness and the receipt can name it."""
     try:
-        form, year, province_code, note = identify(meta, codes, today)
+        return identify(meta, codes, today)
     except ReportFileError as held:
-        # what the file says of itself, so that completeness and the receipt can name the report that is held
         held.metadata = {
             "form_code": form_of(meta.get("form_code"), codes),
             "province_name": meta.get("province_name"),
@@ -123,69 +158,46 @@ def read_report(path: Path, today: date | None = None, data: bytes | None = None
             "report_date": parse_date(meta.get("report_date")),
         }
         raise
-    if note:
-        notes.append(note)
-    if not lines:
-        raise ReportFileError("Bảng số liệu không có dòng nào.", "The data table has no rows.")
 
-    decimal = file_decimal_separator(cells.get("value") for _, cells, _ in lines)
-    formulas = _Formulas(path, data, sheet.name, table) if workbook.file_format == "xlsx" else None
-    out = []
-    for index, cells, code in lines:
-        template = TEMPLATE_INDICATORS.get(code or "")
-        unit_received = cells.get("unit")
-        factor = unit_factor(unit_received, template["unit"] if template else None)
-        raw_value, problem, value = cells.get("value"), None, None
-        whole = template is not None and fold(template["unit"]) in _COUNT_UNITS
-        try:
-            value = parse_number(raw_value, decimal, whole)
-        except AmbiguousNumber:
-            problem = (
-                f"giá trị '{raw_value}' không rõ dấu '.' hay ',' là dấu thập phân (cả tệp không cho biết) / "
-                f"value '{raw_value}' is ambiguous: nothing in the file says whether '.' or ',' is its "
-                "decimal separator"
-            )
-        except ValueError:
-            problem = None  # staging says the value is not a number, quoting it
-        if value is None and raw_value is None and formulas is not None:
-            problem = formulas.problem(index)
-        if value is not None and factor not in (None, 1.0):
-            value = value * factor
-        breakdown = cells.get("breakdown")
-        out.append(
-            {
-                "row_number": index + 1,
-                "indicator_code": neutralise(code),
-                "indicator_name": neutralise(cells.get("indicator_name")),
-                "breakdown": _breakdown(breakdown),
-                "breakdown_name": neutralise(cells.get("breakdown_name")),
-                "unit": template["unit"] if template and factor is not None else neutralise(unit_received),
-                "unit_received": neutralise(None if unit_received is None else str(unit_received)),
-                "value_text": None if raw_value is None else neutralise(str(raw_value)),
-                "value": value,
-                "value_problem": problem,
-                "original_text": json.dumps(
-                    [None if c is None else str(c) for c in received[index]], ensure_ascii=False
-                )
-                if encoding
-                else None,
-            }
+
+def _report_row(
+    index: int, cells: dict, code: str | None, decimal, formulas: _Formulas | None, original: list | None
+) -> dict:
+    """One indicator line as a `report_rows` row; `original` is the line as received when its text was repaired."""
+    template = TEMPLATE_INDICATORS.get(code or "")
+    unit_received = cells.get("unit")
+    factor = unit_factor(unit_received, template["unit"] if template else None)
+    raw_value, problem, value = cells.get("value"), None, None
+    whole = template is not None and fold(template["unit"]) in _COUNT_UNITS
+    try:
+        value = parse_number(raw_value, decimal, whole)
+    except AmbiguousNumber:
+        problem = (
+            f"giá trị '{raw_value}' không rõ dấu '.' hay ',' là dấu thập phân (cả tệp không cho biết) / "
+            f"value '{raw_value}' is ambiguous: nothing in the file says whether '.' or ',' is its "
+            "decimal separator"
         )
-    metadata = {
-        "form_code": form,
-        "province_code": province_code,
-        "province_name": neutralise(meta.get("province_name")),
-        "reference_year": year,
-        "report_date": parse_date(meta.get("report_date")),
-        "revision": parse_revision(meta.get("revision")) or 1,
-        "file_format": workbook.file_format,
-        "text_encoding": encoding or "unicode",
-        "byte_encoding": workbook.byte_encoding,
-        "sheet_name": sheet.name,
-        "rows_skipped": len(skipped),
-        "notes": notes,
+    except ValueError:
+        problem = None  # staging says the value is not a number, quoting it
+    if value is None and raw_value is None and formulas is not None:
+        problem = formulas.problem(index)
+    if value is not None and factor not in (None, 1.0):
+        value = value * factor
+    return {
+        "row_number": index + 1,
+        "indicator_code": neutralise(code),
+        "indicator_name": neutralise(cells.get("indicator_name")),
+        "breakdown": _breakdown(cells.get("breakdown")),
+        "breakdown_name": neutralise(cells.get("breakdown_name")),
+        "unit": template["unit"] if template and factor is not None else neutralise(unit_received),
+        "unit_received": neutralise(None if unit_received is None else str(unit_received)),
+        "value_text": None if raw_value is None else neutralise(str(raw_value)),
+        "value": value,
+        "value_problem": problem,
+        "original_text": json.dumps([None if c is None else str(c) for c in original], ensure_ascii=False)
+        if original is not None
+        else None,
     }
-    return metadata, out
 
 
 def _breakdown(cell) -> str:

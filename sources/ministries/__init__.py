@@ -37,7 +37,7 @@ from sources.http import (
     retrying_session,
 )
 from sources.ministries.pages import read_page
-from sources.ministries.registry import SHARED_KEY, _env_name, api_key_for, key_secret, load_registry
+from sources.ministries.registry import answered, api_key_for, load_registry
 from sources.ministries.schemas import RESOURCES
 from sources.redaction import REDACTING_FILTER, failure_reason, register_secret
 from sources.senders import FINISHED, read_senders
@@ -52,18 +52,6 @@ MAX_REPEATS_OF_A_PAGE = 10
 
 log = logging.getLogger(__name__)
 log.addFilter(REDACTING_FILTER)
-
-
-def _answered(response, ministry: dict):
-    if response.status_code in (401, 403):
-        raise PermissionError(
-            f"{response.url} refused the API key of ministry {ministry['code']} "
-            f"(HTTP {response.status_code}); set {key_secret(ministry)} in .dlt/secrets.toml or "
-            f"{_env_name(key_secret(ministry))}"
-            + (f" (or the shared {SHARED_KEY})" if ministry.get("shared_key") else "")
-        )
-    response.raise_for_status()
-    return response
 
 
 def _sender_pages(
@@ -93,7 +81,7 @@ def _sender_pages(
 
             def parse(response, number=page):
                 return read_page(
-                    resource, ministry["code"], f"{_answered(response, ministry).url} (page {number})", response.content
+                    resource, ministry["code"], f"{answered(response, ministry).url} (page {number})", response.content
                 )
 
             table, following = fetch_parsed(session, url, {**params, "page": page}, parse, **http)
@@ -120,6 +108,37 @@ class _Failed:
         self.reason = reason
 
 
+def _ministry_keys(registry: list[dict], shared_key: str | None) -> dict[str, str | Exception]:
+    """Each ministry's key (registered as a secret), or why it has none."""
+    keys: dict[str, str | Exception] = {}
+    for ministry in registry:
+        try:
+            keys[ministry["code"]] = api_key_for(ministry, shared_key)
+            register_secret(keys[ministry["code"]])
+        except PermissionError as exc:
+            keys[ministry["code"]] = exc
+    return keys
+
+
+def _pages_or_failure(
+    name: str,
+    ministry: dict,
+    cursor: SenderCursor,
+    base_url: str,
+    key: str | Exception,
+    page_size: int,
+    http: dict,
+    max_pages: int,
+) -> Iterator[pa.Table | _Failed]:
+    """One ministry's pages, ending in `_Failed` if it fails: this ministry's failure is its own, the others go on."""
+    try:
+        if isinstance(key, Exception):
+            raise key
+        yield from _sender_pages(name, ministry, cursor, base_url, key, page_size, http, max_pages)
+    except Exception as exc:
+        yield _Failed(failure_reason(exc, [key if isinstance(key, str) else None]))
+
+
 def _ministry_resource(
     name: str,
     base_url: str,
@@ -143,24 +162,11 @@ def _ministry_resource(
         cursors = SenderCursors(state, column="updated_at")
         failures: dict = state.setdefault("failures", {})
         opened = {ministry["code"]: cursors.open(ministry["code"]) for ministry in registry}
-        keys: dict[str, str | Exception] = {}
-        for ministry in registry:  # secrets are read here, in the resource's thread, not in the workers
-            try:
-                keys[ministry["code"]] = api_key_for(ministry, shared_key)
-                register_secret(keys[ministry["code"]])
-            except PermissionError as exc:
-                keys[ministry["code"]] = exc
+        keys = _ministry_keys(registry, shared_key)  # read here, in the resource's thread, not in the workers
 
         def sender_pages(ministry: dict):  # in a worker thread
-            key = keys[ministry["code"]]
-            try:
-                if isinstance(key, Exception):
-                    raise key
-                yield from _sender_pages(
-                    name, ministry, opened[ministry["code"]], base_url, key, page_size, http, max_pages
-                )
-            except Exception as exc:  # this ministry's failure is its own: the others go on
-                yield _Failed(failure_reason(exc, [key if isinstance(key, str) else None]))
+            code = ministry["code"]
+            return _pages_or_failure(name, ministry, opened[code], base_url, keys[code], page_size, http, max_pages)
 
         now = datetime.now(UTC).isoformat()
         failed: dict[str, str] = {}

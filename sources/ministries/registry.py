@@ -41,3 +41,16 @@ def api_key_for(ministry: dict, shared_key: str | None) -> str:
         f"ministry {ministry['code']} has no API key: set {secret} in .dlt/secrets.toml or "
         f"{_env_name(secret)} in the environment{allowed}"
     )
+
+
+def answered(response, ministry: dict):
+    """The response, unless the ministry refused its key (PermissionError naming the secret) or it failed."""
+    if response.status_code in (401, 403):
+        raise PermissionError(
+            f"{response.url} refused the API key of ministry {ministry['code']} "
+            f"(HTTP {response.status_code}); set {key_secret(ministry)} in .dlt/secrets.toml or "
+            f"{_env_name(key_secret(ministry))}"
+            + (f" (or the shared {SHARED_KEY})" if ministry.get("shared_key") else "")
+        )
+    response.raise_for_status()
+    return response

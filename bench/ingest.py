@@ -124,7 +124,9 @@ class ServedSources:
 
 
 def bench_ministries(sim, root: Path) -> tuple[float, int, float]:
-    from sources.ministries import DEFAULT_PAGE_SIZE, RESOURCES, load_registry, ministries
+    from sources.ministries import DEFAULT_PAGE_SIZE, ministries
+    from sources.ministries.registry import load_registry
+    from sources.ministries.schemas import RESOURCES
 
     ours, rows = _ours("ministries", lambda _: ministries(), root)
     pages = root / "ministry_pages"

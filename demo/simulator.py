@@ -20,41 +20,25 @@ much faster than the client parses, and the benchmarks measure the client.
 
 from __future__ import annotations
 
-import base64
 import bisect
 import json
 import random
-import shutil
 import threading
 import time
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
-from xml.sax.saxutils import escape
+
+from demo.feed_changes import FeedChanges
+from demo.feeds import json_item, oai_record, parse_ts, sort_by_change
+from demo.oai_endpoints import OaiEndpoints
 
 DEFAULT_API_KEY = "demo-key"
-OAI_PAGE_SIZE = 200
 FAULTS = ("server_error", "slow", "truncated", "served_twice")
 SLOW_REPLY_S = 3.0  # a slow reply takes this long; sources given the fault-mode environment() time out first
 
 
-def _now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse_ts(text: str) -> str:
-    """Normalises an ISO timestamp or date to the `YYYY-MM-DDTHH:MM:SSZ` form records carry."""
-    text = text.strip().replace(" ", "+")
-    if len(text) == 10:
-        return text + "T00:00:00Z"
-    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-class SourceSimulator:
+class SourceSimulator(FeedChanges, OaiEndpoints):
     def __init__(
         self,
         demo_dir: Path,
@@ -83,10 +67,10 @@ class SourceSimulator:
                 self.repositories[path.stem] = [json.loads(line) for line in f]
         self._encoded: dict[int, bytes | str] = {}  # id(record) -> its serialised form; redone when it changes
         for items in self.ministries.values():
-            self._encode(items, _json_item)
-            _sort_by_change(items)
+            self._encode(items, json_item)
+            sort_by_change(items)
         for records in self.repositories.values():
-            self._encode(records, _oai_record)
+            self._encode(records, oai_record)
         self.server = ThreadingHTTPServer((host, port), self._handler())
         self.server.daemon_threads = True
         self.thread: threading.Thread | None = None
@@ -136,101 +120,6 @@ class SourceSimulator:
             fault = self.fault_rng.choice(FAULTS)
             self.faults_served[fault] += 1
             return fault
-
-    # -- what changes between runs ---------------------------------------------------------------
-    def drop_reports(self, intake_dir: Path, pattern: str = "*") -> list[Path]:
-        intake_dir = Path(intake_dir)
-        intake_dir.mkdir(parents=True, exist_ok=True)
-        dropped = []
-        for path in sorted(p for p in (self.demo_dir / "reports").glob(pattern) if p.is_file()):
-            target = intake_dir / path.name
-            shutil.copyfile(path, target)
-            dropped.append(target)
-        return dropped
-
-    def touch(self, fraction: float, seed: int = 7) -> dict[str, int]:
-        """Marks a fraction of every feed as changed now (a corrected title or name); returns counts."""
-        rng, stamp, changed = random.Random(seed), _now_iso(), {}
-        with self.lock:
-            self._listings.clear()
-            for (_ministry, resource), items in self.ministries.items():
-                touched = rng.sample(items, k=int(len(items) * fraction))
-                for item in touched:
-                    item["updated_at"] = stamp
-                    for field in ("title", "name", "full_name"):
-                        if item.get(field):
-                            item[field] = item[field].rstrip(" *") + " *"
-                self._encode(touched, _json_item)
-                _sort_by_change(items)
-                changed[resource] = changed.get(resource, 0) + len(touched)
-            for _repo, records in self.repositories.items():
-                touched = rng.sample(records, k=int(len(records) * fraction))
-                for rec in touched:
-                    rec["datestamp"] = stamp
-                    rec["title"] = rec["title"].rstrip(" *") + " *"
-                self._encode(touched, _oai_record)
-                changed["publications"] = changed.get("publications", 0) + len(touched)
-        return changed
-
-    def add_ministry_record(self, ministry: str, resource: str, item: dict) -> None:
-        """A ministry enters a record late: it carries its own `updated_at`, which may be older than
-        what other ministries have changed since (a lagging clock, or a backlog entered today)."""
-        with self.lock:
-            self._listings.clear()
-            feed = self.ministries.setdefault((ministry.lower(), resource), [])
-            feed.append(item)
-            self._encode([item], _json_item)
-            _sort_by_change(feed)
-
-    def add_repository_record(self, repo: str, record: dict) -> None:
-        """A repository publishes a record with its own, possibly older, datestamp (see add_ministry_record)."""
-        with self.lock:
-            self._listings.clear()
-            self.repositories[repo].append(record)
-            self._encode([record], _oai_record)
-
-    def withdraw(self, fraction: float, seed: int = 17) -> list[tuple[str, str]]:
-        """Managing bodies withdraw a fraction of their tasks: the API keeps serving them, marked
-        `status = "da_rut"` (withdrawn) with `withdrawn_at` and a new `updated_at`."""
-        rng, stamp, withdrawn = random.Random(seed), _now_iso(), []
-        with self.lock:
-            self._listings.clear()
-            for (ministry, resource), items in self.ministries.items():
-                if resource == "tasks":
-                    chosen = rng.sample(items, k=int(len(items) * fraction))
-                    for item in chosen:
-                        item.update(status="da_rut", withdrawn_at=stamp, updated_at=stamp)
-                        withdrawn.append((ministry.upper(), item["source_id"]))
-                    self._encode(chosen, _json_item)
-                    _sort_by_change(items)
-        return withdrawn
-
-    def delete(self, fraction: float, seed: int = 13) -> list[tuple[str, str]]:
-        """The repositories delete a fraction of their records (OAI-PMH `status="deleted"`, datestamp now)."""
-        rng = random.Random(seed)
-        with self.lock:
-            deleted = [
-                (repo, rec["identifier"])
-                for repo, records in self.repositories.items()
-                for rec in rng.sample([r for r in records if not r.get("malformed")], k=int(len(records) * fraction))
-            ]
-        self.delete_records(deleted)
-        return deleted
-
-    def delete_records(self, keys: list[tuple[str, str]]) -> None:
-        """The repositories delete these records, (repository, OAI identifier): `status="deleted"`, datestamp now."""
-        stamp, wanted = _now_iso(), set(keys)
-        with self.lock:
-            self._listings.clear()
-            chosen = [
-                rec
-                for repo, records in self.repositories.items()
-                for rec in records
-                if (repo, rec["identifier"]) in wanted
-            ]
-            for rec in chosen:
-                rec["deleted"], rec["datestamp"] = True, stamp
-            self._encode(chosen, _oai_record)
 
     def _encode(self, records: list[dict], encode) -> None:
         for record in records:
@@ -318,12 +207,12 @@ class SourceSimulator:
         ):
             return handler._json(404, {"error": f"unknown resource {resource}"})
         try:
-            since = _parse_ts(query["updated_since"]) if query.get("updated_since") else ""
+            since = parse_ts(query["updated_since"]) if query.get("updated_since") else ""
             page = max(int(query.get("page", 1)), 1)
             size = min(max(int(query.get("page_size", 500)), 1), 5000)
         except ValueError as exc:
             return handler._json(400, {"error": f"bad query parameter: {exc}"})
-        feed = self.ministries.get((ministry, resource), [])  # kept in order of change (_sort_by_change)
+        feed = self.ministries.get((ministry, resource), [])  # kept in order of change (sort_by_change)
         stamps = self._listing(("ministry-stamps", ministry, resource), lambda: [i["updated_at"] for i in feed])
         first = bisect.bisect_left(stamps, since)  # the feed is sorted by updated_at: `updated_since` is a bisection
         total = len(feed) - first
@@ -344,113 +233,3 @@ class SourceSimulator:
             )
         )
         handler._send(200, body, "application/json; charset=utf-8", fault)
-
-    def _oai(self, handler, repo: str, query: dict):
-        base = f"{self.base_url}/oai/{repo}"
-        verb = query.get("verb")
-        if repo not in self.repositories:
-            return handler._send(404, b"unknown repository", "text/plain")
-        if verb == "Identify":
-            body = (
-                f"<Identify><repositoryName>{escape(repo)}</repositoryName><baseURL>{escape(base)}</baseURL>"
-                "<protocolVersion>2.0</protocolVersion><earliestDatestamp>2000-01-01T00:00:00Z</earliestDatestamp>"
-                "<deletedRecord>persistent</deletedRecord><granularity>YYYY-MM-DDThh:mm:ssZ</granularity></Identify>"
-            )
-            return self._oai_reply(handler, query, body)
-        if verb != "ListRecords":
-            return self._oai_error(handler, query, "badVerb", f"verb {verb!r} is not supported here")
-        if "resumptionToken" in query:
-            try:
-                since, until, set_spec, offset = base64.urlsafe_b64decode(query["resumptionToken"]).decode().split("|")
-                offset = int(offset)
-            except Exception:
-                return self._oai_error(handler, query, "badResumptionToken", "the resumption token is not valid")
-        else:
-            if query.get("metadataPrefix") != "oai_dc":
-                return self._oai_error(handler, query, "cannotDisseminateFormat", "only oai_dc is offered")
-            since = _parse_ts(query["from"]) if query.get("from") else ""
-            until = _parse_ts(query["until"]) if query.get("until") else ""
-            set_spec, offset = query.get("set", ""), 0
-        records = self._listing(
-            ("oai", repo, since, until, set_spec),
-            lambda: sorted(
-                (
-                    r
-                    for r in self.repositories[repo]
-                    if r["datestamp"] >= since
-                    and (not until or r["datestamp"] <= until)
-                    and (not set_spec or r["set"] == set_spec)
-                ),
-                key=lambda r: (r["datestamp"], r["identifier"]),
-            ),
-        )
-        if not records:
-            return self._oai_error(handler, query, "noRecordsMatch", "no records match the request")
-        fault = self._pick_fault()
-        asked, offset = offset, (offset - OAI_PAGE_SIZE if fault == "served_twice" and offset else offset)
-        chunk = records[offset : offset + OAI_PAGE_SIZE]
-        self.requests.append((handler.path, len(chunk)))
-        parts = ["<ListRecords>"] + [self._encoded[id(r)] for r in chunk]
-        if offset + OAI_PAGE_SIZE < len(records):
-            following = asked if offset < asked else offset + OAI_PAGE_SIZE
-            token = base64.urlsafe_b64encode(f"{since}|{until}|{set_spec}|{following}".encode()).decode()
-            parts.append(
-                f'<resumptionToken completeListSize="{len(records)}" cursor="{offset}">{token}</resumptionToken>'
-            )
-        elif offset:
-            parts.append(f'<resumptionToken completeListSize="{len(records)}" cursor="{offset}"/>')
-        parts.append("</ListRecords>")
-        self._oai_reply(handler, query, "".join(parts), fault)
-
-    def _oai_reply(self, handler, query: dict, inner: str, fault: str | None = None):
-        attrs = " ".join(f'{k}="{escape(v)}"' for k, v in query.items() if k in ("verb", "metadataPrefix", "from"))
-        xml = (
-            '<?xml version="1.0" encoding="UTF-8"?>'
-            '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
-            f"<responseDate>{_now_iso()}</responseDate><request {attrs}>{escape(handler.path)}</request>"
-            f"{inner}</OAI-PMH>"
-        )
-        handler._send(200, xml.encode("utf-8"), "text/xml; charset=utf-8", fault)
-
-    def _oai_error(self, handler, query: dict, code: str, message: str):
-        self._oai_reply(handler, query, f'<error code="{code}">{escape(message)}</error>')
-
-
-def _sort_by_change(items: list[dict]) -> None:
-    items.sort(key=lambda i: (i["updated_at"], i["source_id"]))
-
-
-def _json_item(item: dict) -> bytes:
-    return json.dumps(item, ensure_ascii=False).encode("utf-8")
-
-
-def _oai_record(rec: dict) -> str:
-    status = ' status="deleted"' if rec.get("deleted") else ""
-    # a record flagged `malformed` by the generator carries a datestamp no harvester can read
-    datestamp = "2024-13-45T99:00:00Z" if rec.get("malformed") else rec["datestamp"]
-    header = (
-        f"<header{status}><identifier>{escape(rec['identifier'])}</identifier>"
-        f"<datestamp>{datestamp}</datestamp><setSpec>{escape(rec['set'])}</setSpec></header>"
-    )
-    if rec.get("deleted"):
-        return f"<record>{header}</record>"
-    dc = []
-    for tag, value in (
-        ("title", rec["title"]),
-        ("date", rec["date"]),
-        ("type", rec["type"]),
-        ("source", rec["source"]),
-        ("subject", rec.get("subject")),
-        ("language", rec["language"]),
-        ("publisher", rec["publisher"]),
-    ):
-        if value:
-            dc.append(f"<dc:{tag}>{escape(value)}</dc:{tag}>")
-    dc += [f"<dc:creator>{escape(name)}</dc:creator>" for name in rec["creators"]]
-    if rec.get("doi"):
-        dc.append(f"<dc:identifier>https://doi.org/{escape(rec['doi'])}</dc:identifier>")
-    dc.append(f"<dc:identifier>{escape(rec['identifier'])}</dc:identifier>")
-    return (
-        f'<record>{header}<metadata><oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" '
-        f'xmlns:dc="http://purl.org/dc/elements/1.1/">{"".join(dc)}</oai_dc:dc></metadata></record>'
-    )

@@ -28,7 +28,7 @@ from email.message import EmailMessage
 
 import requests
 
-from sources.http import redact, url_without_secrets
+from sources.redaction import redact, url_without_secrets
 
 
 @dataclass(frozen=True)

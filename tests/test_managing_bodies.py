@@ -6,7 +6,7 @@ from datetime import UTC
 import pyarrow as pa
 import pytest
 
-from sources.ministries import SCHEMAS
+from sources.ministries.schemas import SCHEMAS
 from sources.reference import TABLES, read_reference
 from warehouse.database import connect
 from warehouse.matching.managing_bodies import body_code, current_body, one_lineage

@@ -60,7 +60,7 @@ def mixed(demo_dir, tmp_path_factory):
             sent[f.path.name] = f
 
     data, result, _ = refresh_into(demo_dir, root, fill_intake=fill)
-    from pipelines.cli import run_review
+    from pipelines.cli_runs import run_review
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CSDL_DATA_DIR", str(data))
@@ -241,7 +241,7 @@ def test_a_held_file_fixed_and_sent_again_and_a_replayed_row_reach_core_and_noth
 
 def test_every_job_runs_on_a_fresh_data_folder(demo_dir, tmp_path, monkeypatch):
     from demo.simulator import SourceSimulator
-    from pipelines.cli import run_review
+    from pipelines.cli_runs import run_review
     from pipelines.runs import run_job
 
     data, home = tmp_path / "data", tmp_path / "dagster_home"

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sources.provinces.files import ReportFileError
+from sources.provinces.identity import resolve_province
 from sources.provinces.layout import normalise_province_code
-from sources.provinces.report import ReportFileError, resolve_province
 from sources.provinces.values import (
     AmbiguousNumber,
     file_decimal_separator,

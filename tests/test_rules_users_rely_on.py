@@ -122,7 +122,7 @@ def _snapshot(data, sql: str) -> list[tuple]:
 def test_a_record_the_repository_deletes_leaves_the_published_snapshot_at_the_next_harvest(
     refreshed, simulator, tmp_path, monkeypatch
 ):
-    from pipelines.cli import run_job
+    from pipelines.cli_runs import run_job
 
     root = tmp_path / "copy"
     shutil.copytree(refreshed[0].parent, root, symlinks=True)

@@ -36,13 +36,10 @@ from sources.http import (
     DEFAULT_MAX_PAGES,
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT_S,
-    FINISHED,
-    REDACTING_FILTER,
-    failure_reason,
-    read_senders,
-    redact,
     retrying_session,
 )
+from sources.redaction import REDACTING_FILTER, failure_reason, redact
+from sources.senders import FINISHED, read_senders
 
 DEFAULT_REPOSITORIES = ("vast", "vass", "vnu")
 STATUS_TABLE = "harvest_status"

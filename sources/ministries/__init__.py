@@ -15,27 +15,16 @@ value of the wrong type, bytes that are not UTF-8) is kept with `parse_error` an
 (`raw_text`) so staging quarantines it; the rest of its page loads.
 """
 
-from __future__ import annotations
-
-import hashlib
-import io
-import json
 import logging
-import tomllib
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from importlib import resources
-from pathlib import Path
 
 import dlt
-import orjson
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.json as pa_json
 from dlt.common.typing import TSecretStrValue
 
 from sources.batching import batched
-from sources.cursors import TS, SenderCursor, SenderCursors
+from sources.cursors import SenderCursor, SenderCursors
 from sources.http import (
     DEFAULT_BACKOFF_S,
     DEFAULT_DEADLINE_S,
@@ -43,17 +32,15 @@ from sources.http import (
     DEFAULT_MAX_PAGES,
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT_S,
-    FINISHED,
-    REDACTING_FILTER,
     EndlessFeed,
-    RefusedReply,
-    TruncatedPage,
-    failure_reason,
     fetch_parsed,
-    read_senders,
-    register_secret,
     retrying_session,
 )
+from sources.ministries.pages import read_page
+from sources.ministries.registry import answered, api_key_for, load_registry
+from sources.ministries.schemas import RESOURCES
+from sources.redaction import REDACTING_FILTER, failure_reason, register_secret
+from sources.senders import FINISHED, read_senders
 
 DEFAULT_WORKERS = 4  # ministries read at once: most of a page's time is the sender's and the network's
 # Records asked for per page: larger pages mean fewer round trips (a page of 1,000 made ingest 20% slower).
@@ -62,352 +49,9 @@ DEFAULT_PAGE_SIZE = 5000
 # A sender may answer "ask again" (next_page = the page just asked) while it catches up; more than this
 # many times in a row for one page is a loop.
 MAX_REPEATS_OF_A_PAGE = 10
-SHARED_KEY = "sources.ministries.api_key"
 
 log = logging.getLogger(__name__)
 log.addFilter(REDACTING_FILTER)
-
-# The shape each ministry API promises; unknown fields are kept in `extra` as JSON, not dropped.
-SCHEMAS = {
-    "tasks": pa.schema(
-        [
-            pa.field("source_id", pa.string(), nullable=False),
-            ("code", pa.string()),
-            ("title", pa.string()),
-            ("level", pa.string()),
-            ("form", pa.string()),
-            ("managing_body", pa.string()),
-            ("host_org_id", pa.string()),
-            ("host_org_name", pa.string()),
-            ("pi_id", pa.string()),
-            ("pi_name", pa.string()),
-            ("field_code", pa.string()),
-            ("budget_state_vnd", pa.int64()),
-            ("budget_other_vnd", pa.int64()),
-            ("start_date", pa.string()),
-            ("end_date", pa.string()),
-            ("status", pa.string()),
-            ("province_code", pa.string()),
-            ("updated_at", TS),
-        ]
-    ),
-    "task_results": pa.schema(
-        [
-            pa.field("source_id", pa.string(), nullable=False),
-            ("task_source_id", pa.string()),
-            ("acceptance_date", pa.string()),
-            ("registration_number", pa.string()),
-            ("registration_date", pa.string()),
-            ("result_type", pa.string()),
-            ("updated_at", TS),
-        ]
-    ),
-    "organizations": pa.schema(
-        [
-            pa.field("source_id", pa.string(), nullable=False),
-            ("name", pa.string()),
-            ("abbreviation", pa.string()),
-            ("org_type", pa.string()),
-            ("ownership", pa.string()),
-            ("founding_authority", pa.string()),
-            ("field_code", pa.string()),
-            ("province_code", pa.string()),
-            ("established_year", pa.int64()),
-            ("ror", pa.string()),
-            ("updated_at", TS),
-        ]
-    ),
-    "researchers": pa.schema(
-        [
-            pa.field("source_id", pa.string(), nullable=False),
-            ("full_name", pa.string()),
-            ("sex", pa.string()),
-            ("birth_date", pa.string()),
-            ("birth_year", pa.int64()),
-            ("highest_degree", pa.string()),
-            ("academic_title", pa.string()),
-            ("org_id", pa.string()),
-            ("field_code", pa.string()),
-            ("orcid", pa.string()),
-            ("national_id", pa.string()),
-            ("email", pa.string()),
-            ("phone", pa.string()),
-            ("updated_at", TS),
-        ]
-    ),
-}
-RESOURCES = tuple(SCHEMAS)
-# What every row carries besides the schema: unknown fields, the sender, and for a record that cannot be
-# used, why and its raw text (staging quarantines rows with a parse_error).
-TRAILER = [
-    pa.field("extra", pa.string()),
-    pa.field("source_system", pa.string(), nullable=False),
-    pa.field("parse_error", pa.string()),
-    pa.field("raw_text", pa.string()),
-]
-# A page as Arrow's JSON reader sees it: `updated_at` is read as text and cast with the zone it carries.
-PAGE_SCHEMAS = {
-    resource: pa.schema(
-        [
-            (
-                "items",
-                pa.list_(pa.struct([pa.field(f.name, pa.string()) if f.name == "updated_at" else f for f in schema])),
-            ),
-            ("next_page", pa.int64()),
-        ]
-    )
-    for resource, schema in SCHEMAS.items()
-}
-
-
-def load_registry(path: str | Path | None = None) -> list[dict]:
-    if path:
-        with open(path, "rb") as f:
-            return tomllib.load(f)["ministry"]
-    with resources.files(__package__).joinpath("registry.toml").open("rb") as f:
-        return tomllib.load(f)["ministry"]
-
-
-def key_secret(ministry: dict) -> str:
-    """The secret that holds this ministry's own key (env: the name upper-cased, dots as `__`)."""
-    return ministry.get("api_key_secret") or f"sources.ministries.keys.{ministry['code']}"
-
-
-def _env_name(secret: str) -> str:
-    return secret.upper().replace(".", "__")
-
-
-def api_key_for(ministry: dict, shared_key: str | None) -> str:
-    """This ministry's own key; the shared key only if its registry entry says `shared_key = true`."""
-    secret = key_secret(ministry)
-    own = dlt.secrets.get(secret)
-    if own:
-        return str(own)
-    if ministry.get("shared_key") and shared_key:
-        return shared_key
-    allowed = f", or the shared {SHARED_KEY}" if ministry.get("shared_key") else ""
-    raise PermissionError(
-        f"ministry {ministry['code']} has no API key: set {secret} in .dlt/secrets.toml or "
-        f"{_env_name(secret)} in the environment{allowed}"
-    )
-
-
-# -- one page --------------------------------------------------------------------------------------------
-def _raw_text(item) -> str:
-    """The record as it came, for the quarantine; bytes that were not UTF-8 are shown as \\xNN."""
-    text = json.dumps(item, ensure_ascii=False)
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
-def _unusable_key(item, raw: str) -> str:
-    source_id = item.get("source_id") if isinstance(item, dict) else None
-    if isinstance(source_id, str) and source_id.strip() and source_id.isprintable():
-        return source_id
-    # no key of its own: one from its content, the same every time the sender sends it unchanged
-    return f"unreadable:{hashlib.sha1(raw.encode('utf-8', 'backslashreplace')).hexdigest()[:16]}"
-
-
-def _columns(resource: str, column) -> list[pa.Array]:
-    arrays = []
-    for field in SCHEMAS[resource]:
-        values = column(field.name)
-        if not isinstance(values, pa.Array):
-            values = pa.array(values, pa.string() if field.name == "updated_at" else field.type)
-        # updated_at: ISO 8601 with a zone ("Z", "+07:00"), read as text, parsed by Arrow
-        arrays.append(pc.cast(values, TS) if field.name == "updated_at" else values)
-    return arrays
-
-
-_CONVERSION_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError, ValueError)
-
-
-def _value_problem(field: pa.Field, value) -> str | None:
-    try:
-        _columns_of_one(field, value)
-    except _CONVERSION_ERRORS as exc:
-        return f"field `{field.name}` is not {field.type}: {json.dumps(value, ensure_ascii=False)[:100]} ({exc})"
-    return None
-
-
-def _columns_of_one(field: pa.Field, value) -> None:
-    array = pa.array([value], pa.string() if field.name == "updated_at" else field.type)
-    if field.name == "updated_at":
-        pc.cast(array, TS)
-
-
-def _record_problem(resource: str, item) -> str | None:
-    """Why one record cannot be loaded, or None."""
-    if not isinstance(item, dict):
-        return f"the record is not a JSON object but {type(item).__name__}"
-    try:
-        json.dumps(item, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return "the record holds bytes that are not UTF-8 text"
-    source_id = item.get("source_id")
-    if source_id is None or (isinstance(source_id, str) and not source_id.strip()):
-        return "the record has no source_id, so it cannot be merged or traced back"
-    for field in SCHEMAS[resource]:
-        problem = _value_problem(field, item.get(field.name))
-        if problem:
-            return problem
-    return None
-
-
-def _finish(
-    resource: str,
-    ministry: str,
-    arrays: list[pa.Array],
-    extra: pa.Array,
-    parse_error: pa.Array | None = None,
-    raw_text: pa.Array | None = None,
-) -> pa.Table:
-    rows = len(extra)
-    full = pa.schema(list(SCHEMAS[resource]) + TRAILER)
-    sender = pa.array([ministry] * rows, pa.string())
-    return pa.Table.from_arrays(
-        arrays
-        + [
-            extra,
-            sender,
-            parse_error if parse_error is not None else pa.nulls(rows, pa.string()),
-            raw_text if raw_text is not None else pa.nulls(rows, pa.string()),
-        ],
-        schema=full,
-    )
-
-
-def to_arrow(resource: str, ministry: str, items: list, where: str = "a page") -> pa.Table:
-    """Records already parsed as an Arrow table, built column by column; fields outside the schema are kept
-    in `extra` as JSON. A record that cannot be used becomes a row with only its key (its `source_id`, or
-    one made from its content), `parse_error` (naming the sender, the page, the record's position and the
-    reason) and its raw text."""
-    known = set(SCHEMAS[resource].names)
-    good, bad = [], []
-    try:  # most pages: every record fits, checked a column at a time
-        if not all(isinstance(item, dict) for item in items):
-            raise TypeError
-        for item in items:
-            json.dumps(item, ensure_ascii=False).encode("utf-8")
-        arrays = _columns(resource, lambda name: [item.get(name) for item in items])
-        if pc.any(pc.or_(pc.is_null(arrays[0]), pc.equal(pc.utf8_trim_whitespace(arrays[0]), ""))).as_py():
-            raise ValueError
-        good = items
-    except (*_CONVERSION_ERRORS, UnicodeEncodeError):  # some record does not: find which, record by record
-        for number, item in enumerate(items, 1):
-            problem = _record_problem(resource, item)
-            if problem is None:
-                good.append(item)
-            else:
-                bad.append((number, item, problem))
-        arrays = _columns(resource, lambda name: [item.get(name) for item in good])
-    extra = [
-        None
-        if known.issuperset(item)
-        else json.dumps({k: v for k, v in item.items() if k not in known}, ensure_ascii=False)
-        for item in good
-    ]
-    table = _finish(resource, ministry, arrays, pa.array(extra, pa.string()))
-    if not bad:
-        return table
-    raws = [_raw_text(item) for _, item, _ in bad]
-    unusable = {
-        name: pa.nulls(len(bad), field.type)
-        for name, field in zip(SCHEMAS[resource].names, SCHEMAS[resource], strict=False)
-    }
-    unusable["source_id"] = pa.array(
-        [_unusable_key(item, raw) for (_, item, _), raw in zip(bad, raws, strict=False)], pa.string()
-    )
-    reasons = pa.array(
-        [f"ministry {ministry}, {resource}, {where}: record {number}: {problem}" for number, _, problem in bad],
-        pa.string(),
-    )
-    rejected = _finish(
-        resource,
-        ministry,
-        list(unusable.values()),
-        pa.nulls(len(bad), pa.string()),
-        reasons,
-        pa.array(raws, pa.string()),
-    )
-    return pa.concat_tables([table, rejected])
-
-
-def _parse_json(body: bytes, url: str):
-    """The page parsed, its nesting bounded before anything else reads it: orjson stops at 1,024 levels
-    (Arrow's JSON reader crashes the process on a page nested some 20,000 deep)."""
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        if "depth limit" in str(exc):
-            raise RefusedReply(
-                f"{url}: the page is nested more than 1,024 levels deep; refused unread (no page of records is)"
-            ) from None
-        try:
-            body.decode("utf-8")
-        except UnicodeDecodeError:
-            pass  # some record holds bytes that are not UTF-8: read the rest, that record is quarantined
-        else:
-            raise TruncatedPage(f"{url}: the page is not complete JSON ({exc})") from exc
-    try:  # the stdlib keeps the bad bytes as lone surrogates, which `_record_problem` finds
-        return json.loads(body.decode("utf-8", "surrogateescape"))
-    except RecursionError:
-        raise RefusedReply(f"{url}: the page is nested too deep to read; refused") from None
-    except json.JSONDecodeError as exc:
-        raise TruncatedPage(f"{url}: the page is not complete JSON ({exc})") from exc
-
-
-def _next_page(value, url: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
-    if isinstance(value, str) and value.isdigit() and int(value) > 0:
-        return int(value)
-    raise RefusedReply(f"{url}: `next_page` is {json.dumps(value)[:50]}, not a page number")
-
-
-def read_page(resource: str, ministry: str, url: str, body: bytes) -> tuple[pa.Table, int | None]:
-    """One JSON page as (records as an Arrow table, next page). Arrow's JSON reader parses the body
-    straight into columns; a page it cannot read that way (fields outside the schema, a record that
-    cannot be used) goes through `to_arrow`, which keeps the unknown fields and quarantines bad records."""
-    parsed = _parse_json(body, url)
-    if not isinstance(parsed, dict) or not isinstance(parsed.get("items"), list):
-        raise TruncatedPage(f"{url}: the page has no `items` list")
-    next_page = _next_page(parsed.get("next_page"), url)
-    try:
-        page = pa_json.read_json(
-            io.BytesIO(body),
-            read_options=pa_json.ReadOptions(block_size=len(body) + 1),
-            parse_options=pa_json.ParseOptions(
-                explicit_schema=PAGE_SCHEMAS[resource], unexpected_field_behavior="infer", newlines_in_values=True
-            ),
-        )
-        items = pc.list_flatten(page.column("items")).combine_chunks() if page.num_rows == 1 else None
-        if (
-            items is not None
-            and page.column("items").null_count == 0
-            and items.type.num_fields == len(SCHEMAS[resource])
-            and items.null_count == 0
-        ):
-            arrays = _columns(resource, items.field)
-            ids = arrays[0]
-            if not pc.any(pc.or_(pc.is_null(ids), pc.equal(pc.utf8_trim_whitespace(ids), ""))).as_py():
-                return _finish(resource, ministry, arrays, pa.nulls(len(items), pa.string())), next_page
-    except _CONVERSION_ERRORS:
-        pass
-    return to_arrow(resource, ministry, parsed["items"], url), next_page
-
-
-def _answered(response, ministry: dict):
-    if response.status_code in (401, 403):
-        raise PermissionError(
-            f"{response.url} refused the API key of ministry {ministry['code']} "
-            f"(HTTP {response.status_code}); set {key_secret(ministry)} in .dlt/secrets.toml or "
-            f"{_env_name(key_secret(ministry))}"
-            + (f" (or the shared {SHARED_KEY})" if ministry.get("shared_key") else "")
-        )
-    response.raise_for_status()
-    return response
 
 
 def _sender_pages(
@@ -437,7 +81,7 @@ def _sender_pages(
 
             def parse(response, number=page):
                 return read_page(
-                    resource, ministry["code"], f"{_answered(response, ministry).url} (page {number})", response.content
+                    resource, ministry["code"], f"{answered(response, ministry).url} (page {number})", response.content
                 )
 
             table, following = fetch_parsed(session, url, {**params, "page": page}, parse, **http)
@@ -464,6 +108,37 @@ class _Failed:
         self.reason = reason
 
 
+def _ministry_keys(registry: list[dict], shared_key: str | None) -> dict[str, str | Exception]:
+    """Each ministry's key (registered as a secret), or why it has none."""
+    keys: dict[str, str | Exception] = {}
+    for ministry in registry:
+        try:
+            keys[ministry["code"]] = api_key_for(ministry, shared_key)
+            register_secret(keys[ministry["code"]])
+        except PermissionError as exc:
+            keys[ministry["code"]] = exc
+    return keys
+
+
+def _pages_or_failure(
+    name: str,
+    ministry: dict,
+    cursor: SenderCursor,
+    base_url: str,
+    key: str | Exception,
+    page_size: int,
+    http: dict,
+    max_pages: int,
+) -> Iterator[pa.Table | _Failed]:
+    """One ministry's pages, ending in `_Failed` if it fails: this ministry's failure is its own, the others go on."""
+    try:
+        if isinstance(key, Exception):
+            raise key
+        yield from _sender_pages(name, ministry, cursor, base_url, key, page_size, http, max_pages)
+    except Exception as exc:
+        yield _Failed(failure_reason(exc, [key if isinstance(key, str) else None]))
+
+
 def _ministry_resource(
     name: str,
     base_url: str,
@@ -487,24 +162,11 @@ def _ministry_resource(
         cursors = SenderCursors(state, column="updated_at")
         failures: dict = state.setdefault("failures", {})
         opened = {ministry["code"]: cursors.open(ministry["code"]) for ministry in registry}
-        keys: dict[str, str | Exception] = {}
-        for ministry in registry:  # secrets are read here, in the resource's thread, not in the workers
-            try:
-                keys[ministry["code"]] = api_key_for(ministry, shared_key)
-                register_secret(keys[ministry["code"]])
-            except PermissionError as exc:
-                keys[ministry["code"]] = exc
+        keys = _ministry_keys(registry, shared_key)  # read here, in the resource's thread, not in the workers
 
         def sender_pages(ministry: dict):  # in a worker thread
-            key = keys[ministry["code"]]
-            try:
-                if isinstance(key, Exception):
-                    raise key
-                yield from _sender_pages(
-                    name, ministry, opened[ministry["code"]], base_url, key, page_size, http, max_pages
-                )
-            except Exception as exc:  # this ministry's failure is its own: the others go on
-                yield _Failed(failure_reason(exc, [key if isinstance(key, str) else None]))
+            code = ministry["code"]
+            return _pages_or_failure(name, ministry, opened[code], base_url, keys[code], page_size, http, max_pages)
 
         now = datetime.now(UTC).isoformat()
         failed: dict[str, str] = {}

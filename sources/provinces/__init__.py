@@ -3,7 +3,7 @@
 Each file becomes one `report_files` row (what was received, and whether it was loaded or held, with the
 reason) and, when loaded, one `report_rows` row per indicator line carrying the file's metadata. What
 offices really send is read (`files.py`: formats and encodings; `layout.py`: where the table and its labels
-are; `values.py`: numbers, dates, units; `report.py`: one file). A file that cannot be used, for whatever
+are; `values.py`: numbers, dates, units; `identity.py`: its form, year and province; `report.py`: one file). A file that cannot be used, for whatever
 reason (an exception of the reader included), is moved to the quarantine folder with a note saying why, in
 Vietnamese and English, and the rest of the intake still loads. Rows are judged in staging.
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import sys
 import tomllib
-import warnings
 from pathlib import Path
 
 import dagster as dg
@@ -94,12 +93,7 @@ def run_job(
             "marked failed and its pool slot freed"
         )
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
-    with warnings.catch_warnings():
-        # Dagster's own snapshot of a schedule reads its deprecated `environment_vars`: not ours to fix
-        warnings.filterwarnings(
-            "ignore", message="Property `ScheduleDefinition.environment_vars`", category=DeprecationWarning
-        )
-        run = _create_run(instance, name, run_config, trigger)
+    run = _create_run(instance, name, run_config, trigger)
     return execute_run(recon_job_from_origin(run.job_code_origin), run, instance, raise_on_error=False)
 
 

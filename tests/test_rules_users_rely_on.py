@@ -85,7 +85,7 @@ def test_a_result_registered_before_its_acceptance_is_reported_as_a_warning_nami
     """Circular 14/2014: a result is registered within 30 days after its acceptance. A registration dated
     before the acceptance is a typing error the ministry must correct: reported, the run still publishes."""
     from quality.alerts import check_problems
-    from quality.checks import GX_CHECKS, run_gx_checks
+    from quality.checks import gx_checks, run_gx_checks
     from quality.suites import BLOCKING, WARNING, suites
     from warehouse.database import connect
 
@@ -96,21 +96,19 @@ def test_a_result_registered_before_its_acceptance_is_reported_as_a_warning_nami
             ('BKHCN-NV-2', DATE '2024-05-10', 'DK-2', DATE '2024-05-03', 'bao_cao', -7, 'BKHCN', 'KQ-2'))
             AS t(task_id, acceptance_date, registration_number, registration_date, result_type,
                  days_to_registration, source_system, source_id)""")
-        results = {
-            r.check_name: r
-            for r in run_gx_checks(
-                con, "run-1", "core.fct_task_result", suites()["core.fct_task_result"], set(GX_CHECKS.values())
-            )
-        }
-        assert results[GX_CHECKS[BLOCKING]].passed
-        warning = results[GX_CHECKS[WARNING]]
-        assert not warning.passed
-        failures = json.loads(json.dumps(warning.metadata["failures"].data))
+        suite = suites()["core.fct_task_result"]
+        checks = gx_checks(suite)
+        results = run_gx_checks(con, "run-1", "core.fct_task_result", suite, set(checks))
+        assert all(r.passed for r in results if checks[r.check_name][0] == BLOCKING)
+        (warning,) = [r for r in results if not r.passed]
+        assert checks[warning.check_name][0] == WARNING
+        failures = json.loads(json.dumps(warning.metadata["failing_expectations"].data))
         (found,) = [v for k, v in failures.items() if "days_to_registration" in k]
-        assert found["unexpected"] == 1 and found["sample"] == ["-7"]
+        assert found["unexpected"] == 1 and found["sample"] == [
+            "source_system=BKHCN, source_id=KQ-2: -7"
+        ]  # the record named, not only its value
         (problem,) = check_problems(con)
     assert problem.severity == "WARN" and "days_to_registration" in problem.message and "-7" in problem.message
-    assert "the run still published" in problem.message
 
 
 # -- deletions ---------------------------------------------------------------------------------------
@@ -122,7 +120,7 @@ def _snapshot(data, sql: str) -> list[tuple]:
 def test_a_record_the_repository_deletes_leaves_the_published_snapshot_at_the_next_harvest(
     refreshed, simulator, tmp_path, monkeypatch
 ):
-    from pipelines.cli_runs import run_job
+    from pipelines.runs import run_job
 
     root = tmp_path / "copy"
     shutil.copytree(refreshed[0].parent, root, symlinks=True)

@@ -8,7 +8,7 @@ import typer
 
 from pipelines.cli_match_eval import match_eval
 from pipelines.cli_quarantine import quarantine_app
-from pipelines.cli_runs import console, data_dir, print_summary, run_job, run_review
+from pipelines.cli_runs import console, data_dir, print_summary, run_from_cli, run_review
 
 app = typer.Typer(
     help="CSDL KH&CN data platform: demo data, source simulator, refresh runs.",
@@ -83,7 +83,7 @@ def serve_sources(
 @app.command()
 def refresh(log_level: str = typer.Option("INFO", help="Dagster console log level")):
     """Run national_refresh against the configured sources (dlt settings in .dlt/ or the environment)."""
-    result = run_job("national_refresh", log_level, create_instance=True)
+    result = run_from_cli("national_refresh", log_level, create_instance=True)
     print_summary(result, data_dir() / "published" / "csdl.duckdb")
     reviewed = run_review()
     raise typer.Exit(0 if result.success and reviewed else 1)
@@ -111,7 +111,7 @@ def demo(
         if faults:
             console.print(f"fault mode: {faults:.0%} of pages fail (5xx, slow, truncated, served twice)")
         started = time.monotonic()
-        result = run_job("national_refresh", log_level, create_instance=True)
+        result = run_from_cli("national_refresh", log_level, create_instance=True)
     if faults:
         console.print("faults served: " + ", ".join(f"{n} {kind}" for kind, n in sim.faults_served.items()))
     console.print(

@@ -26,25 +26,19 @@ def match_eval(
     if sum(option is not None for option in (entity, pairs, task_pairs)) != 1:
         raise typer.BadParameter("give exactly one of --entity, --pairs or --task-pairs")
     started = time.monotonic()
-    if task_pairs is not None:
-        if not task_pairs.is_file():
-            raise typer.BadParameter(f"no labelled task pairs file at {task_pairs}")
+    labelled = task_pairs or pairs
+    if labelled is not None:
+        if not labelled.is_file():
+            raise typer.BadParameter(f"no labelled pairs file at {labelled}")
         try:
-            score, _ = evaluate_task_pairs(task_pairs)
+            # the publication evaluation also measures its blocking; the task one lists each pair's decision
+            score, extra = (evaluate_task_pairs if task_pairs else evaluate_labelled_pairs)(labelled)
         except ValueError as error:
             console.print(f"[red]error:[/] {error}", soft_wrap=True)
             raise typer.Exit(2) from None
-        label = f"duplicate-task matcher on {task_pairs}"
-    elif pairs is not None:
-        if not pairs.is_file():
-            raise typer.BadParameter(f"no labelled pairs file at {pairs}")
-        try:
-            score, blocking = evaluate_labelled_pairs(pairs)
-        except ValueError as error:
-            console.print(f"[red]error:[/] {error}", soft_wrap=True)
-            raise typer.Exit(2) from None
-        label = f"publication matcher on {pairs}"
-        console.print(blocking.line(), soft_wrap=True)
+        label = f"{'duplicate-task' if task_pairs else 'publication'} matcher on {labelled}"
+        if pairs is not None:
+            console.print(extra.line(), soft_wrap=True)
     else:
         if entity not in ENTITIES:
             raise typer.BadParameter(f"--entity must be one of {', '.join(ENTITIES)}, not {entity!r}")

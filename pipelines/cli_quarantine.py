@@ -6,7 +6,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from pipelines.cli_runs import cli_instance, console, data_dir, print_summary, run_job, run_review
+from pipelines.cli_runs import cli_instance, console, data_dir, print_summary, run_from_cli, run_review
 
 quarantine_app = typer.Typer(
     help="Records rejected by the staging models: list, export for fixing, replay.", no_args_is_help=True
@@ -104,7 +104,7 @@ def quarantine_replay(
         console.print(f"[red]nothing applied[/]: {error}")
         raise typer.Exit(1) from None
     console.print(f"applied {len(corrections)} corrections; rebuilding staging, core and marts")
-    result = run_job("rebuild_from_raw", log_level, instance)
+    result = run_from_cli("rebuild_from_raw", log_level, instance)
     with _warehouse(read_only=True) as con:
         results = outcome(con, corrections)
     table = Table(title="replayed records")

@@ -11,7 +11,10 @@ console = Console()
 
 
 def data_dir() -> Path:
-    path = Path(os.environ.get("CSDL_DATA_DIR", "data")).resolve()
+    """The data folder, set in the environment for what the run reads (the `duckdb` resource's EnvVar)."""
+    from pipelines.instance import data_folder
+
+    path = data_folder()
     os.environ["CSDL_DATA_DIR"] = str(path)
     return path
 
@@ -27,7 +30,7 @@ def cli_instance(create: bool = False):
         raise typer.Exit(2) from None
 
 
-def run_job(name: str, log_level: str = "INFO", instance=None, create_instance: bool = False):
+def run_from_cli(name: str, log_level: str = "INFO", instance=None, create_instance: bool = False):
     """Runs job `name` of the `csdl` code location here, listed under that job with `csdl/trigger=cli`, on
     `instance` (default: DAGSTER_HOME's or the data folder's; with `create_instance` the data folder's is made
     when there is none)."""
@@ -82,7 +85,7 @@ def print_summary(result, published: Path) -> None:
 
 def run_review(log_level: str = "WARNING", instance=None) -> bool:
     """The quality review the sensors run after each run in the daemon; in-process runs call it themselves."""
-    result = run_job("quality_review", log_level, instance)
+    result = run_from_cli("quality_review", log_level, instance)
     if not result.success:
         console.print("[red]the quality review failed[/]; see the Dagster log above")
         return False

@@ -20,6 +20,11 @@ from warehouse.permissions import secure_data_folder
 SETTINGS = Path(__file__).resolve().parents[1] / "instance" / "dagster.yaml"
 
 
+def data_folder() -> Path:
+    """The data folder `CSDL_DATA_DIR` names (`make` sets it), else `./data`."""
+    return Path(os.environ.get("CSDL_DATA_DIR", "data")).resolve()
+
+
 class NoInstance(RuntimeError):
     """Neither DAGSTER_HOME nor the data folder's dagster_home names an instance."""
 

@@ -9,7 +9,6 @@ a code location: listed under no job, and skipped by every run-status sensor.
 
 from __future__ import annotations
 
-import os
 import sys
 import tomllib
 from pathlib import Path
@@ -33,11 +32,11 @@ def code_location_name() -> str:
     return tomllib.loads(_PYPROJECT.read_text(encoding="utf-8"))["tool"]["dg"]["project"]["code_location_name"]
 
 
-def cli_instance() -> dg.DagsterInstance:
+def default_instance() -> dg.DagsterInstance:
     """DAGSTER_HOME's instance, else the data folder's (pipelines/instance.py); refused when there is none."""
-    from pipelines.instance import dagster_instance
+    from pipelines.instance import dagster_instance, data_folder
 
-    return dagster_instance(Path(os.environ.get("CSDL_DATA_DIR", "data")).resolve(), create=False)
+    return dagster_instance(data_folder(), create=False)
 
 
 def _code_location(instance: dg.DagsterInstance) -> InProcessCodeLocation:
@@ -85,7 +84,7 @@ def run_job(
 ):
     """Runs job `name` of the code location in this process and returns its result (raises nothing the run
     raises: `result.success` says). The run carries `csdl/trigger=<trigger>` and the tags naming this process."""
-    instance = instance or cli_instance()
+    instance = instance or default_instance()
     # a run killed earlier (kill -9) still holds the `duckdb` pool slot: this run would wait for it for ever
     for dead in fail_dead_runs(instance):
         log(
